@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * Entry point. The ONE place that turns errors into exit codes and calls process.exit.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { COMMANDS } from "./commands/index.js";
+import { didYouMean, EXIT, HarnessError, InternalError, UsageError } from "./core/errors.js";
+
+function version(): string {
+  const pkgUrl = new URL("../../package.json", import.meta.url);
+  try {
+    return (JSON.parse(readFileSync(pkgUrl, "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("fastvlm-eval")
+    .description(
+      "Evaluate vision-language models (FastVLM first) on GQA, TextVQA, DocVQA, POPE, SEED-Bench and MMMU,\n" +
+        "with reference-exact metrics and on-device time-to-first-token.",
+    )
+    .version(version(), "-V, --version", "print the version")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+    });
+  for (const register of COMMANDS) register(program);
+  program.on("command:*", (operands: string[]) => {
+    const name = operands[0] ?? "";
+    const names = program.commands.map((c) => c.name());
+    const near = didYouMean(name, names);
+    const hint = near.length > 0 ? ` Did you mean '${near[0]}'?` : "";
+    throw new UsageError(`Unknown command '${name}'.${hint}`, `Commands: ${names.join(", ")}.`);
+  });
+  return program;
+}
+
+function report(err: HarnessError): void {
+  process.stderr.write(`error: ${err.message}\n`);
+  if (err.hint) process.stderr.write(`${err.hint}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      if (err.exitCode === 0) return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof HarnessError) {
+      report(err);
+      return err.exitCode;
+    }
+    const bug = new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
+    report(bug);
+    if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return bug.exitCode;
+  }
+}
+
+const code = await main(process.argv);
+process.exit(code);

@@ -1,0 +1,10 @@
+import type { Command } from "commander";
+
+/** A subcommand registers itself on the program; heavy modules load inside its action. */
+export type Register = (program: Command) => void;
+
+/**
+ * Every subcommand, in the order `--help` lists them. A command appears here only once it works.
+ * Each entry is a lazy loader so `fastvlm-eval --help` stays fast.
+ */
+export const COMMANDS: Register[] = [];

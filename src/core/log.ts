@@ -1,0 +1,28 @@
+/** Logs go to stderr so stdout carries only results. */
+
+let quiet = false;
+
+/** Silences info lines (errors still print). */
+export function setQuiet(value: boolean): void {
+  quiet = value;
+}
+
+/** An informational line on stderr. */
+export function info(message: string): void {
+  if (!quiet) process.stderr.write(`${message}\n`);
+}
+
+/** A warning line on stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}
+
+/** Writes a result line to stdout. */
+export function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** Writes one JSON value to stdout. */
+export function outJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

@@ -1,0 +1,276 @@
+/**
+ * The contracts of the pipeline: datasets → predictions → scores → leaderboard.
+ * Tasks and scorers are plain objects; backends are the only stateful pieces.
+ */
+
+/** A JSON value, as read from or written to our files. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Where a task's rows live on the Hub. */
+export interface DatasetSpec {
+  /** Hub dataset repo id, e.g. `lmms-lab/DocVQA`. */
+  repo: string;
+  /** Repo ids tried when `repo` does not exist (the lmms-lab → lmms-lab-encoder move). */
+  fallbackRepos?: string[];
+  /** Dataset config name as in the card's `configs:` front matter. */
+  config: string;
+  /** Split name. */
+  split: string;
+  /** Branch, tag or sha used when nothing is locked; default `main`. */
+  revision?: string;
+  /** Extra configs the task joins in (GQA's images), each with its split. */
+  joins?: { config: string; split: string }[];
+}
+
+/** One decoded-or-not image handed to a model. */
+export interface ImageInput {
+  /** Raw encoded bytes (PNG, JPEG, …) as stored in the parquet `image.bytes`. */
+  bytes: Uint8Array;
+  /** The column (or column/index) the image came from, for error messages. */
+  source: string;
+}
+
+/** Generation settings as the reference harness sets them for a task. */
+export interface GenerationSettings {
+  /** Maximum number of new tokens. */
+  maxNewTokens: number;
+  /** Strings that end generation when they appear in the output (trimmed off). */
+  stop: string[];
+}
+
+/** A raw row as hyparquet yields it (column name → value). */
+export type RawRow = Record<string, unknown>;
+
+/** Everything a task needs from its rows: a benchmark is one object of this shape. */
+export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
+  /** Task name used on the command line (`gqa`, `docvqa`, …). */
+  name: string;
+  /** Bumped on any change to prompt, parsing or metric. */
+  version: number;
+  /** One-line description for `list`. */
+  description: string;
+  /** Where the data lives. */
+  dataset: DatasetSpec;
+  /** Validates one Hub row (after joins) and returns the typed row; throws a DataError naming the column. */
+  parseRow(raw: RawRow): Row;
+  /** Rows the task keeps (SEED keeps `data_type == "image"`); default all. */
+  keep?(row: Row): boolean;
+  /** Stable sample id. */
+  id(row: Row): string;
+  /** The images passed to the model, in order. */
+  images(row: Row): ImageInput[];
+  /** The prompt text exactly as the reference harness builds it (without image tokens). */
+  prompt(row: Row): string;
+  /** The row's own fields, named as on the Hub, images left out: what `score --predictions` reads. */
+  doc(row: Row): Record<string, Json>;
+  /**
+   * What the scorer needs, built from a doc (so rows and `score --predictions` lines share one path).
+   * Throws a DataError listing every missing or mistyped field.
+   */
+  referenceFromDoc(doc: Record<string, unknown>): Ref;
+  /** Stratum for stratified subsets and breakdowns (POPE category, SEED type, MMMU subject). */
+  strata?(row: Row): string;
+  /** Key of SCORERS. */
+  scorer: string;
+  /** Generation settings. */
+  generation: GenerationSettings;
+  /** Metric name reported as the task's headline number. */
+  primaryMetric: string;
+  /** Known row count of the evaluated split, for `list`. */
+  rows?: number;
+}
+
+/** The per-sample result of a scorer. */
+export interface SampleScore {
+  /** The sample's score, usually 0..1. */
+  score: number;
+  /** What the scorer parsed out of the prediction (JSON-able). */
+  parsed: Json;
+  /** False when the parse fell back (e.g. MMMU random choice, POPE neither yes nor no). */
+  parseOk: boolean;
+  /** Which parse rule fired, for audits. */
+  rule: string;
+}
+
+/** A scored sample as aggregators see it. */
+export interface ScoredSample<Ref extends Json = Json> {
+  /** Sample id. */
+  id: string;
+  /** The reference answer(s). */
+  reference: Ref;
+  /** The per-sample score. */
+  result: SampleScore;
+}
+
+/** A metric: pure per-sample scoring plus whole-set aggregation. */
+export interface Scorer<Ref extends Json = Json> {
+  /** Registry key. */
+  name: string;
+  /** Bumped on any change that alters a score. */
+  version: number;
+  /** Metric name of the headline number. */
+  primary: string;
+  /** Scores one prediction; pure and deterministic (seeded by sample id where randomness is needed). */
+  scoreSample(prediction: string, reference: Ref, id: string): SampleScore;
+  /** Aggregates over the whole set: metric name → value. */
+  aggregate(samples: ScoredSample<Ref>[]): Record<string, number>;
+  /** Validates a reference read back from a file; returns the list of problems (empty when fine). */
+  checkReference?(ref: unknown): string[];
+}
+
+/** Per-generation stage timings, all milliseconds from a monotonic clock. */
+export interface Timing {
+  /** Image decode + resize + normalise, and prompt tokenisation. */
+  preprocessMs: number;
+  /** Vision encoder run. */
+  visionMs: number;
+  /** Embedding + LLM prefill up to the first token id. */
+  prefillMs: number;
+  /** From raw bytes and prompt in hand to the first generated token id. */
+  ttftMs: number;
+  /** After the first token until generation ends. */
+  decodeMs: number;
+  /** The whole generate call. */
+  totalMs: number;
+}
+
+/** What a model call returns. */
+export interface Generation {
+  /** Decoded text with special tokens skipped. */
+  text: string;
+  /** Generated token ids (the stop token excluded). */
+  tokens: number[];
+  /** Every position of the prefill, visual tokens included. */
+  promptTokens: number;
+  /** Visual positions (256 per image for FastVLM). */
+  visualTokens: number;
+  /** Number of generated tokens. */
+  outputTokens: number;
+  /** Stage timings. */
+  timing: Timing;
+}
+
+/** One generation request. */
+export interface GenerateRequest {
+  /** Images in prompt order. */
+  images: ImageInput[];
+  /** The task prompt (image tokens are added by the backend). */
+  prompt: string;
+  /** Max new tokens and stop strings. */
+  generation: GenerationSettings;
+}
+
+/** Options of one generate call. */
+export interface GenerateOptions {
+  /** Aborts the generation (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** Describes a loaded backend, recorded in run.json. */
+export interface ModelInfo {
+  /** The name the user gave (`fastvlm-0.5b`, `./ckpt`, `baseline:random`). */
+  name: string;
+  /** Where it came from: Hub repo id, absolute folder, URL or `builtin`. */
+  source: string;
+  /** Resolved revision (sha) or null for local folders. */
+  revision: string | null;
+  /** dtype per graph, e.g. `{vision_encoder: "q4", …}`; empty for non-ONNX backends. */
+  dtype: Record<string, string>;
+  /** Execution provider (`cpu`, `cuda`, …) or `remote`/`none`. */
+  executionProvider: string;
+  /** Intra-op threads per session (0 = runtime default). */
+  threads: number;
+  /** A stable fingerprint of weights + settings, part of the run identity. */
+  fingerprint: string;
+}
+
+/** A model the runner can call; sample failures come back as rejected promises of ModelError/DataError. */
+export interface ModelBackend {
+  /** Description for run records. */
+  info: ModelInfo;
+  /** Runs one generation. Safe to call concurrently. */
+  generate(request: GenerateRequest, options?: GenerateOptions): Promise<Generation>;
+  /** Releases sessions and sockets. */
+  dispose(): Promise<void>;
+}
+
+/** Latency statistics of one stage. */
+export interface LatencyStats {
+  /** Median. */
+  p50: number;
+  /** 90th percentile. */
+  p90: number;
+  /** 99th percentile. */
+  p99: number;
+  /** Arithmetic mean. */
+  mean: number;
+  /** Sample standard deviation. */
+  stdev: number;
+  /** Number of measurements. */
+  n: number;
+}
+
+/** One sample ready for a model: what the runner and `inspect` consume. */
+export interface TaskSample<Ref extends Json = Json> {
+  /** Stable sample id. */
+  id: string;
+  /** Prompt text as the reference harness builds it. */
+  prompt: string;
+  /** Images in prompt order. */
+  images: ImageInput[];
+  /** Doc fields (Hub names, no images). */
+  doc: Record<string, Json>;
+  /** Scorer input. */
+  reference: Ref;
+  /** Stratum label, or null when the task has none. */
+  stratum: string | null;
+}
+
+// Reference shapes, one per scorer (the scorer's `Ref`). Tasks build them with referenceFromDoc.
+
+/** GQA `exact_match`. */
+export interface ExactMatchRef {
+  [key: string]: Json;
+  /** The single ground-truth answer. */
+  answer: string;
+}
+
+/** TextVQA `vqa_accuracy` and DocVQA `anls`: every annotator answer. */
+export interface AnswersRef {
+  [key: string]: Json;
+  /** Ground-truth answers (TextVQA has 10). */
+  answers: string[];
+}
+
+/** POPE. */
+export interface PopeRef {
+  [key: string]: Json;
+  /** "yes" or "no". */
+  answer: string;
+  /** adversarial | popular | random. */
+  category: string;
+}
+
+/** SEED-Bench. */
+export interface SeedRef {
+  [key: string]: Json;
+  /** Correct letter A–D. */
+  answer: string;
+  /** `question_type_id` from the row. */
+  questionTypeId: number;
+  /** "image" or "video". */
+  dataType: string;
+}
+
+/** MMMU. */
+export interface MmmuRef {
+  [key: string]: Json;
+  /** Gold answer as stored (a letter for multiple choice; free text for open). */
+  answer: string;
+  /** "multiple-choice" or "open". */
+  questionType: string;
+  /** The options list after Python-literal parsing (empty for open questions). */
+  options: string[];
+  /** Subject parsed from the id (`validation_Art_Theory_12` → `Art_Theory`). */
+  subject: string;
+}
