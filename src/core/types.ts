@@ -78,6 +78,20 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   primaryMetric: string;
   /** Known row count of the evaluated split, for `list`. */
   rows?: number;
+  /** How rows of `dataset.joins` configs merge into each main row before parseRow (GQA images). */
+  joinRows?: JoinRule[];
+}
+
+/** Merges columns of a joined config's row into the main row: `main[localKey] == joined[foreignKey]`. */
+export interface JoinRule {
+  /** The joined config (one of `dataset.joins`). */
+  config: string;
+  /** Column of the main row holding the key (GQA `imageId`). */
+  localKey: string;
+  /** Column of the joined rows holding the key (GQA images `id`). */
+  foreignKey: string;
+  /** Columns copied from the joined row into the main row (GQA `image`). */
+  columns: string[];
 }
 
 /** The per-sample result of a scorer. */
