@@ -11,6 +11,7 @@ export const EXIT = {
   hub: 3,
   model: 4,
   tooManyFailures: 5,
+  interrupted: 130,
   internal: 70,
 } as const;
 
@@ -24,6 +25,7 @@ export type ErrorCode =
   | "MODEL"
   | "TOO_MANY_FAILURES"
   | "GATE_FAILED"
+  | "INTERRUPTED"
   | "INTERNAL";
 
 /** Base class: a code, an exit status and an optional hint line. */
@@ -90,6 +92,13 @@ export class TooManyFailuresError extends HarnessError {
 export class GateFailedError extends HarnessError {
   constructor(message: string, hint?: string, options?: ErrorOptions) {
     super("GATE_FAILED", EXIT.gateFailed, message, hint, options);
+  }
+}
+
+/** Ctrl-C (SIGINT/SIGTERM) stopped the command after it saved what it had. Exit 130. */
+export class InterruptedError extends HarnessError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super("INTERRUPTED", EXIT.interrupted, message, hint, options);
   }
 }
 

@@ -172,6 +172,8 @@ export interface GenerateRequest {
   prompt: string;
   /** Max new tokens and stop strings. */
   generation: GenerationSettings;
+  /** Sample id, for deterministic backends (baselines) and error messages. */
+  id?: string;
 }
 
 /** Options of one generate call. */
