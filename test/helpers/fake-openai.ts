@@ -1,0 +1,272 @@
+/**
+ * A fake OpenAI-compatible chat-completions server for tests: node:http on 127.0.0.1, speaking the
+ * streaming protocol (role-only chunk, content chunks, a finish chunk, a usage chunk, `[DONE]`),
+ * recording every request, with faults injected per request. It is bounded (request count, body
+ * size, lifetime) and stops itself, so a forgotten close() cannot hang the test run.
+ */
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A fault applied to one request (the n-th fault to the n-th request). */
+export type FakeFault =
+  /** Answer with this status and an OpenAI-style error JSON (`{error: {message}}`). */
+  | { kind: "status"; status: number; message?: string; retryAfter?: string }
+  /** Read the request, then reset the connection before sending headers. */
+  | { kind: "reset-before-headers" }
+  /**
+   * Send headers, the role chunk and `afterChunks` content chunks (default 1), then end the connection
+   * with the chunked body unfinished. A FIN rather than an RST, so the client surely reads those chunks
+   * first (an RST can discard data the client has not read yet).
+   */
+  | { kind: "reset-mid-stream"; afterChunks?: number }
+  /** Wait `delayMs` between the role chunk and the first content chunk. */
+  | { kind: "slow-first-token"; delayMs: number };
+
+/** One chunk of a reply: answer text, or reasoning text (`delta.reasoning_content`). */
+export type FakeChunk = string | { reasoning: string };
+
+/** A request as the fake received it. */
+export interface RecordedRequest {
+  /** HTTP method. */
+  method: string;
+  /** Path with query. */
+  path: string;
+  /** Request headers (lower-case names). */
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body, or null when it did not parse. */
+  body: unknown;
+  /** performance.now() when the request's body had arrived. */
+  receivedAt: number;
+  /** The fault applied to it, or null. */
+  fault: FakeFault | null;
+  /** True when the client went away before the response ended. */
+  clientGone: boolean;
+}
+
+/** Options of startFakeOpenAI. */
+export interface FakeOpenAIOptions {
+  /** The answer to a request: a string (streamed one word per chunk) or explicit chunks. Default "The answer is 42." */
+  reply?: (req: RecordedRequest) => string | FakeChunk[];
+  /** Faults for the first requests, in arrival order; later requests are served normally. */
+  faults?: FakeFault[];
+  /** Delay between the role chunk and the first content chunk, for every request. */
+  firstTokenDelayMs?: number;
+  /** Delay between content chunks, for every request. */
+  chunkDelayMs?: number;
+  /** Send the usage chunk (default true). */
+  usage?: boolean;
+  /** Requests served at most; later ones get 410 (default 500). */
+  maxRequests?: number;
+  /** Request bodies larger than this get 413 (default 8 MB). */
+  maxBodyBytes?: number;
+  /** The server closes itself after this long (default 60 s). */
+  lifetimeMs?: number;
+}
+
+/** A running fake server. */
+export interface FakeOpenAI {
+  /** Base URL to put in `openai:<base>#<model>`, ending in /v1. */
+  baseUrl: string;
+  /** Every request received, in arrival order. */
+  requests: RecordedRequest[];
+  /** The largest number of requests in flight at once. */
+  maxInFlight(): number;
+  /** Requests in flight now. */
+  inFlight(): number;
+  /** Stops the server and drops open connections. */
+  close(): Promise<void>;
+}
+
+/** `n` copies of a fault, for "500 three times". */
+export function times(n: number, fault: FakeFault): FakeFault[] {
+  return Array.from({ length: n }, () => fault);
+}
+
+/** Starts the fake on 127.0.0.1 at a free port. */
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const requests: RecordedRequest[] = [];
+  // Pending waits, so close() can end them at once.
+  const waits = new Map<NodeJS.Timeout, () => void>();
+  let closed = false;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const maxRequests = options.maxRequests ?? 500;
+  const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+
+  const wait = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (ms <= 0 || closed) return resolve();
+      const t = setTimeout(() => {
+        waits.delete(t);
+        resolve();
+      }, ms);
+      waits.set(t, resolve);
+    });
+
+  const server = createServer((req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    let record: RecordedRequest | null = null;
+    res.on("close", () => {
+      inFlight--;
+      if (record !== null && !res.writableFinished) record.clientGone = true;
+    });
+    const pieces: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on("data", (piece: Buffer) => {
+      size += piece.length;
+      if (size > maxBodyBytes) tooBig = true;
+      else pieces.push(piece);
+    });
+    req.on("end", () => {
+      if (tooBig) return sendError(res, 413, "request body too large for the fake server");
+      const raw = Buffer.concat(pieces).toString("utf8");
+      let body: unknown = null;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = null;
+      }
+      const fault = options.faults?.[requests.length] ?? null;
+      record = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body,
+        receivedAt: performance.now(),
+        fault,
+        clientGone: false,
+      };
+      if (requests.length >= maxRequests) return sendError(res, 410, "fake server request budget exhausted");
+      requests.push(record);
+      void serve(record, res).catch(() => res.destroy());
+    });
+  });
+
+  function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string): void {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (retryAfter !== undefined) headers["retry-after"] = retryAfter;
+    res.writeHead(status, headers);
+    res.end(JSON.stringify({ error: { message, type: "fake_error", code: status } }));
+  }
+
+  async function serve(record: RecordedRequest, res: ServerResponse): Promise<void> {
+    const fault = record.fault;
+    if (record.method !== "POST" || !record.path.startsWith("/v1/chat/completions")) {
+      return sendError(res, 404, `no route for ${record.method} ${record.path}`);
+    }
+    if (fault?.kind === "status") {
+      return sendError(res, fault.status, fault.message ?? `injected ${fault.status}`, fault.retryAfter);
+    }
+    if (fault?.kind === "reset-before-headers") {
+      res.socket?.resetAndDestroy();
+      return;
+    }
+    const body = (typeof record.body === "object" && record.body !== null ? record.body : {}) as Record<
+      string,
+      unknown
+    >;
+    const model = typeof body.model === "string" ? body.model : "fake";
+    const answer = options.reply?.(record) ?? "The answer is 42.";
+    const chunks: FakeChunk[] = typeof answer === "string" ? answer.split(/(?<= )/) : answer;
+    const completionTokens = chunks.length;
+
+    if (body.stream !== true) {
+      const text = chunks.map((c) => (typeof c === "string" ? c : "")).join("");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          id: "chatcmpl-fake",
+          object: "chat.completion",
+          model,
+          choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+          usage: {
+            prompt_tokens: 17,
+            completion_tokens: completionTokens,
+            total_tokens: 17 + completionTokens,
+          },
+        }),
+      );
+      return;
+    }
+
+    const send = (payload: unknown): boolean => {
+      if (closed || res.destroyed) return false;
+      res.write(`data: ${JSON.stringify(payload)}\n\n`);
+      return true;
+    };
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null): unknown => ({
+      id: "chatcmpl-fake",
+      object: "chat.completion.chunk",
+      created: 0,
+      model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
+
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.flushHeaders();
+    send(chunk({ role: "assistant", content: "" }));
+    const firstDelay =
+      (options.firstTokenDelayMs ?? 0) + (fault?.kind === "slow-first-token" ? fault.delayMs : 0);
+    await wait(firstDelay);
+    const resetAfter = fault?.kind === "reset-mid-stream" ? (fault.afterChunks ?? 1) : -1;
+    for (const [i, c] of chunks.entries()) {
+      if (i === resetAfter) {
+        res.socket?.end();
+        return;
+      }
+      if (i > 0) await wait(options.chunkDelayMs ?? 0);
+      if (!send(chunk(typeof c === "string" ? { content: c } : { reasoning_content: c.reasoning }))) return;
+    }
+    if (resetAfter >= chunks.length) {
+      res.socket?.end();
+      return;
+    }
+    send(chunk({}, "stop"));
+    if (options.usage ?? true) {
+      send({
+        id: "chatcmpl-fake",
+        object: "chat.completion.chunk",
+        model,
+        choices: [],
+        usage: {
+          prompt_tokens: 17,
+          completion_tokens: completionTokens,
+          total_tokens: 17 + completionTokens,
+        },
+      });
+    }
+    if (!closed && !res.destroyed) res.end("data: [DONE]\n\n");
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  server.unref();
+  const port = (server.address() as AddressInfo).port;
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(lifetime);
+    for (const [t, resolve] of waits) {
+      clearTimeout(t);
+      resolve();
+    }
+    waits.clear();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  const lifetime = setTimeout(() => void close(), options.lifetimeMs ?? 60_000);
+  lifetime.unref();
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    maxInFlight: () => maxInFlight,
+    inFlight: () => inFlight,
+    close,
+  };
+}
