@@ -41,7 +41,7 @@ export interface PreprocessOptions {
   rescale?: number;
 }
 
-type SharpFactory = (typeof import("sharp"))["default"];
+type SharpFactory = typeof import("sharp")["default"];
 let sharpModule: SharpFactory | null = null;
 
 async function loadSharp(): Promise<SharpFactory> {
@@ -71,7 +71,11 @@ export async function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+    };
   } catch (err) {
     throw corrupt(err);
   }
@@ -96,7 +100,11 @@ function rawSharp(sharp: SharpFactory, img: RgbImage): Sharp {
 
 async function toRgb(pipeline: Sharp): Promise<RgbImage> {
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 /** LLaVA expand2square: centred square canvas of `fill`, the image pasted at (w-h)//2. */
@@ -126,7 +134,11 @@ export function expandToSquare(img: RgbImage, fill: readonly number[]): RgbImage
 }
 
 /** transformers.js's shortest-edge target size: floor of the value rounded to 2 decimals. */
-export function shortestEdgeSize(width: number, height: number, edge: number): { width: number; height: number } {
+export function shortestEdgeSize(
+  width: number,
+  height: number,
+  edge: number,
+): { width: number; height: number } {
   const factor = Math.max(edge / width, edge / height);
   return {
     width: Math.floor(Number((width * factor).toFixed(2))),
@@ -155,7 +167,12 @@ export function centreCrop(img: RgbImage, cw: number, ch: number): RgbImage {
 }
 
 /** Resizes + pads/crops a decoded image to size×size RGB (no normalisation). */
-export async function resizeForModel(img: RgbImage, mode: ImageMode, size: number, fill: readonly number[]): Promise<RgbImage> {
+export async function resizeForModel(
+  img: RgbImage,
+  mode: ImageMode,
+  size: number,
+  fill: readonly number[],
+): Promise<RgbImage> {
   const sharp = await loadSharp();
   if (mode === "pad") {
     const square = expandToSquare(img, fill);
@@ -177,7 +194,11 @@ export async function resizeForModel(img: RgbImage, mode: ImageMode, size: numbe
 }
 
 /** Packs an RGB size×size image into CHW float32 with `(v*rescale - mean)/std` (one pass, 256-entry LUT). */
-export function toChw(img: RgbImage, opts: Pick<PreprocessOptions, "mean" | "std" | "rescale">, out?: Float32Array): Float32Array {
+export function toChw(
+  img: RgbImage,
+  opts: Pick<PreprocessOptions, "mean" | "std" | "rescale">,
+  out?: Float32Array,
+): Float32Array {
   const plane = img.width * img.height;
   const dst = out ?? new Float32Array(plane * 3);
   const rescale = opts.rescale ?? 1 / 255;
