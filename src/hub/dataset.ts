@@ -1,0 +1,329 @@
+/** Dataset- and model-level fetching: card configs → files, the lock, fallback repos. */
+import { stat } from "node:fs/promises";
+import { DataError, HubError, OfflineError } from "../core/errors.js";
+import type { DatasetSpec } from "../core/types.js";
+import { type CardConfig, parseCardConfigs, splitFiles } from "./card.js";
+import {
+  cachedSha256,
+  downloadExpected,
+  listRepoFiles,
+  RepoNotFoundError,
+  readRepoText,
+  resolveRevision,
+  snapshotDir,
+} from "./download.js";
+import { hubEnv } from "./env.js";
+import {
+  type DatasetLockEntry,
+  datasetKey,
+  defaultLockPath,
+  joinKey,
+  type LockedFile,
+  type LockFile,
+  readLock,
+  updateLock,
+} from "./lock.js";
+import { assertRepoId, describeRepo } from "./paths.js";
+import type { HubOptions, RepoFile, RepoRef } from "./types.js";
+
+/** A task's data on disk. */
+export interface DatasetFiles {
+  /** Repo id actually used. */
+  repo: string;
+  /** Commit sha. */
+  sha: string;
+  /** Local parquet paths of the split, sorted by repo path. */
+  files: string[];
+  /** Joined configs by config name → local paths, sorted. */
+  joins: Record<string, string[]>;
+  /** Config name. */
+  config: string;
+  /** Split name. */
+  split: string;
+  /** Total bytes of all files (split and joins). */
+  bytes: number;
+  /** True when the sha came from the lock (no revision was resolved). */
+  fromLock: boolean;
+}
+
+/** Options of ensureDataset. */
+export type EnsureDatasetOptions = HubOptions & {
+  /** Lock file path; default datasets/lock.json under the cwd. */
+  lockFile?: string;
+  /** Branch, tag or sha to resolve instead of the locked sha; the lock is updated. */
+  revision?: string;
+  /** Use this repo instead of the spec's (a mirror or a fork with the same layout). */
+  repoOverride?: string;
+};
+
+interface Part {
+  config: string;
+  split: string;
+}
+
+/** Downloads (or finds in the cache) a task's split and joins, and locks them. */
+export async function ensureDataset(
+  spec: DatasetSpec,
+  opts: EnsureDatasetOptions = {},
+): Promise<DatasetFiles> {
+  const env = opts.env ?? hubEnv();
+  const o: HubOptions = { ...opts, env };
+  const lockPath = opts.lockFile ?? defaultLockPath();
+  const candidates =
+    opts.repoOverride !== undefined ? [opts.repoOverride] : [spec.repo, ...(spec.fallbackRepos ?? [])];
+  for (const c of candidates) assertRepoId(c);
+  const parts: Part[] = [{ config: spec.config, split: spec.split }, ...(spec.joins ?? [])];
+
+  if (opts.revision === undefined) {
+    const lock = await readLock(lockPath);
+    for (const repo of candidates) {
+      const entry = lock.datasets[datasetKey(repo, spec.config, spec.split)];
+      if (
+        entry !== undefined &&
+        parts.slice(1).every((p) => entry.joins[joinKey(p.config, p.split)] !== undefined)
+      ) {
+        return fromLockEntry(entry, parts, o);
+      }
+    }
+  }
+
+  // Not locked (or a revision was asked for): resolve, find the files, download, lock.
+  const revision = opts.revision ?? spec.revision ?? "main";
+  let firstError: unknown;
+  for (const repo of candidates) {
+    const ref: RepoRef = { kind: "dataset", id: repo };
+    let sha: string;
+    try {
+      sha = await resolveRevision(ref, revision, o);
+    } catch (err) {
+      if (err instanceof RepoNotFoundError || (env.offline && err instanceof OfflineError)) {
+        firstError ??= err;
+        continue;
+      }
+      throw err;
+    }
+    return fetchAndLock(ref, sha, parts, o, lockPath, env.offline);
+  }
+  if (candidates.length > 1 && firstError instanceof HubError) {
+    throw new HubError(
+      `${firstError.message} (also tried ${candidates.slice(1).join(", ")})`,
+      firstError.hint,
+    );
+  }
+  throw firstError;
+}
+
+async function fromLockEntry(entry: DatasetLockEntry, parts: Part[], o: HubOptions): Promise<DatasetFiles> {
+  const ref: RepoRef = { kind: "dataset", id: entry.repo };
+  const groups = [entry.files, ...parts.slice(1).map((p) => entry.joins[joinKey(p.config, p.split)] ?? [])];
+  const local = await downloadExpected(ref, entry.sha, groups.flat(), o);
+  return result(ref, entry.sha, parts, groups, local, true);
+}
+
+function result(
+  ref: RepoRef,
+  sha: string,
+  parts: Part[],
+  groups: LockedFile[][],
+  local: Record<string, string>,
+  fromLock: boolean,
+): DatasetFiles {
+  const paths = (g: LockedFile[]) =>
+    [...g].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => local[f.path]!);
+  const joins: Record<string, string[]> = {};
+  parts.slice(1).forEach((p, i) => {
+    joins[p.config] = paths(groups[i + 1] ?? []);
+  });
+  return {
+    repo: ref.id,
+    sha,
+    files: paths(groups[0] ?? []),
+    joins,
+    config: parts[0]!.config,
+    split: parts[0]!.split,
+    bytes: groups.flat().reduce((n, f) => n + f.size, 0),
+    fromLock,
+  };
+}
+
+async function cardConfigs(ref: RepoRef, sha: string, o: HubOptions): Promise<CardConfig[]> {
+  let card: string | null;
+  try {
+    card = await readRepoText(ref, sha, "README.md", o);
+  } catch (err) {
+    // Offline without a cached card: fall back to the folder conventions over the cached files.
+    if (err instanceof OfflineError) return [];
+    throw err;
+  }
+  if (card === null) return [];
+  try {
+    return parseCardConfigs(card);
+  } catch (err) {
+    throw new DataError(
+      `The dataset card (README.md) of ${describeRepo(ref)} at ${sha} has a malformed configs block: ${(err as Error).message}.`,
+      "Report it to the dataset owner, or pass --dataset-repo with a repo whose card is valid.",
+    );
+  }
+}
+
+async function fetchAndLock(
+  ref: RepoRef,
+  sha: string,
+  parts: Part[],
+  o: HubOptions,
+  lockPath: string,
+  offline: boolean,
+): Promise<DatasetFiles> {
+  const configs = await cardConfigs(ref, sha, o);
+  const listing = await listRepoFiles(ref, sha, o);
+  const byPath = new Map(listing.map((f) => [f.path, f]));
+  const problems: string[] = [];
+  const chosen: RepoFile[][] = parts.map((p) => {
+    const found = splitFiles(
+      configs,
+      listing.map((f) => f.path),
+      p.config,
+      p.split,
+    );
+    if (!found.ok) {
+      problems.push(found.problem);
+      return [];
+    }
+    return found.files.map((path) => byPath.get(path)!);
+  });
+  if (problems.length > 0) {
+    const msg = `Cannot find the data files of ${describeRepo(ref)} at ${sha}: ${problems.join("; ")}.`;
+    if (offline) {
+      throw new OfflineError(
+        msg,
+        "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE to download them first.",
+      );
+    }
+    throw new DataError(msg, "Check the task's config and split names against the dataset card on the Hub.");
+  }
+  const all = chosen.flat();
+  const local = await downloadExpected(
+    ref,
+    sha,
+    all.map((f) => ({ path: f.path, size: f.size, ...(f.lfsSha256 ? { sha256: f.lfsSha256 } : {}) })),
+    o,
+    listing,
+  );
+  const locked = await lockedFiles(all, local);
+  const groups = chosen.map((g) => g.map((f) => locked.get(f.path)!));
+  if (!offline) {
+    await updateLock(lockPath, (lock: LockFile) => {
+      const [main, ...rest] = parts;
+      const joins: Record<string, LockedFile[]> = {};
+      rest.forEach((p, i) => {
+        joins[joinKey(p.config, p.split)] = groups[i + 1] ?? [];
+      });
+      lock.datasets[datasetKey(ref.id, main!.config, main!.split)] = {
+        repo: ref.id,
+        config: main!.config,
+        split: main!.split,
+        sha,
+        files: groups[0] ?? [],
+        joins,
+      };
+    });
+  }
+  return result(ref, sha, parts, groups, local, false);
+}
+
+/** Size and sha256 of downloaded files (the LFS oid when known, else hashed: small files only). */
+async function lockedFiles(
+  files: RepoFile[],
+  local: Record<string, string>,
+): Promise<Map<string, LockedFile>> {
+  const out = new Map<string, LockedFile>();
+  for (const f of files) {
+    const path = local[f.path]!;
+    const size = (await stat(path)).size;
+    out.set(f.path, { path: f.path, size, sha256: f.lfsSha256 ?? (await cachedSha256(path)) });
+  }
+  return out;
+}
+
+/** What the engine gets back: the snapshot folder and each picked file's local path. */
+export interface ModelFiles {
+  /** Commit sha. */
+  sha: string;
+  /** Snapshot folder (external `.onnx_data` files sit next to their graphs here). */
+  dir: string;
+  /** Repo path → local path, for the picked files and their external data. */
+  files: Record<string, string>;
+}
+
+/** External data files of a graph as the exporters name them: `x.onnx_data`, `x.onnx_data_1`, … */
+function externalData(path: string, listing: RepoFile[]): RepoFile[] {
+  if (!path.endsWith(".onnx")) return [];
+  return listing.filter((f) => f.path === `${path}_data` || f.path.startsWith(`${path}_data_`));
+}
+
+/**
+ * Downloads the model files `pick` chooses from the repo listing (plus each graph's external data) and
+ * locks the sha under `models`. Offline, the listing is the cached snapshot.
+ */
+export async function ensureModelFiles(
+  repoId: string,
+  pick: (files: RepoFile[]) => string[],
+  opts: HubOptions & { lockFile?: string; revision?: string } = {},
+): Promise<ModelFiles> {
+  assertRepoId(repoId);
+  const env = opts.env ?? hubEnv();
+  const o: HubOptions = { ...opts, env };
+  const ref: RepoRef = { kind: "model", id: repoId };
+  const lockPath = opts.lockFile ?? defaultLockPath();
+  const entry = opts.revision === undefined ? (await readLock(lockPath)).models[repoId] : undefined;
+  const sha = entry?.sha ?? (await resolveRevision(ref, opts.revision ?? "main", o));
+  const listing = await listRepoFiles(ref, sha, o);
+  const byPath = new Map(listing.map((f) => [f.path, f]));
+  const picked = pick(listing);
+  const unknown = picked.filter((p) => !byPath.has(p));
+  if (unknown.length > 0) {
+    const where = env.offline ? "in the cached snapshot" : "in the repo";
+    const err = `${describeRepo(ref)} at ${sha} has no ${unknown.join(", ")} ${where}.`;
+    if (env.offline) {
+      throw new OfflineError(err, "Run the command once without HF_HUB_OFFLINE to download the model files.");
+    }
+    throw new HubError(err, "Check the model name and dtype; the repo listing did not contain these files.");
+  }
+  const wanted = new Map<string, RepoFile>();
+  for (const p of picked) {
+    wanted.set(p, byPath.get(p)!);
+    for (const x of externalData(p, listing)) wanted.set(x.path, x);
+  }
+  const lockedBefore = new Map((entry?.files ?? []).map((f) => [f.path, f]));
+  const files = [...wanted.values()];
+  const local = await downloadExpected(
+    ref,
+    sha,
+    files.map((f) => {
+      const l = lockedBefore.get(f.path);
+      const sha256 = l?.sha256 ?? f.lfsSha256;
+      return { path: f.path, size: l?.size ?? f.size, ...(sha256 !== undefined ? { sha256 } : {}) };
+    }),
+    o,
+    env.offline ? undefined : listing,
+  );
+  if (!env.offline) {
+    const locked = await lockedFiles(files, local);
+    const changed = entry === undefined || files.some((f) => !lockedBefore.has(f.path));
+    if (changed) {
+      await updateLock(lockPath, (lock) => {
+        const prev = lock.models[repoId];
+        const merged = new Map(
+          prev !== undefined && prev.sha === sha ? prev.files.map((f) => [f.path, f]) : [],
+        );
+        for (const f of locked.values()) merged.set(f.path, f);
+        lock.models[repoId] = {
+          repo: repoId,
+          sha,
+          files: [...merged.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
+        };
+      });
+    }
+  }
+  return { sha, dir: snapshotDir(env, ref, sha), files: local };
+}

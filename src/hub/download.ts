@@ -1,0 +1,610 @@
+/**
+ * Download core: revision → sha, listings, and files at a sha into the Python-compatible HF cache.
+ * Every file is verified (size, and sha256 for LFS or the git blob sha1 otherwise), retried with backoff,
+ * written to `blobs/<etag>.incomplete` and landed by rename, so a cache entry is whole or absent.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import {
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import { basename, dirname, join, relative } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { HubError, OfflineError } from "../core/errors.js";
+import { warn } from "../core/log.js";
+import { accessToken, type HubEnv, hubEnv, redact } from "./env.js";
+import { assertRepoId, assertSafePath, describeRepo, isCommitSha, repoCacheDir } from "./paths.js";
+import {
+  defaultRetryBaseMs,
+  isTransientStatus,
+  PermanentError,
+  RetriesExhausted,
+  retryAfterMs,
+  TransientError,
+  withRetry,
+} from "./retry.js";
+import type { HubOptions, RepoFile, RepoRef } from "./types.js";
+
+/** The repo or revision does not exist (or is hidden from us); ensureDataset then tries fallback repos. */
+export class RepoNotFoundError extends HubError {}
+
+/** A requested file is not in the repo at that sha. */
+export class EntryNotFoundError extends HubError {}
+
+/** A file whose size and digest the caller already knows (from the lock), so a cache hit can be checked. */
+export interface ExpectedFile {
+  /** Repo path. */
+  path: string;
+  /** Expected size in bytes. */
+  size?: number;
+  /** Expected sha256 of the content. */
+  sha256?: string;
+}
+
+/** Resolved per-call settings. */
+interface Ctx {
+  env: HubEnv;
+  token: string | undefined;
+  retries: number;
+  baseMs: number;
+  signal: AbortSignal | undefined;
+  onProgress: HubOptions["onProgress"];
+  /** X-Error-Code of the last error answer per URL (@huggingface/hub drops the header). */
+  errorCodes: Map<string, string>;
+  fetch: typeof fetch;
+}
+
+const DEFAULT_RETRIES = 6;
+const PARALLEL_DOWNLOADS = 3;
+const listingMemo = new Map<string, RepoFile[]>();
+
+function context(opts: HubOptions = {}): Ctx {
+  const env = opts.env ?? hubEnv();
+  const errorCodes = new Map<string, string>();
+  const signal = opts.signal;
+  const wrapped: typeof fetch = async (input, init) => {
+    const res = await fetch(input, { ...init, ...(signal ? { signal } : {}) });
+    const code = res.headers.get("x-error-code");
+    if (!res.ok && code !== null) errorCodes.set(res.url || String(input), code);
+    return res;
+  };
+  return {
+    env,
+    token: env.offline ? undefined : accessToken(env),
+    retries: opts.retries ?? DEFAULT_RETRIES,
+    baseMs: opts.retryBaseMs ?? defaultRetryBaseMs(),
+    signal,
+    onProgress: opts.onProgress,
+    errorCodes,
+    fetch: wrapped,
+  };
+}
+
+function authHeaders(ctx: Ctx): Record<string, string> {
+  return ctx.token !== undefined ? { Authorization: `Bearer ${ctx.token}` } : {};
+}
+
+function hubRepo(repo: RepoRef): { type: "dataset" | "model"; name: string } {
+  return { type: repo.kind, name: repo.id };
+}
+
+/** `https://hub/datasets/org/name/resolve/<sha>/<path>` (models have no prefix). */
+export function resolveUrl(endpoint: string, repo: RepoRef, revision: string, path: string): string {
+  const prefix = repo.kind === "dataset" ? "datasets/" : "";
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  return `${endpoint}/${prefix}${repo.id}/resolve/${encodeURIComponent(revision)}/${encoded}`;
+}
+
+const HUB_HINT = (env: HubEnv): string =>
+  `Check HF_ENDPOINT (now ${env.endpoint}), HF_TOKEN and your network, then run again: cached files are kept.`;
+
+/** Turns any failure of a Hub operation into a HubError naming repo, file and status, token redacted. */
+function hubFailure(ctx: Ctx, repo: RepoRef, what: string, err: unknown): HubError {
+  if (err instanceof HubError || err instanceof OfflineError) return err;
+  if (err instanceof Error && err.name === "AbortError") {
+    return new HubError(`Aborted while ${what} (${describeRepo(repo)}).`);
+  }
+  const attempts = err instanceof RetriesExhausted ? err.attempts : 1;
+  const last = err instanceof RetriesExhausted ? err.last : err;
+  const status =
+    last instanceof TransientError || last instanceof PermanentError
+      ? last.status
+      : (last as { statusCode?: number } | undefined)?.statusCode;
+  const url = (last as { url?: unknown } | undefined)?.url;
+  const code =
+    last instanceof PermanentError
+      ? last.errorCode
+      : typeof url === "string"
+        ? ctx.errorCodes.get(url)
+        : undefined;
+  const detail = redact(describeError(last), ctx.env);
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+  const head = `Failed ${what} (${describeRepo(repo)})${tries}: ${status !== undefined ? `HTTP ${status}` : "network error"}${code ? ` ${code}` : ""}: ${detail}`;
+  if (
+    code === "RepositoryNotFound" ||
+    code === "RevisionNotFound" ||
+    (status === 404 && code === undefined)
+  ) {
+    return new RepoNotFoundError(
+      head,
+      `Check the repo id and revision. If the repo is private, set HF_TOKEN. ${HUB_HINT(ctx.env)}`,
+    );
+  }
+  if (code === "GatedRepo" || status === 401 || status === 403) {
+    return new HubError(
+      head,
+      status === 401 && ctx.token === undefined
+        ? "The repo is private or gated, or does not exist: set HF_TOKEN to a token that can read it (and accept the repo's terms on its Hub page if it is gated)."
+        : "Your token cannot read this repo: if it is gated, accept its terms on its Hub page; otherwise check HF_TOKEN.",
+    );
+  }
+  return new HubError(head, HUB_HINT(ctx.env));
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  const causeText = cause instanceof Error ? ` (${(cause as { code?: string }).code ?? cause.message})` : "";
+  return `${err.message}${causeText}`;
+}
+
+function retryOptions(ctx: Ctx, label: string) {
+  return {
+    retries: ctx.retries,
+    baseMs: ctx.baseMs,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    onRetry: (err: unknown, attempt: number, delayMs: number) =>
+      warn(
+        redact(
+          `${label}: ${describeError(err)}; retry ${attempt}/${ctx.retries} in ${Math.round(delayMs)} ms`,
+          ctx.env,
+        ),
+      ),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a small file by temp file + rename. */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/** The sha a ref points to in the cache (`refs/<revision>`), or null. */
+async function readRef(cacheDir: string, repo: RepoRef, revision: string): Promise<string | null> {
+  if (assertRefSafe(revision) !== null) return null;
+  try {
+    const sha = (await readFile(join(repoCacheDir(cacheDir, repo), "refs", revision), "utf8")).trim();
+    return isCommitSha(sha) ? sha : null;
+  } catch {
+    return null;
+  }
+}
+
+function assertRefSafe(revision: string): string | null {
+  return revision.split("/").some((s) => s === ".." || s === "" || s === ".") || revision.includes("\\")
+    ? "unsafe"
+    : null;
+}
+
+/** Resolves a branch or tag to a 40-hex commit sha (a sha passes through; offline reads `refs/<branch>`). */
+export async function resolveRevision(repo: RepoRef, revision: string, opts?: HubOptions): Promise<string> {
+  assertRepoId(repo.id);
+  const ctx = context(opts);
+  if (isCommitSha(revision)) return revision;
+  if (ctx.env.offline) {
+    const sha = await readRef(ctx.env.cacheDir, repo, revision);
+    if (sha !== null) return sha;
+    throw new OfflineError(
+      `HF_HUB_OFFLINE is set and revision '${revision}' of ${describeRepo(repo)} is not in the cache (${join(repoCacheDir(ctx.env.cacheDir, repo), "refs", revision)} is missing).`,
+      "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE first, or pin the revision in datasets/lock.json.",
+    );
+  }
+  const hub = await import("@huggingface/hub");
+  let sha: unknown;
+  try {
+    sha = await withRetry(
+      async () => {
+        const params = {
+          name: repo.id,
+          revision,
+          hubUrl: ctx.env.endpoint,
+          additionalFields: ["sha" as const],
+          fetch: ctx.fetch,
+          ...(ctx.token !== undefined ? { accessToken: ctx.token } : {}),
+        };
+        const info = repo.kind === "dataset" ? await hub.datasetInfo(params) : await hub.modelInfo(params);
+        return (info as { sha?: unknown }).sha;
+      },
+      retryOptions(ctx, `resolving ${repo.id}@${revision}`),
+    );
+  } catch (err) {
+    throw hubFailure(ctx, repo, `to resolve revision '${revision}'`, err);
+  }
+  if (typeof sha !== "string" || !isCommitSha(sha)) {
+    throw new HubError(
+      `The Hub answered revision '${revision}' of ${describeRepo(repo)} without a valid commit sha.`,
+      HUB_HINT(ctx.env),
+    );
+  }
+  if (revision !== "HEAD" && assertRefSafe(revision) === null) {
+    await writeAtomic(join(repoCacheDir(ctx.env.cacheDir, repo), "refs", revision), sha);
+  }
+  return sha;
+}
+
+/** Every file of the repo at a sha (offline: the files present in the cached snapshot). */
+export async function listRepoFiles(repo: RepoRef, sha: string, opts?: HubOptions): Promise<RepoFile[]> {
+  assertRepoId(repo.id);
+  const ctx = context(opts);
+  if (ctx.env.offline) return listSnapshot(ctx, repo, sha);
+  const key = `${ctx.env.endpoint}|${repo.kind}/${repo.id}@${sha}`;
+  const memo = listingMemo.get(key);
+  if (memo && isCommitSha(sha)) return memo;
+  const hub = await import("@huggingface/hub");
+  let files: RepoFile[];
+  try {
+    files = await withRetry(
+      async () => {
+        const found: RepoFile[] = [];
+        for await (const entry of hub.listFiles({
+          repo: hubRepo(repo),
+          revision: sha,
+          recursive: true,
+          hubUrl: ctx.env.endpoint,
+          fetch: ctx.fetch,
+          ...(ctx.token !== undefined ? { accessToken: ctx.token } : {}),
+        })) {
+          if (entry.type !== "file") continue;
+          found.push(toRepoFile(entry));
+        }
+        return found;
+      },
+      retryOptions(ctx, `listing ${repo.id}@${sha.slice(0, 8)}`),
+    );
+  } catch (err) {
+    throw hubFailure(ctx, repo, `to list files at ${sha}`, err);
+  }
+  for (const f of files) assertSafePath(repo, f.path);
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (isCommitSha(sha)) listingMemo.set(key, files);
+  return files;
+}
+
+function toRepoFile(entry: {
+  path: string;
+  size: number;
+  oid?: string | undefined;
+  lfs?: { oid: string; size: number } | undefined;
+}): RepoFile {
+  return {
+    path: entry.path,
+    size: entry.lfs?.size ?? entry.size,
+    ...(entry.lfs ? { lfsSha256: entry.lfs.oid } : {}),
+    ...(entry.oid !== undefined ? { gitOid: entry.oid } : {}),
+  };
+}
+
+async function listSnapshot(ctx: Ctx, repo: RepoRef, sha: string): Promise<RepoFile[]> {
+  const root = snapshotDir(ctx.env, repo, sha);
+  if (!(await exists(root))) {
+    throw new OfflineError(
+      `HF_HUB_OFFLINE is set and ${describeRepo(repo)} at ${sha} is not in the cache (${root} is missing).`,
+      "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE first.",
+    );
+  }
+  const files: RepoFile[] = [];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (e.isDirectory()) continue;
+    const full = join(e.parentPath, e.name);
+    try {
+      const s = await stat(full);
+      if (s.isFile()) files.push({ path: relative(root, full).split("\\").join("/"), size: s.size });
+    } catch {
+      // A dangling link is not a cached file.
+    }
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The snapshot folder of a repo at a sha. */
+export function snapshotDir(env: HubEnv, repo: RepoRef, sha: string): string {
+  return join(repoCacheDir(env.cacheDir, repo), "snapshots", sha);
+}
+
+/** sha256 of a cached file: the blob name for LFS blobs, else hashed (small git files). */
+export async function cachedSha256(localPath: string): Promise<string> {
+  try {
+    const target = basename(await realpath(localPath));
+    if (/^[0-9a-f]{64}$/.test(target)) return target;
+  } catch {
+    // fall through to hashing
+  }
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(localPath), hash);
+  return hash.digest("hex");
+}
+
+/** Whether a snapshot entry is present and matches what the caller expects. */
+async function cacheHit(local: string, expected: ExpectedFile | undefined): Promise<boolean> {
+  let size: number;
+  try {
+    size = (await stat(local)).size;
+  } catch {
+    return false;
+  }
+  if (expected?.size !== undefined && expected.size !== size) return false;
+  if (expected?.sha256 !== undefined && (await cachedSha256(local)) !== expected.sha256) return false;
+  return true;
+}
+
+/** Downloads files at a sha into the cache; returns path → local snapshot path. Cached files cost no request. */
+export async function downloadFiles(
+  repo: RepoRef,
+  sha: string,
+  paths: string[],
+  opts?: HubOptions,
+): Promise<Record<string, string>> {
+  return downloadExpected(
+    repo,
+    sha,
+    paths.map((path) => ({ path })),
+    opts,
+  );
+}
+
+/**
+ * Like downloadFiles, with known sizes/digests (from the lock) checked on cache hits and after download,
+ * and optional Hub metadata (from a listing) that saves the paths-info request.
+ */
+export async function downloadExpected(
+  repo: RepoRef,
+  sha: string,
+  files: ExpectedFile[],
+  opts?: HubOptions,
+  known?: RepoFile[],
+): Promise<Record<string, string>> {
+  assertRepoId(repo.id);
+  if (!isCommitSha(sha)) throw new HubError(`downloadFiles needs a 40-hex commit sha, got '${sha}'.`);
+  const ctx = context(opts);
+  const root = snapshotDir(ctx.env, repo, sha);
+  const result: Record<string, string> = {};
+  const missing: ExpectedFile[] = [];
+  for (const f of files) {
+    assertSafePath(repo, f.path);
+    const local = join(root, ...f.path.split("/"));
+    result[f.path] = local;
+    if (!(await cacheHit(local, f))) missing.push(f);
+  }
+  if (missing.length === 0) return result;
+  if (ctx.env.offline) {
+    const names = missing.map((f) => f.path).join(", ");
+    throw new OfflineError(
+      `HF_HUB_OFFLINE is set and ${missing.length} file(s) of ${describeRepo(repo)} at ${sha} are not in the cache: ${names}.`,
+      "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE to download them first.",
+    );
+  }
+  const meta = await fileMetadata(ctx, repo, sha, missing, known);
+  const { default: pLimit } = await import("p-limit");
+  const limit = pLimit(PARALLEL_DOWNLOADS);
+  await Promise.all(
+    missing.map((f) =>
+      limit(async () => {
+        const info = meta.get(f.path)!;
+        await downloadOne(ctx, repo, sha, info, join(root, ...f.path.split("/")));
+        const local = join(root, ...f.path.split("/"));
+        if (f.sha256 !== undefined && (await cachedSha256(local)) !== f.sha256) {
+          throw new HubError(
+            `${f.path} of ${describeRepo(repo)} at ${sha} has sha256 ${await cachedSha256(local)}, but the lock says ${f.sha256}.`,
+            "The lock file and the Hub disagree about immutable content: check HF_ENDPOINT points at the same Hub, or re-lock with --revision.",
+          );
+        }
+      }),
+    ),
+  );
+  return result;
+}
+
+async function fileMetadata(
+  ctx: Ctx,
+  repo: RepoRef,
+  sha: string,
+  files: ExpectedFile[],
+  known: RepoFile[] | undefined,
+): Promise<Map<string, RepoFile>> {
+  const meta = new Map<string, RepoFile>();
+  for (const k of known ?? []) if (k.gitOid !== undefined || k.lfsSha256 !== undefined) meta.set(k.path, k);
+  const ask = files.filter((f) => !meta.has(f.path)).map((f) => f.path);
+  if (ask.length > 0) {
+    const hub = await import("@huggingface/hub");
+    let infos: Awaited<ReturnType<typeof hub.pathsInfo>>;
+    try {
+      infos = await withRetry(
+        () =>
+          hub.pathsInfo({
+            repo: hubRepo(repo),
+            paths: ask,
+            revision: sha,
+            hubUrl: ctx.env.endpoint,
+            fetch: ctx.fetch,
+            ...(ctx.token !== undefined ? { accessToken: ctx.token } : {}),
+          }),
+        retryOptions(ctx, `paths-info ${repo.id}`),
+      );
+    } catch (err) {
+      throw hubFailure(ctx, repo, `to look up ${ask.join(", ")} at ${sha}`, err);
+    }
+    for (const info of infos) if (info.type === "file") meta.set(info.path, toRepoFile(info));
+  }
+  const absent = files.filter((f) => !meta.has(f.path)).map((f) => f.path);
+  if (absent.length > 0) {
+    throw new EntryNotFoundError(
+      `${describeRepo(repo)} at ${sha} has no file ${absent.join(", ")}.`,
+      "Check the file name and revision (datasets/lock.json, --revision).",
+    );
+  }
+  return meta;
+}
+
+/** Downloads one file into its blob (verified) and links the snapshot entry to it. */
+async function downloadOne(
+  ctx: Ctx,
+  repo: RepoRef,
+  sha: string,
+  file: RepoFile,
+  local: string,
+): Promise<void> {
+  const etag = file.lfsSha256 ?? file.gitOid;
+  if (etag === undefined || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(etag)) {
+    throw new HubError(
+      `The Hub gave no usable checksum for ${file.path} of ${describeRepo(repo)} (etag ${JSON.stringify(etag)}).`,
+      HUB_HINT(ctx.env),
+    );
+  }
+  const blobs = join(repoCacheDir(ctx.env.cacheDir, repo), "blobs");
+  const blob = join(blobs, etag);
+  await mkdir(blobs, { recursive: true });
+  const blobOk = await stat(blob).then(
+    (s) => s.size === file.size,
+    () => false,
+  );
+  if (!blobOk) {
+    const url = resolveUrl(ctx.env.endpoint, repo, sha, file.path);
+    try {
+      await withRetry(() => fetchToBlob(ctx, url, file, blob), retryOptions(ctx, `downloading ${file.path}`));
+    } catch (err) {
+      throw hubFailure(ctx, repo, `to download ${file.path} at ${sha}`, err);
+    }
+  }
+  await linkSnapshot(local, blob);
+}
+
+async function fetchToBlob(ctx: Ctx, url: string, file: RepoFile, blob: string): Promise<void> {
+  const incomplete = `${blob}.incomplete`;
+  try {
+    const res = await fetch(url, {
+      headers: authHeaders(ctx),
+      redirect: "follow",
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (!res.ok || res.body === null) {
+      await res.body?.cancel();
+      const code = res.headers.get("x-error-code") ?? undefined;
+      if (isTransientStatus(res.status)) {
+        throw new TransientError(
+          `HTTP ${res.status}`,
+          res.status,
+          retryAfterMs(res.headers.get("retry-after")),
+        );
+      }
+      throw new PermanentError(`HTTP ${res.status}`, res.status, code);
+    }
+    const sha256 = createHash("sha256");
+    // Small files are named by their git blob sha1: sha1("blob <size>\0" + content).
+    const sha1 = file.lfsSha256 === undefined ? createHash("sha1").update(`blob ${file.size}\0`) : null;
+    let bytes = 0;
+    const onProgress = ctx.onProgress;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        sha256.update(chunk);
+        sha1?.update(chunk);
+        onProgress?.({ path: file.path, bytes, total: file.size });
+        done(null, chunk);
+      },
+    });
+    await pipeline(
+      Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
+      meter,
+      createWriteStream(incomplete),
+    );
+    if (bytes !== file.size) {
+      throw new TransientError(`truncated body: got ${bytes} of ${file.size} bytes`);
+    }
+    if (file.lfsSha256 !== undefined) {
+      const got = sha256.digest("hex");
+      if (got !== file.lfsSha256)
+        throw new TransientError(`sha256 mismatch: got ${got}, expected ${file.lfsSha256}`);
+    } else if (sha1 !== null && file.gitOid !== undefined) {
+      const got = sha1.digest("hex");
+      if (got !== file.gitOid)
+        throw new TransientError(`git blob sha1 mismatch: got ${got}, expected ${file.gitOid}`);
+    }
+    await rename(incomplete, blob);
+  } catch (err) {
+    await rm(incomplete, { force: true });
+    throw err;
+  }
+}
+
+/** Points `snapshots/<sha>/<path>` at `../../blobs/<etag>` with a relative link (a copy where links fail). */
+async function linkSnapshot(local: string, blob: string): Promise<void> {
+  await mkdir(dirname(local), { recursive: true });
+  const target = relative(dirname(local), blob);
+  const tmp = `${local}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await symlink(target, tmp);
+  } catch {
+    await copyFile(blob, tmp);
+  }
+  await rename(tmp, local);
+}
+
+/** A small text file of the repo at a sha (e.g. README.md), cached like any file; null when it does not exist. */
+export async function readRepoText(
+  repo: RepoRef,
+  sha: string,
+  path: string,
+  opts?: HubOptions,
+): Promise<string | null> {
+  assertRepoId(repo.id);
+  assertSafePath(repo, path);
+  const ctx = context(opts);
+  const local = join(snapshotDir(ctx.env, repo, sha), ...path.split("/"));
+  if (await cacheHit(local, undefined)) return readFile(local, "utf8");
+  // Python's marker for "this file does not exist at this sha".
+  const noExist = join(repoCacheDir(ctx.env.cacheDir, repo), ".no_exist", sha, ...path.split("/"));
+  if (await exists(noExist)) return null;
+  if (ctx.env.offline) {
+    throw new OfflineError(
+      `HF_HUB_OFFLINE is set and ${path} of ${describeRepo(repo)} at ${sha} is not in the cache.`,
+      "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE to download it first.",
+    );
+  }
+  try {
+    await downloadExpected(repo, sha, [{ path }], opts);
+  } catch (err) {
+    if (err instanceof EntryNotFoundError) {
+      await writeAtomic(noExist, "");
+      return null;
+    }
+    throw err;
+  }
+  return readFile(local, "utf8");
+}
+
+/** Whether a path is present in the cached snapshot (no request). */
+export async function isCached(env: HubEnv, repo: RepoRef, sha: string, path: string): Promise<boolean> {
+  return cacheHit(join(snapshotDir(env, repo, sha), ...path.split("/")), undefined);
+}
