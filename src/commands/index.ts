@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { register as compare } from "./compare.js";
+import { register as gate } from "./gate.js";
 
 /** A subcommand registers itself on the program; heavy modules load inside its action. */
 export type Register = (program: Command) => void;
@@ -7,4 +9,4 @@ export type Register = (program: Command) => void;
  * Every subcommand, in the order `--help` lists them. A command appears here only once it works.
  * Each entry is a lazy loader so `fastvlm-eval --help` stays fast.
  */
-export const COMMANDS: Register[] = [];
+export const COMMANDS: Register[] = [compare, gate];

@@ -1,0 +1,59 @@
+/** `fastvlm-eval compare <run...>`: paired comparison of runs against the first. */
+import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
+
+/** Options of `compare` as commander parses them. */
+interface CompareFlags {
+  json?: boolean;
+  md?: boolean;
+  seed: string;
+}
+
+/** Registers `compare`. */
+export function register(program: Command): void {
+  program
+    .command("compare")
+    .description(
+      "Compare runs against the first: primary metric deltas with paired bootstrap 95% CIs, right/wrong flips,\n" +
+        "and TTFT deltas (only on the same device). Each <run> is a run folder or a folder of runs.",
+    )
+    .argument("<run...>", "run folders or folders of runs (the first is the baseline)")
+    .option("--json", "print machine-readable JSON")
+    .option("--md", "print Markdown")
+    .option("--seed <S>", "bootstrap seed", "0")
+    .action(async (args: string[], flags: CompareFlags) => {
+      const problems: string[] = [];
+      if (args.length < 2) problems.push("compare needs at least two runs (a baseline and a candidate)");
+      if (flags.json && flags.md) problems.push("--json and --md are exclusive");
+      if (problems.length > 0)
+        throw new UsageError(problems.join("\n"), "Example: fastvlm-eval compare runs/a runs/b");
+      const { loadRunSet, runSetLabel } = await import("../report/runs.js");
+      const { compareRunSets, compareJson, compareMarkdown, compareText } = await import(
+        "../report/compare-report.js"
+      );
+      const { loadScorerLookup } = await import("../report/scorers.js");
+      const { out, outJson, warn } = await import("../core/log.js");
+      const sets = args.map((arg) => {
+        const runs = loadRunSet(arg);
+        return { label: runSetLabel(arg, runs), runs };
+      });
+      // Same model name on both sides (e.g. two checkpoints of one model): fall back to the arguments.
+      if (new Set(sets.map((s) => s.label)).size < sets.length) {
+        sets.forEach((s, i) => {
+          s.label = args[i]!;
+        });
+      }
+      const report = compareRunSets(sets, { seed: flags.seed, scorers: await loadScorerLookup() });
+      if (report.entries.length === 0) {
+        throw new UsageError(
+          "The runs share no task.",
+          `Tasks: ${sets.map((s) => `${s.label}: ${[...s.runs.keys()].join(", ")}`).join("; ")}`,
+        );
+      }
+      if (flags.json) {
+        for (const m of report.missing) warn(m);
+        outJson(compareJson(report));
+      } else if (flags.md) out(compareMarkdown(report));
+      else out(compareText(report));
+    });
+}

@@ -1,0 +1,113 @@
+/** `fastvlm-eval gate`: exit 0 when the candidate holds every rule against the baseline, 1 when one fails. */
+import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
+
+/** Options of `gate` as commander parses them. */
+interface GateFlags {
+  baseline?: string;
+  candidate?: string;
+  maxDrop: string;
+  min: string[];
+  maxTtftIncrease?: string;
+  summary?: string;
+  junit?: string;
+  json?: boolean;
+  seed: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Registers `gate`. */
+export function register(program: Command): void {
+  program
+    .command("gate")
+    .description(
+      "Gate a candidate against a baseline: fails (exit 1) when a task drops more than --max-drop points with a\n" +
+        "paired 95% interval entirely below zero, when a task is under its --min, or when TTFT p50 grows more than\n" +
+        "--max-ttft-increase percent (same device only).",
+    )
+    .option("--baseline <run|dir>", "baseline run folder or folder of runs")
+    .option("--candidate <run|dir>", "candidate run folder or folder of runs")
+    .option("--max-drop <POINTS>", "largest tolerated drop in points (metric × 100)", "0")
+    .option(
+      "--min <task=VALUE>",
+      "minimum per task; VALUE ≤ 1 is a fraction, > 1 is points (repeatable)",
+      collect,
+      [],
+    )
+    .option("--max-ttft-increase <PCT>", "largest tolerated TTFT p50 increase in percent")
+    .option("--summary <FILE>", "write the Markdown report here (default: $GITHUB_STEP_SUMMARY when set)")
+    .option("--junit <FILE>", "write JUnit XML, one testcase per rule")
+    .option("--json", "print {pass, rules} as JSON")
+    .option("--seed <S>", "bootstrap seed", "0")
+    .action(async (flags: GateFlags) => {
+      const problems: string[] = [];
+      if (!flags.baseline) problems.push("--baseline is required");
+      if (!flags.candidate) problems.push("--candidate is required");
+      const maxDrop = Number(flags.maxDrop);
+      if (!Number.isFinite(maxDrop) || maxDrop < 0)
+        problems.push(`--max-drop ${flags.maxDrop}: expected points ≥ 0`);
+      let maxTtft: number | null = null;
+      if (flags.maxTtftIncrease !== undefined) {
+        maxTtft = Number(flags.maxTtftIncrease);
+        if (!Number.isFinite(maxTtft) || maxTtft < 0) {
+          problems.push(`--max-ttft-increase ${flags.maxTtftIncrease}: expected a percentage ≥ 0`);
+        }
+      }
+      let mins: Record<string, number> = {};
+      try {
+        const { parseMins } = await import("../report/gate.js");
+        mins = parseMins(flags.min);
+      } catch (err) {
+        if (err instanceof UsageError) problems.push(err.message);
+        else throw err;
+      }
+      if (problems.length > 0) {
+        throw new UsageError(
+          problems.join("\n"),
+          "Example: fastvlm-eval gate --baseline base/ --candidate pr/ --max-drop 1 --max-ttft-increase 10",
+        );
+      }
+      const { writeFileSync, appendFileSync } = await import("node:fs");
+      const { loadRunSet, runSetLabel } = await import("../report/runs.js");
+      const { evaluateGate, gateJson, gateJunit, gateMarkdown } = await import("../report/gate.js");
+      const { loadScorerLookup } = await import("../report/scorers.js");
+      const { GateFailedError } = await import("../core/errors.js");
+      const { out, outJson, info } = await import("../core/log.js");
+      const baseline = loadRunSet(flags.baseline!);
+      const candidate = loadRunSet(flags.candidate!);
+      const result = evaluateGate(
+        baseline,
+        candidate,
+        { maxDropPoints: maxDrop, min: mins, maxTtftIncreasePct: maxTtft },
+        { seed: flags.seed, scorers: await loadScorerLookup() },
+      );
+      const md = gateMarkdown(result, {
+        baseline: runSetLabel(flags.baseline!, baseline),
+        candidate: runSetLabel(flags.candidate!, candidate),
+      });
+      const summaryFile = flags.summary ?? process.env.GITHUB_STEP_SUMMARY;
+      if (summaryFile) {
+        // The step summary file is shared by a job's steps: append. An explicit --summary is overwritten.
+        if (flags.summary) writeFileSync(summaryFile, md);
+        else appendFileSync(summaryFile, md);
+        info(`gate: wrote the summary to ${summaryFile}`);
+      }
+      if (flags.junit) {
+        writeFileSync(flags.junit, gateJunit(result));
+        info(`gate: wrote JUnit XML to ${flags.junit}`);
+      }
+      if (flags.json) outJson(gateJson(result));
+      else {
+        for (const r of result.rules) {
+          out(`${r.skipped ? "SKIP" : r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.detail}`);
+        }
+      }
+      if (!result.pass) {
+        const failed = result.rules.filter((r) => !r.pass).map((r) => r.name);
+        throw new GateFailedError(`gate failed: ${failed.join(", ")}`, "See the rules above or the summary.");
+      }
+    });
+}

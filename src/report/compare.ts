@@ -1,0 +1,256 @@
+/**
+ * Comparing two runs of one task: paired bootstrap of the primary metric over shared ids, right/wrong flips,
+ * and TTFT deltas when the device matches. Shared by `compare` and `gate`.
+ */
+import type { SampleRecord } from "../core/records.js";
+import type { ScoredSample } from "../core/types.js";
+import { pairedBootstrap, relativeQuantileChange } from "../stats/paired.js";
+import { comparabilityIssues, deviceKey, deviceLabel, type LoadedRun } from "./runs.js";
+
+/** Minimal scorer shape the comparison needs (scorers/index.ts SCORERS entries fit). */
+export interface AggregatingScorer {
+  /** Whole-set aggregation: metric name → value. */
+  aggregate(samples: ScoredSample[]): Record<string, number>;
+}
+
+/** Looks a scorer up by registry key; undefined when unknown. */
+export type ScorerLookup = (name: string) => AggregatingScorer | undefined;
+
+/** One flipped sample with both outputs. */
+export interface FlipExample {
+  /** Sample id. */
+  id: string;
+  /** Baseline output (null when the sample failed). */
+  baseline: string | null;
+  /** Candidate output. */
+  candidate: string | null;
+  /** Baseline score. */
+  baselineScore: number | null;
+  /** Candidate score. */
+  candidateScore: number | null;
+}
+
+/** TTFT of one run's serial latency pass. */
+export interface TtftSummary {
+  /** Median ms. */
+  p50: number;
+  /** 90th percentile ms. */
+  p90: number;
+  /** Measurements. */
+  n: number;
+}
+
+/** Latency comparison: judged only on the same device. */
+export type LatencyComparison =
+  | {
+      /** Both runs have a latency pass on the same device. */
+      status: "compared";
+      /** Device description. */
+      device: string;
+      /** Baseline TTFT. */
+      baseline: TtftSummary;
+      /** Candidate TTFT. */
+      candidate: TtftSummary;
+      /** Candidate − baseline p50, ms. */
+      deltaP50Ms: number;
+      /** Candidate − baseline p90, ms. */
+      deltaP90Ms: number;
+      /** Relative p50 change in percent. */
+      p50ChangePct: number;
+      /** Bootstrap 95% interval of the p50 change in percent, or null when per-sample timings are missing. */
+      p50ChangeCi: [number, number] | null;
+    }
+  | {
+      /** Not compared; `reason` says why. */
+      status: "different-device" | "missing";
+      /** Plain-language reason. */
+      reason: string;
+    };
+
+/** Baseline vs candidate on one task. */
+export interface TaskComparison {
+  /** Task name. */
+  task: string;
+  /** Primary metric name. */
+  metric: string;
+  /** [baseline, candidate] values of the metric as recorded in run.json (NaN when absent). */
+  values: [number, number];
+  /** Candidate − baseline on the shared ids (metric scale, not points). */
+  delta: number;
+  /** Paired bootstrap 95% interval of the delta. */
+  ci: [number, number];
+  /** How the metric was recomputed on resamples. */
+  method: "scorer-aggregate" | "mean-score";
+  /** Ids in both runs. */
+  shared: number;
+  /** Ids only in the baseline / only in the candidate. */
+  unpaired: { baseline: number; candidate: number };
+  /** Right→wrong and wrong→right counts over shared ids. */
+  flips: { rightToWrong: number; wrongToRight: number };
+  /** The first few flipped samples each way (ids sorted). */
+  examples: { rightToWrong: FlipExample[]; wrongToRight: FlipExample[] };
+  /** TTFT deltas. */
+  latency: LatencyComparison;
+  /** Reasons the two runs are not strictly comparable (task version, dataset revision, metric). */
+  issues: string[];
+}
+
+/** Options of compareTask. */
+export interface CompareOptions {
+  /** Bootstrap seed; default 0. */
+  seed?: number | string;
+  /** Bootstrap resamples; default 1000. */
+  resamples?: number;
+  /** Flip examples kept per direction; default 5. */
+  examples?: number;
+  /** Scorer lookup for set-level metrics (F1); default: mean of per-sample scores. */
+  scorers?: ScorerLookup;
+}
+
+/**
+ * A sample is right when its score is ≥ 0.5 (exact 1/0 scores included); failed samples (score null) are
+ * wrong. For graded metrics (ANLS, VQA accuracy) this counts a flip only when a sample crosses one half.
+ */
+export function isRight(sample: SampleRecord | undefined): boolean {
+  return sample !== undefined && sample.score !== null && sample.score >= 0.5;
+}
+
+function asScored(s: SampleRecord): ScoredSample {
+  // A failed sample counts as a wrong, unparsed answer.
+  return {
+    id: s.id,
+    reference: s.reference,
+    result: {
+      score: s.score ?? 0,
+      parsed: s.score === null ? null : s.parsed,
+      parseOk: s.parseOk,
+      rule: s.rule,
+    },
+  };
+}
+
+function ttftSummary(run: LoadedRun): TtftSummary | null {
+  const t = run.run.latency?.ttftMs;
+  return t ? { p50: t.p50, p90: t.p90, n: t.n } : null;
+}
+
+/** Compares TTFT of two runs of a task: only on equal device keys. */
+export function compareLatency(
+  baseline: LoadedRun,
+  candidate: LoadedRun,
+  options: Pick<CompareOptions, "seed" | "resamples"> = {},
+): LatencyComparison {
+  const b = ttftSummary(baseline);
+  const c = ttftSummary(candidate);
+  if (!b || !c) {
+    const which = !b && !c ? "either run" : !b ? "the baseline" : "the candidate";
+    return { status: "missing", reason: `no latency pass in ${which}` };
+  }
+  if (deviceKey(baseline.run) !== deviceKey(candidate.run)) {
+    return {
+      status: "different-device",
+      reason: `different device: ${deviceLabel(baseline.run)} vs ${deviceLabel(candidate.run)}`,
+    };
+  }
+  let ci: [number, number] | null = null;
+  if (baseline.serialTtftMs && candidate.serialTtftMs) {
+    ci = relativeQuantileChange(baseline.serialTtftMs, candidate.serialTtftMs, {
+      seed: `${options.seed ?? 0}:latency`,
+      resamples: options.resamples ?? 1000,
+    }).ci;
+  }
+  return {
+    status: "compared",
+    device: deviceLabel(candidate.run),
+    baseline: b,
+    candidate: c,
+    deltaP50Ms: c.p50 - b.p50,
+    deltaP90Ms: c.p90 - b.p90,
+    p50ChangePct: 100 * (c.p50 / b.p50 - 1),
+    p50ChangeCi: ci,
+  };
+}
+
+function example(id: string, b: SampleRecord, c: SampleRecord): FlipExample {
+  return {
+    id,
+    baseline: b.prediction,
+    candidate: c.prediction,
+    baselineScore: b.score,
+    candidateScore: c.score,
+  };
+}
+
+/** Compares two runs of one task. */
+export function compareTask(
+  baseline: LoadedRun,
+  candidate: LoadedRun,
+  options: CompareOptions = {},
+): TaskComparison {
+  const metric = baseline.primaryMetric;
+  const bById = new Map(baseline.samples.map((s) => [s.id, s]));
+  const cById = new Map(candidate.samples.map((s) => [s.id, s]));
+  const sharedIds = [...bById.keys()].filter((id) => cById.has(id)).sort();
+  const bShared = sharedIds.map((id) => bById.get(id)!);
+  const cShared = sharedIds.map((id) => cById.get(id)!);
+
+  const scorerName = baseline.run.task.scorer?.name ?? candidate.run.task.scorer?.name;
+  const scorer = scorerName !== undefined ? options.scorers?.(scorerName) : undefined;
+  const bScored = bShared.map(asScored);
+  const cScored = cShared.map(asScored);
+  // Use the scorer only when its aggregate really yields the primary metric.
+  const useScorer =
+    scorer !== undefined && bScored.length > 0 && Number.isFinite(scorer.aggregate(bScored)[metric]);
+  const bScores = bScored.map((s) => s.result.score);
+  const cScores = cScored.map((s) => s.result.score);
+  const meanAt = (xs: number[], idx: readonly number[]): number => {
+    let sum = 0;
+    for (const i of idx) sum += xs[i]!;
+    return sum / idx.length;
+  };
+  const boot = pairedBootstrap(
+    sharedIds.length,
+    (side, idx) => {
+      if (useScorer) {
+        const list = side === "baseline" ? bScored : cScored;
+        return scorer.aggregate(idx.map((i) => list[i]!))[metric] ?? Number.NaN;
+      }
+      return meanAt(side === "baseline" ? bScores : cScores, idx);
+    },
+    { seed: options.seed ?? 0, resamples: options.resamples ?? 1000 },
+  );
+
+  const keep = options.examples ?? 5;
+  const rightToWrong: FlipExample[] = [];
+  const wrongToRight: FlipExample[] = [];
+  let r2w = 0;
+  let w2r = 0;
+  sharedIds.forEach((id, i) => {
+    const b = bShared[i]!;
+    const c = cShared[i]!;
+    const br = isRight(b);
+    const cr = isRight(c);
+    if (br && !cr) {
+      r2w++;
+      if (rightToWrong.length < keep) rightToWrong.push(example(id, b, c));
+    } else if (!br && cr) {
+      w2r++;
+      if (wrongToRight.length < keep) wrongToRight.push(example(id, b, c));
+    }
+  });
+
+  return {
+    task: baseline.run.task.name,
+    metric,
+    values: [baseline.run.metrics[metric] ?? Number.NaN, candidate.run.metrics[metric] ?? Number.NaN],
+    delta: boot.estimate,
+    ci: boot.ci,
+    method: useScorer ? "scorer-aggregate" : "mean-score",
+    shared: sharedIds.length,
+    unpaired: { baseline: bById.size - sharedIds.length, candidate: cById.size - sharedIds.length },
+    flips: { rightToWrong: r2w, wrongToRight: w2r },
+    examples: { rightToWrong, wrongToRight },
+    latency: compareLatency(baseline, candidate, options),
+    issues: comparabilityIssues(baseline, candidate),
+  };
+}

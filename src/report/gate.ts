@@ -1,0 +1,236 @@
+/**
+ * Gate rules for pull requests: accuracy drops (points beyond --max-drop AND a paired 95% interval entirely
+ * below zero), per-task minimums, and TTFT growth on the same device. Pure decisions plus Markdown and JUnit
+ * renderings.
+ */
+import { UsageError } from "../core/errors.js";
+import { type CompareOptions, compareTask, type TaskComparison } from "./compare.js";
+import { ciPts, mdTable, ms, pts, signed, signedPts } from "./format.js";
+import type { LoadedRun } from "./runs.js";
+
+/** The thresholds of a gate. */
+export interface GateRules {
+  /** Largest tolerated drop in points (metric × 100); default 0 (any significant drop fails). */
+  maxDropPoints: number;
+  /** Minimum value per task, in the metric's own scale (0..1). */
+  min: Record<string, number>;
+  /** Largest tolerated TTFT p50 increase in percent, or null to not judge latency. */
+  maxTtftIncreasePct: number | null;
+}
+
+/** The outcome of one rule. */
+export interface RuleResult {
+  /** Rule name, e.g. `accuracy/docvqa`, `min/pope`, `latency/docvqa`. */
+  name: string;
+  /** True when the rule holds (or was not judged). */
+  pass: boolean;
+  /** True when the rule could not be judged (e.g. a different device); `pass` is then true. */
+  skipped: boolean;
+  /** One-line explanation with the numbers. */
+  detail: string;
+}
+
+/** The gate's result. */
+export interface GateResult {
+  /** True when every rule passes. */
+  pass: boolean;
+  /** Every rule in order. */
+  rules: RuleResult[];
+  /** The per-task comparisons the rules were judged on. */
+  comparisons: TaskComparison[];
+}
+
+/**
+ * Parses `--min task=VALUE` entries. VALUE ≤ 1 is a fraction in the metric's scale; VALUE > 1 is points
+ * (so `docvqa=0.7` and `docvqa=70` mean the same). Every bad entry is reported at once.
+ */
+export function parseMins(entries: readonly string[]): Record<string, number> {
+  const mins: Record<string, number> = {};
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(entry.trim());
+    const value = m ? Number(m[2]) : Number.NaN;
+    if (!m || !Number.isFinite(value) || value < 0 || value > 100) {
+      problems.push(`--min ${entry}: expected task=VALUE with VALUE a fraction (0..1) or points (1..100)`);
+      continue;
+    }
+    mins[m[1]!] = value > 1 ? value / 100 : value;
+  }
+  if (problems.length > 0)
+    throw new UsageError(problems.join("\n"), "Example: --min docvqa=0.70 --min pope=85");
+  return mins;
+}
+
+function accuracyRule(c: TaskComparison, maxDropPoints: number): RuleResult {
+  const name = `accuracy/${c.task}`;
+  if (c.issues.length > 0) {
+    return { name, pass: false, skipped: false, detail: `not comparable: ${c.issues.join("; ")}` };
+  }
+  if (c.shared === 0) {
+    return { name, pass: false, skipped: false, detail: "the runs share no sample ids; nothing to compare" };
+  }
+  const dropPts = -c.delta * 100;
+  const significant = c.ci[1] < 0;
+  const fail = dropPts > maxDropPoints && significant;
+  const numbers = `${c.metric} ${pts(c.values[0])} → ${pts(c.values[1])}, Δ ${signedPts(c.delta)} pts, 95% CI ${ciPts(
+    c.ci,
+  )} over ${c.shared} shared samples`;
+  let why: string;
+  if (fail) why = `drop exceeds ${maxDropPoints} pts and the interval lies below zero`;
+  else if (dropPts > maxDropPoints) why = `within noise (the interval includes zero)`;
+  else why = `within the allowed drop of ${maxDropPoints} pts`;
+  return { name, pass: !fail, skipped: false, detail: `${numbers}: ${why}` };
+}
+
+function minRule(task: string, min: number, candidate: LoadedRun | undefined): RuleResult {
+  const name = `min/${task}`;
+  if (!candidate) return { name, pass: false, skipped: false, detail: `no candidate run of ${task}` };
+  const value = candidate.run.metrics[candidate.primaryMetric];
+  if (value === undefined) {
+    return {
+      name,
+      pass: false,
+      skipped: false,
+      detail: `the candidate has no ${candidate.primaryMetric} value`,
+    };
+  }
+  const pass = value >= min;
+  return {
+    name,
+    pass,
+    skipped: false,
+    detail: `${candidate.primaryMetric} ${pts(value)} ${pass ? "≥" : "<"} minimum ${pts(min)}`,
+  };
+}
+
+function latencyRule(c: TaskComparison, maxPct: number): RuleResult {
+  const name = `latency/${c.task}`;
+  const l = c.latency;
+  if (l.status !== "compared") {
+    const reason =
+      l.status === "different-device" ? "not judged: different device" : `not judged: ${l.reason}`;
+    return {
+      name,
+      pass: true,
+      skipped: true,
+      detail: l.status === "different-device" ? `${reason} (${l.reason})` : reason,
+    };
+  }
+  const grew = l.p50ChangePct > maxPct;
+  const base = `TTFT p50 ${ms(l.baseline.p50)} → ${ms(l.candidate.p50)} (${signed(l.p50ChangePct, 1, "%")}, limit +${maxPct}%)`;
+  if (l.p50ChangeCi === null) {
+    return {
+      name,
+      pass: !grew,
+      skipped: false,
+      detail: `${base}; judged on p50 alone: no per-sample serial timings to bootstrap`,
+    };
+  }
+  const significant = l.p50ChangeCi[0] > 0;
+  const ci = `95% CI [${signed(l.p50ChangeCi[0], 1, "%")}, ${signed(l.p50ChangeCi[1], 1, "%")}]`;
+  const fail = grew && significant;
+  const why = fail
+    ? "grew beyond the limit"
+    : grew
+      ? "within noise (the interval includes no change)"
+      : "within the limit";
+  return { name, pass: !fail, skipped: false, detail: `${base}, ${ci}: ${why}` };
+}
+
+/** Judges a candidate against a baseline. Tasks only in the candidate are ignored; tasks only in the baseline fail. */
+export function evaluateGate(
+  baseline: Map<string, LoadedRun>,
+  candidate: Map<string, LoadedRun>,
+  rules: GateRules,
+  options: CompareOptions = {},
+): GateResult {
+  const results: RuleResult[] = [];
+  const comparisons: TaskComparison[] = [];
+  for (const task of [...baseline.keys()].sort()) {
+    const b = baseline.get(task)!;
+    const c = candidate.get(task);
+    if (!c) {
+      results.push({
+        name: `accuracy/${task}`,
+        pass: false,
+        skipped: false,
+        detail: `no candidate run of ${task}`,
+      });
+      continue;
+    }
+    const cmp = compareTask(b, c, options);
+    comparisons.push(cmp);
+    results.push(accuracyRule(cmp, rules.maxDropPoints));
+    if (rules.maxTtftIncreasePct !== null) results.push(latencyRule(cmp, rules.maxTtftIncreasePct));
+  }
+  for (const [task, min] of Object.entries(rules.min).sort(([a], [b]) => a.localeCompare(b))) {
+    results.push(minRule(task, min, candidate.get(task)));
+  }
+  return { pass: results.every((r) => r.pass), rules: results, comparisons };
+}
+
+/** The gate as Markdown (for $GITHUB_STEP_SUMMARY). */
+export function gateMarkdown(result: GateResult, labels: { baseline: string; candidate: string }): string {
+  const status = result.pass ? "✅ passed" : "❌ failed";
+  const failed = result.rules.filter((r) => !r.pass).length;
+  const lines = [
+    `## Eval gate: ${status}`,
+    "",
+    `Baseline \`${labels.baseline.replace(/`/g, "'")}\` vs candidate \`${labels.candidate.replace(/`/g, "'")}\`: ${
+      result.rules.length
+    } rule(s), ${failed} failed.`,
+    "",
+    mdTable(
+      ["rule", "result", "detail"],
+      result.rules.map((r) => [r.name, r.skipped ? "skipped" : r.pass ? "pass" : "FAIL", r.detail]),
+    ),
+    "",
+    "_Accuracy fails only when the drop exceeds the limit and the paired 95% bootstrap interval lies entirely below zero._",
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/** Escapes text for XML attribute values and character data. */
+export function xmlEscape(text: string): string {
+  return (
+    text
+      // Characters XML 1.0 does not allow at all.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "")
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/'/g, "&apos;")
+  );
+}
+
+/** The gate as JUnit XML: one testcase per rule. */
+export function gateJunit(result: GateResult): string {
+  const failures = result.rules.filter((r) => !r.pass).length;
+  const skipped = result.rules.filter((r) => r.skipped).length;
+  const cases = result.rules.map((r) => {
+    const open = `    <testcase classname="fastvlm-eval.gate" name="${xmlEscape(r.name)}" time="0">`;
+    let body: string;
+    if (!r.pass)
+      body = `      <failure message="${xmlEscape(r.detail)}" type="GateFailed">${xmlEscape(r.detail)}</failure>`;
+    else if (r.skipped) body = `      <skipped message="${xmlEscape(r.detail)}"/>`;
+    else body = `      <system-out>${xmlEscape(r.detail)}</system-out>`;
+    return `${open}\n${body}\n    </testcase>`;
+  });
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="fastvlm-eval gate" tests="${result.rules.length}" failures="${failures}" skipped="${skipped}">`,
+    `  <testsuite name="eval-gate" tests="${result.rules.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
+    ...cases,
+    "  </testsuite>",
+    "</testsuites>",
+    "",
+  ].join("\n");
+}
+
+/** The gate as JSON: `{pass, rules: [{name, pass, detail, skipped}]}`. */
+export function gateJson(result: GateResult): { pass: boolean; rules: RuleResult[] } {
+  return { pass: result.pass, rules: result.rules };
+}
