@@ -22,7 +22,10 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { onnx as OnnxNs } from "onnx-proto";
+import { QWEN2_CHAT_TEMPLATE, SPECIAL_IDS } from "./constants.js";
 import { floatToHalf, halfToFloat } from "./fp16.js";
+
+export { QWEN2_CHAT_TEMPLATE, SPECIAL_IDS };
 
 const require = createRequire(import.meta.url);
 const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
@@ -64,9 +67,6 @@ interface Dims {
 
 const TINY: Dims = { hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 64, vocab: 151936 };
 const REAL: Dims = { hidden: 896, layers: 24, heads: 14, kvHeads: 2, intermediate: 4864, vocab: 151936 };
-
-/** Special token ids of the FastVLM tokenizer. */
-export const SPECIAL_IDS = { endoftext: 151643, imStart: 151644, imEnd: 151645, image: 151646 } as const;
 
 const PATCH = 64;
 const ROPE_THETA = 1_000_000;
@@ -408,13 +408,6 @@ function decoderGraph(
   const outputs = [valueInfo("logits", elem, ["batch_size", "sequence_length", d.vocab]), ...presents];
   return encodeModel(b, "decoder_model_merged", inputs, outputs);
 }
-
-/** The standard Qwen2 ChatML template (used when tokenizer_config.json has none). */
-export const QWEN2_CHAT_TEMPLATE =
-  "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}" +
-  "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}" +
-  "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
 const SPECIAL_TOKENS: [number, string][] = [
   [SPECIAL_IDS.endoftext, "<|endoftext|>"],

@@ -1,0 +1,11 @@
+/** Constants of the FastVLM export shared by the engine, the prompt builder and the tiny-model generator. */
+
+/** Special token ids of the FastVLM tokenizer. */
+export const SPECIAL_IDS = { endoftext: 151643, imStart: 151644, imEnd: 151645, image: 151646 } as const;
+
+/** The standard Qwen2 ChatML template (used when tokenizer_config.json has none). */
+export const QWEN2_CHAT_TEMPLATE =
+  "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}" +
+  "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}" +
+  "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
