@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { register as compare } from "./compare.js";
+import { register as fetch } from "./fetch.js";
 import { register as gate } from "./gate.js";
 
 /** A subcommand registers itself on the program; heavy modules load inside its action. */
@@ -9,4 +10,4 @@ export type Register = (program: Command) => void;
  * Every subcommand, in the order `--help` lists them. A command appears here only once it works.
  * Each entry is a lazy loader so `fastvlm-eval --help` stays fast.
  */
-export const COMMANDS: Register[] = [compare, gate];
+export const COMMANDS: Register[] = [fetch, compare, gate];

@@ -1,5 +1,5 @@
 /** Dataset- and model-level fetching: card configs → files, the lock, fallback repos. */
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { DataError, HubError, OfflineError } from "../core/errors.js";
 import type { DatasetSpec } from "../core/types.js";
 import { type CardConfig, parseCardConfigs, splitFiles } from "./card.js";
@@ -8,7 +8,6 @@ import {
   downloadExpected,
   listRepoFiles,
   RepoNotFoundError,
-  readRepoText,
   resolveRevision,
   snapshotDir,
 } from "./download.js";
@@ -146,16 +145,19 @@ function result(
   };
 }
 
-async function cardConfigs(ref: RepoRef, sha: string, o: HubOptions): Promise<CardConfig[]> {
+/** The card's configs; the README comes through the cache like any file (no card → no configs). */
+async function cardConfigs(ref: RepoRef, sha: string, listing: RepoFile[], o: HubOptions): Promise<CardConfig[]> {
+  const readme = listing.find((f) => f.path === "README.md");
+  if (readme === undefined) return [];
   let card: string | null;
   try {
-    card = await readRepoText(ref, sha, "README.md", o);
+    const local = await downloadExpected(ref, sha, [{ path: readme.path, size: readme.size }], o, listing);
+    card = await readFile(local[readme.path]!, "utf8");
   } catch (err) {
     // Offline without a cached card: fall back to the folder conventions over the cached files.
     if (err instanceof OfflineError) return [];
     throw err;
   }
-  if (card === null) return [];
   try {
     return parseCardConfigs(card);
   } catch (err) {
@@ -174,8 +176,8 @@ async function fetchAndLock(
   lockPath: string,
   offline: boolean,
 ): Promise<DatasetFiles> {
-  const configs = await cardConfigs(ref, sha, o);
   const listing = await listRepoFiles(ref, sha, o);
+  const configs = await cardConfigs(ref, sha, listing, o);
   const byPath = new Map(listing.map((f) => [f.path, f]));
   const problems: string[] = [];
   const chosen: RepoFile[][] = parts.map((p) => {
