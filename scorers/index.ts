@@ -1,7 +1,20 @@
 import type { Json, Scorer } from "../src/core/types.js";
+import { anls } from "./anls.js";
+import { exactMatch } from "./exact_match.js";
+import { mmmu } from "./mmmu.js";
+import { pope } from "./pope.js";
+import { seed } from "./seed.js";
+import { vqaAccuracy } from "./vqa_accuracy.js";
 
 /** A scorer with its reference type erased. */
 export type AnyScorer = Scorer<Json>;
 
 /** Every metric, by registry key (a task's `scorer`). A new metric is one file and one line here. */
-export const SCORERS: Record<string, AnyScorer> = {};
+export const SCORERS: Record<string, AnyScorer> = {
+  exact_match: exactMatch as unknown as AnyScorer,
+  vqa_accuracy: vqaAccuracy as unknown as AnyScorer,
+  anls: anls as unknown as AnyScorer,
+  pope: pope as unknown as AnyScorer,
+  seed: seed as unknown as AnyScorer,
+  mmmu: mmmu as unknown as AnyScorer,
+};

@@ -1,0 +1,46 @@
+/** Helpers shared by the scorers: reference checks and the `parse_failure_rate` every aggregate carries. */
+import type { Json, ScoredSample } from "../src/core/types.js";
+
+/** Share of samples whose parse fell back (`parseOk: false`); 0 for an empty set. */
+export function parseFailureRate(samples: readonly ScoredSample<Json>[]): number {
+  if (samples.length === 0) return 0;
+  let failed = 0;
+  for (const s of samples) if (!s.result.parseOk) failed++;
+  return failed / samples.length;
+}
+
+/** True for a plain object (not null, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Problems with a string field of a reference object (empty list when fine). */
+export function checkStringField(ref: Record<string, unknown>, key: string): string[] {
+  return typeof ref[key] === "string"
+    ? []
+    : [`reference.${key} must be a string (got ${describe(ref[key])})`];
+}
+
+/** Problems with a string-array field of a reference object. */
+export function checkStringArrayField(
+  ref: Record<string, unknown>,
+  key: string,
+  nonEmpty: boolean,
+): string[] {
+  const v = ref[key];
+  if (!Array.isArray(v)) return [`reference.${key} must be an array of strings (got ${describe(v)})`];
+  const problems: string[] = [];
+  v.forEach((x, i) => {
+    if (typeof x !== "string") problems.push(`reference.${key}[${i}] must be a string (got ${describe(x)})`);
+  });
+  if (nonEmpty && v.length === 0) problems.push(`reference.${key} must not be empty`);
+  return problems;
+}
+
+/** Short type description for messages. */
+export function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (v === undefined) return "nothing";
+  return typeof v;
+}
