@@ -178,6 +178,17 @@ describe("createOpenAIBackend against the fake server", () => {
     expect(retries[0]?.problem).toContain("after 2 content chunks");
   });
 
+  it("drops and retries an attempt that goes silent for longer than the idle timeout", async () => {
+    const { fake, backend, retries } = await setup(
+      { faults: [{ kind: "slow-first-token", delayMs: 5_000 }] },
+      { idleTimeoutMs: 100 },
+    );
+    const g = await backend.generate(request());
+    expect(g.text).toBe("The answer is 42.");
+    expect(fake.requests).toHaveLength(2);
+    expect(retries[0]?.problem).toContain("no data from the server for 0.1 s");
+  });
+
   it("retries when the server is not listening, then fails with a ModelError", async () => {
     const dead = await startFakeOpenAI();
     const base = dead.baseUrl;

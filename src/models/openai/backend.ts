@@ -25,7 +25,10 @@ import { errorMessageOf, MalformedChunkError, parseChunk, readChunk, type Usage 
 
 /** Options of createOpenAIBackend. */
 export interface OpenAIBackendOptions {
-  /** Requests in flight at most, a safety net under the runner's own bound (default 4). */
+  /**
+   * Requests in flight at most: a safety net under the runner's own `--concurrency` bound. Pass the flag's
+   * value; the default (32) only guards against runaway callers, so it must not throttle a normal run.
+   */
   concurrency?: number;
   /** Retries after the first attempt, for 429, 5xx and broken connections (default 4). */
   retries?: number;
@@ -35,7 +38,7 @@ export interface OpenAIBackendOptions {
   fetch?: typeof fetch;
   /** Backoff between retries (tests shorten it). */
   backoff?: Partial<BackoffSettings>;
-  /** An attempt that receives no bytes for this long is dropped and retried (default 120 s). */
+  /** An attempt that receives no bytes for this long is dropped and retried (default 300 s). */
   idleTimeoutMs?: number;
   /** Called before each retry; default prints a warning on stderr (never with credentials). */
   onRetry?: (event: RetryEvent) => void;
@@ -56,9 +59,9 @@ export interface RetryEvent {
 /** Environment variables holding the API key, in priority order. */
 export const API_KEY_ENV = ["EVAL_API_KEY", "OPENAI_API_KEY"] as const;
 
-const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_RETRIES = 4;
-const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 const ERROR_BODY_CHARS = 500;
 
 /** The outcome of one HTTP attempt that did not end the call. */
