@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { makeTinyModel, reduceQwenTokenizer, reducedTokenizerPath } from "../src/models/fastvlm/tiny.js";
+import { makeTinyModel, reducedTokenizerPath, reduceQwenTokenizer } from "../src/models/fastvlm/tiny.js";
 
 /** Ids kept in the committed reduced tokenizer (byte tokens + the first merges). */
 const REDUCED_SIZE = 6000;
@@ -35,7 +35,9 @@ if (values["reduced-tokenizer"]) {
 } else {
   const outDir = positionals[0];
   if (!outDir) {
-    process.stderr.write("usage: make-tiny-model.ts OUT_DIR [--fp16] [--real] [--qwen-tokenizer] [--seed N]\n");
+    process.stderr.write(
+      "usage: make-tiny-model.ts OUT_DIR [--fp16] [--real] [--qwen-tokenizer] [--seed N]\n",
+    );
     process.exit(2);
   }
   const t0 = performance.now();

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { register as compare } from "./compare.js";
 import { register as fetch } from "./fetch.js";
 import { register as gate } from "./gate.js";
+import { register as predict } from "./predict.js";
 
 /** A subcommand registers itself on the program; heavy modules load inside its action. */
 export type Register = (program: Command) => void;
@@ -10,4 +11,4 @@ export type Register = (program: Command) => void;
  * Every subcommand, in the order `--help` lists them. A command appears here only once it works.
  * Each entry is a lazy loader so `fastvlm-eval --help` stays fast.
  */
-export const COMMANDS: Register[] = [fetch, compare, gate];
+export const COMMANDS: Register[] = [fetch, compare, gate, predict];

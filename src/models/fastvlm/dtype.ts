@@ -42,7 +42,11 @@ export const GRAPH_ALIASES: Record<string, GraphName> = {
 };
 
 /** The onnx-community model card's recommendation for FastVLM. */
-export const CARD_DTYPE: DtypeMap = { embed_tokens: "fp16", vision_encoder: "q4", decoder_model_merged: "q4" };
+export const CARD_DTYPE: DtypeMap = {
+  embed_tokens: "fp16",
+  vision_encoder: "q4",
+  decoder_model_merged: "q4",
+};
 
 const DTYPES = Object.keys(DTYPE_SUFFIX) as Dtype[];
 
@@ -62,7 +66,8 @@ export function graphFile(graph: GraphName, dtype: Dtype): string {
  */
 export function parseDtype(spec: string): DtypeSpec {
   const text = spec.trim();
-  if (text === "") throw new UsageError("--dtype is empty.", `Use one of ${DTYPES.join(", ")}, or graph=dtype pairs.`);
+  if (text === "")
+    throw new UsageError("--dtype is empty.", `Use one of ${DTYPES.join(", ")}, or graph=dtype pairs.`);
   if (!text.includes("=")) {
     if (!isDtype(text)) {
       throw new UsageError(`Unknown dtype '${text}' in --dtype.`, `Valid dtypes: ${DTYPES.join(", ")}.`);

@@ -27,9 +27,23 @@ import type {
 } from "../../core/types.js";
 import { type ImageMode, preprocessImage } from "../../data/images.js";
 import { SPECIAL_IDS } from "./constants.js";
-import { chooseLocalDtype, type DtypeMap, type DtypeSpec, GRAPHS, type GraphName, graphFile } from "./dtype.js";
-import { float32ToHalf, halfToFloat32, halfToFloat } from "./fp16.js";
-import { createSession, type Device, makeTensor, type IoMeta, type OrtSession, type OrtTensor } from "./ort.js";
+import {
+  chooseLocalDtype,
+  type DtypeMap,
+  type DtypeSpec,
+  GRAPHS,
+  type GraphName,
+  graphFile,
+} from "./dtype.js";
+import { float32ToHalf, halfToFloat, halfToFloat32 } from "./fp16.js";
+import {
+  createSession,
+  type Device,
+  type IoMeta,
+  makeTensor,
+  type OrtSession,
+  type OrtTensor,
+} from "./ort.js";
 import { loadPromptTokenizer, type PromptTokenizer } from "./prompt.js";
 
 /** Options of loadFastVLM. */
@@ -94,15 +108,20 @@ export interface TraceOptions extends GenerateOptions {
 
 function readJsonFile(path: string, required: boolean): Record<string, unknown> | null {
   if (!existsSync(path)) {
-    if (required) throw new ModelError(`Model file ${path} is missing.`, "The folder is not a complete FastVLM export.");
+    if (required)
+      throw new ModelError(`Model file ${path} is missing.`, "The folder is not a complete FastVLM export.");
     return null;
   }
   try {
     return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
   } catch (err) {
-    throw new ModelError(`Model file ${path} is not valid JSON: ${(err as Error).message}`, "Download it again.", {
-      cause: err,
-    });
+    throw new ModelError(
+      `Model file ${path} is not valid JSON: ${(err as Error).message}`,
+      "Download it again.",
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -122,7 +141,10 @@ export function readFastVLMConfig(dir: string): FastVLMConfig {
   if (hidden === undefined) problems.push("hidden_size");
   if (layers === undefined) problems.push("num_hidden_layers");
   if (problems.length > 0) {
-    throw new ModelError(`${join(dir, "config.json")} lacks ${problems.join(", ")}.`, "Is this a FastVLM (llava_qwen2) export?");
+    throw new ModelError(
+      `${join(dir, "config.json")} lacks ${problems.join(", ")}.`,
+      "Is this a FastVLM (llava_qwen2) export?",
+    );
   }
   const crop = pre.crop_size;
   const size = pre.size;
@@ -158,17 +180,27 @@ interface Expect {
   rank: number;
 }
 
-function checkIo(graph: GraphName, file: string, kind: "input" | "output", have: IoMeta[], want: Expect[]): string[] {
+function checkIo(
+  graph: GraphName,
+  file: string,
+  kind: "input" | "output",
+  have: IoMeta[],
+  want: Expect[],
+): string[] {
   const problems: string[] = [];
   const byName = new Map(have.map((m) => [m.name, m]));
   for (const w of want) {
     const m = byName.get(w.name);
     if (!m) {
-      problems.push(`${graph} (${file}) has no ${kind} '${w.name}' (it has: ${have.map((h) => h.name).join(", ") || "none"})`);
+      problems.push(
+        `${graph} (${file}) has no ${kind} '${w.name}' (it has: ${have.map((h) => h.name).join(", ") || "none"})`,
+      );
       continue;
     }
     if (m.type === null || !w.types.includes(m.type)) {
-      problems.push(`${graph} ${kind} '${w.name}' is ${m.type ?? "not a tensor"}, expected ${w.types.join(" or ")}`);
+      problems.push(
+        `${graph} ${kind} '${w.name}' is ${m.type ?? "not a tensor"}, expected ${w.types.join(" or ")}`,
+      );
     }
     if (m.shape && m.shape.length !== w.rank) {
       problems.push(`${graph} ${kind} '${w.name}' has rank ${m.shape.length}, expected ${w.rank}`);
@@ -180,7 +212,11 @@ function checkIo(graph: GraphName, file: string, kind: "input" | "output", have:
 const FLOATS = ["float32", "float16"];
 
 /** Checks the three graphs against what the decode loop feeds and reads; every problem at once. */
-export function checkGraphs(sessions: Record<GraphName, OrtSession>, cfg: FastVLMConfig, files: Record<GraphName, string>): void {
+export function checkGraphs(
+  sessions: Record<GraphName, OrtSession>,
+  cfg: FastVLMConfig,
+  files: Record<GraphName, string>,
+): void {
   const problems: string[] = [];
   problems.push(
     ...checkIo("vision_encoder", files.vision_encoder, "input", sessions.vision_encoder.inputs, [
@@ -220,13 +256,15 @@ export function checkGraphs(sessions: Record<GraphName, OrtSession>, cfg: FastVL
       `decoder_model_merged has inputs the decode loop does not feed: ${extra.join(", ")} (num_hidden_layers in config.json is ${cfg.layers})`,
     );
   }
-  const width = (metas: IoMeta[], name: string): number | string | undefined => metas.find((m) => m.name === name)?.shape?.[2];
+  const width = (metas: IoMeta[], name: string): number | string | undefined =>
+    metas.find((m) => m.name === name)?.shape?.[2];
   for (const [graph, w] of [
     ["vision_encoder image_features", width(sessions.vision_encoder.outputs, "image_features")],
     ["embed_tokens inputs_embeds", width(sessions.embed_tokens.outputs, "inputs_embeds")],
     ["decoder_model_merged inputs_embeds", width(dec.inputs, "inputs_embeds")],
   ] as const) {
-    if (typeof w === "number" && w !== cfg.hidden) problems.push(`${graph} width is ${w}, config.json hidden_size is ${cfg.hidden}`);
+    if (typeof w === "number" && w !== cfg.hidden)
+      problems.push(`${graph} width is ${w}, config.json hidden_size is ${cfg.hidden}`);
   }
   if (problems.length > 0) {
     throw new ModelError(
@@ -309,7 +347,13 @@ function fileDigest(hash: ReturnType<typeof createHash>, path: string): void {
  * .onnx_data's) name, size and first and last MiB, the dtype per graph and the image mode.
  * It changes when weights, dtype or preprocessing change; it does not hash every weight byte.
  */
-export function fingerprint(dir: string, files: Record<GraphName, string>, dtype: DtypeMap, imageMode: ImageMode, revision: string | null): string {
+export function fingerprint(
+  dir: string,
+  files: Record<GraphName, string>,
+  dtype: DtypeMap,
+  imageMode: ImageMode,
+  revision: string | null,
+): string {
   const h = createHash("sha256");
   h.update(`revision:${revision ?? "local"}\nimage:${imageMode}\n`);
   for (const g of GRAPHS) h.update(`${g}=${dtype[g]}\n`);
@@ -350,7 +394,9 @@ export class FastVLMEngine implements ModelBackend {
     const s = this.config.imageSize;
     const type = this.type("vision_encoder", "in", "pixel_values");
     const input =
-      type === "float16" ? makeTensor("float16", float32ToHalf(pixels), [1, 3, s, s]) : makeTensor("float32", pixels, [1, 3, s, s]);
+      type === "float16"
+        ? makeTensor("float16", float32ToHalf(pixels), [1, 3, s, s])
+        : makeTensor("float32", pixels, [1, 3, s, s]);
     const out = await this.runGraph("vision_encoder", { pixel_values: input });
     const f = out.image_features!;
     try {
@@ -369,7 +415,11 @@ export class FastVLMEngine implements ModelBackend {
 
   /** Token ids → embeddings (float32, ids.length × hidden). */
   async embedIds(ids: number[]): Promise<Float32Array> {
-    const input = makeTensor("int64", BigInt64Array.from(ids, (x) => BigInt(x)), [1, ids.length]);
+    const input = makeTensor(
+      "int64",
+      BigInt64Array.from(ids, (x) => BigInt(x)),
+      [1, ids.length],
+    );
     const out = await this.runGraph("embed_tokens", { input_ids: input });
     const e = out.inputs_embeds!;
     try {
@@ -379,7 +429,10 @@ export class FastVLMEngine implements ModelBackend {
     }
   }
 
-  private async runGraph(graph: GraphName, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+  private async runGraph(
+    graph: GraphName,
+    feeds: Record<string, OrtTensor>,
+  ): Promise<Record<string, OrtTensor>> {
     try {
       return await this.sessions[graph].run(feeds);
     } catch (err) {
@@ -395,7 +448,9 @@ export class FastVLMEngine implements ModelBackend {
       if (!m.name.startsWith("past_key_values.")) continue;
       const dims = (m.shape ?? []).map((d, i) => (typeof d === "number" ? d : i === 0 ? 1 : 0));
       cache[m.name] =
-        m.type === "float16" ? makeTensor("float16", new Uint16Array(0), dims) : makeTensor("float32", new Float32Array(0), dims);
+        m.type === "float16"
+          ? makeTensor("float16", new Uint16Array(0), dims)
+          : makeTensor("float32", new Float32Array(0), dims);
     }
     return cache;
   }
@@ -413,9 +468,15 @@ export class FastVLMEngine implements ModelBackend {
     const feeds: Record<string, OrtTensor> = {
       ...past,
       inputs_embeds:
-        type === "float16" ? makeTensor("float16", float32ToHalf(embeds), [1, seqLen, h]) : makeTensor("float32", embeds, [1, seqLen, h]),
+        type === "float16"
+          ? makeTensor("float16", float32ToHalf(embeds), [1, seqLen, h])
+          : makeTensor("float32", embeds, [1, seqLen, h]),
       attention_mask: makeTensor("int64", new BigInt64Array(total).fill(1n), [1, total]),
-      position_ids: makeTensor("int64", BigInt64Array.from({ length: seqLen }, (_, i) => BigInt(pastLen + i)), [1, seqLen]),
+      position_ids: makeTensor(
+        "int64",
+        BigInt64Array.from({ length: seqLen }, (_, i) => BigInt(pastLen + i)),
+        [1, seqLen],
+      ),
     };
     const out = await this.runGraph("decoder_model_merged", feeds);
     dispose(feeds.inputs_embeds, feeds.attention_mask, feeds.position_ids);
@@ -442,7 +503,8 @@ export class FastVLMEngine implements ModelBackend {
             std: cfg.std,
             rescale: cfg.rescale,
           }).catch((err: unknown) => {
-            if (err instanceof DataError) throw new DataError(`Image ${img.source}: ${err.message}`, err.hint, { cause: err });
+            if (err instanceof DataError)
+              throw new DataError(`Image ${img.source}: ${err.message}`, err.hint, { cause: err });
             throw err;
           }),
         ),
@@ -597,7 +659,10 @@ export function stageTiming(t0: number, t1: number, t2: number, t3: number, tEnd
 export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promise<FastVLMEngine> {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new ModelError(`Model folder ${root} does not exist.`, "Pass a folder in the onnx-community FastVLM layout or a registry name.");
+    throw new ModelError(
+      `Model folder ${root} does not exist.`,
+      "Pass a folder in the onnx-community FastVLM layout or a registry name.",
+    );
   }
   const config = readFastVLMConfig(root);
   const { dtype, missing } = chooseLocalDtype((f) => existsSync(join(root, f)), opts.dtype ?? {});
@@ -610,7 +675,10 @@ export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promi
   const tokenizer = loadPromptTokenizer(root, config.imageTokenId);
   const device = opts.device ?? "cpu";
   const threads = opts.threads ?? 0;
-  const files = Object.fromEntries(GRAPHS.map((g) => [g, graphFile(g, dtype[g])])) as Record<GraphName, string>;
+  const files = Object.fromEntries(GRAPHS.map((g) => [g, graphFile(g, dtype[g])])) as Record<
+    GraphName,
+    string
+  >;
   const sessions: Partial<Record<GraphName, OrtSession>> = {};
   try {
     for (const g of GRAPHS) {

@@ -74,7 +74,11 @@ export function ortVersion(): string {
 }
 
 /** Builds a tensor. */
-export function makeTensor(type: ElemType, data: Float32Array | Uint16Array | BigInt64Array | Uint8Array, dims: number[]): OrtTensor {
+export function makeTensor(
+  type: ElemType,
+  data: Float32Array | Uint16Array | BigInt64Array | Uint8Array,
+  dims: number[],
+): OrtTensor {
   if (type === "bool") return new ort.Tensor("bool", data as Uint8Array, dims) as OrtTensor;
   return new ort.Tensor(type, data as Float32Array, dims) as OrtTensor;
 }
@@ -113,7 +117,11 @@ export function checkDevice(device: Device): void {
 function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
   return list.map((m) =>
     m.isTensor
-      ? { name: m.name, type: m.type, shape: [...m.shape].map((d) => (typeof d === "number" ? d : String(d))) }
+      ? {
+          name: m.name,
+          type: m.type,
+          shape: [...m.shape].map((d) => (typeof d === "number" ? d : String(d))),
+        }
       : { name: m.name, type: null, shape: null },
   );
 }
@@ -121,7 +129,10 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
 /** Creates a session from a path (so `.onnx_data` next to it resolves). */
 export async function createSession(path: string, opts: SessionOptions): Promise<OrtSession> {
   if (!existsSync(path)) {
-    throw new ModelError(`Model file ${path} does not exist.`, "Check the model folder, or download it again.");
+    throw new ModelError(
+      `Model file ${path} does not exist.`,
+      "Check the model folder, or download it again.",
+    );
   }
   if (opts.device !== "cpu") checkDevice(opts.device);
   let session: ort.InferenceSession;
@@ -149,7 +160,8 @@ export async function createSession(path: string, opts: SessionOptions): Promise
     path,
     inputs: meta(session.inputMetadata),
     outputs: meta(session.outputMetadata),
-    run: async (feeds) => (await session.run(feeds as Record<string, ort.Tensor>)) as Record<string, OrtTensor>,
+    run: async (feeds) =>
+      (await session.run(feeds as Record<string, ort.Tensor>)) as Record<string, OrtTensor>,
     release: () => session.release(),
   };
 }

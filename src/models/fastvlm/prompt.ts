@@ -64,17 +64,27 @@ export function loadPromptTokenizer(dir: string, imageId: number): PromptTokeniz
   try {
     tokenizer = new Tokenizer(tokJson, tokConfig);
   } catch (err) {
-    throw new ModelError(`Could not build the tokenizer from ${join(dir, "tokenizer.json")}: ${String(err)}`, undefined, {
-      cause: err,
-    });
+    throw new ModelError(
+      `Could not build the tokenizer from ${join(dir, "tokenizer.json")}: ${String(err)}`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     template = new Template(pickTemplate(tokConfig));
   } catch (err) {
-    throw new ModelError(`The chat_template in ${join(dir, "tokenizer_config.json")} does not parse: ${String(err)}`);
+    throw new ModelError(
+      `The chat_template in ${join(dir, "tokenizer_config.json")} does not parse: ${String(err)}`,
+    );
   }
   const tokenText = (v: unknown): string =>
-    typeof v === "string" ? v : typeof v === "object" && v !== null ? String((v as { content?: unknown }).content ?? "") : "";
+    typeof v === "string"
+      ? v
+      : typeof v === "object" && v !== null
+        ? String((v as { content?: unknown }).content ?? "")
+        : "";
   const bos = tokenText(tokConfig.bos_token);
   const eos = tokenText(tokConfig.eos_token);
   return {

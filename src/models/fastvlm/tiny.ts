@@ -17,7 +17,17 @@
  * non-trivial text until max_new_tokens or a stop string.
  */
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -141,7 +151,9 @@ class GraphBuilder {
   weight(prefix: string, dims: number[], values: Float32Array): string {
     const name = this.name(prefix);
     if (!this.fp16) {
-      this.inits.push(this.tensor(name, dims, FLOAT, new Uint8Array(values.buffer, values.byteOffset, values.byteLength)));
+      this.inits.push(
+        this.tensor(name, dims, FLOAT, new Uint8Array(values.buffer, values.byteOffset, values.byteLength)),
+      );
       return name;
     }
     const half = new Uint16Array(values.length);
@@ -178,7 +190,8 @@ class GraphBuilder {
   op(type: string, inputs: string[], attrs: Record<string, Attr> = {}, output?: string): string {
     const out = output ?? this.name(type.toLowerCase());
     const attribute: OnnxNs.IAttributeProto[] = Object.entries(attrs).map(([name, v]) => {
-      if (typeof v === "string") return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) };
+      if (typeof v === "string")
+        return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) };
       if (Array.isArray(v)) return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v };
       if (Number.isInteger(v) && name !== "epsilon" && name !== "value_float") {
         return { name, type: onnx.AttributeProto.AttributeType.INT, i: v };
@@ -250,7 +263,13 @@ class Weights {
   }
 }
 
-function visionGraph(d: Dims, imageSize: number, seed: number, fp16: boolean, ext: { path: string; location: string } | null): Uint8Array {
+function visionGraph(
+  d: Dims,
+  imageSize: number,
+  seed: number,
+  fp16: boolean,
+  ext: { path: string; location: string } | null,
+): Uint8Array {
   const w = new Weights(seed * 7 + 1);
   const b = new GraphBuilder(fp16, ext);
   const elem = fp16 ? FLOAT16 : FLOAT;
@@ -267,7 +286,9 @@ function visionGraph(d: Dims, imageSize: number, seed: number, fp16: boolean, ex
   x = b.op("Tanh", [x]);
   const proj = b.weight("proj_w", [d.hidden, d.hidden], w.matrix(d.hidden, d.hidden));
   x = b.op("MatMul", [x, proj]);
-  const out = fp16 ? b.op("Cast", [x], { to: FLOAT16 }, "image_features") : b.op("Identity", [x], {}, "image_features");
+  const out = fp16
+    ? b.op("Cast", [x], { to: FLOAT16 }, "image_features")
+    : b.op("Identity", [x], {}, "image_features");
   b.close();
   return encodeModel(
     b,
@@ -277,11 +298,18 @@ function visionGraph(d: Dims, imageSize: number, seed: number, fp16: boolean, ex
   );
 }
 
-function embedGraph(d: Dims, seed: number, fp16: boolean, ext: { path: string; location: string } | null): Uint8Array {
+function embedGraph(
+  d: Dims,
+  seed: number,
+  fp16: boolean,
+  ext: { path: string; location: string } | null,
+): Uint8Array {
   const w = new Weights(seed * 7 + 2);
   const b = new GraphBuilder(fp16, ext);
   const values = w.uniform(d.vocab * d.hidden, Math.sqrt(3));
-  const table = fp16 ? b.halfTable("embed", [d.vocab, d.hidden], values) : b.weight("embed", [d.vocab, d.hidden], values);
+  const table = fp16
+    ? b.halfTable("embed", [d.vocab, d.hidden], values)
+    : b.weight("embed", [d.vocab, d.hidden], values);
   b.op("Gather", [table, "input_ids"], { axis: 0 }, "inputs_embeds");
   b.close();
   const elem = fp16 ? FLOAT16 : FLOAT;
@@ -352,10 +380,19 @@ function decoderGraph(
   const pasts: OnnxNs.IValueInfoProto[] = [];
   for (let l = 0; l < d.layers; l++) {
     const h = rms(x, `l${l}_in_norm`);
-    const q = b.op("Add", [b.op("MatMul", [h, b.weight(`l${l}_q`, [H, H], w.matrix(H, H))]), b.weight(`l${l}_qb`, [H], w.uniform(H, 0.1))]);
+    const q = b.op("Add", [
+      b.op("MatMul", [h, b.weight(`l${l}_q`, [H, H], w.matrix(H, H))]),
+      b.weight(`l${l}_qb`, [H], w.uniform(H, 0.1)),
+    ]);
     const kvw = KV * D;
-    const k = b.op("Add", [b.op("MatMul", [h, b.weight(`l${l}_k`, [H, kvw], w.matrix(H, kvw))]), b.weight(`l${l}_kb`, [kvw], w.uniform(kvw, 0.1))]);
-    const v = b.op("Add", [b.op("MatMul", [h, b.weight(`l${l}_v`, [H, kvw], w.matrix(H, kvw))]), b.weight(`l${l}_vb`, [kvw], w.uniform(kvw, 0.1))]);
+    const k = b.op("Add", [
+      b.op("MatMul", [h, b.weight(`l${l}_k`, [H, kvw], w.matrix(H, kvw))]),
+      b.weight(`l${l}_kb`, [kvw], w.uniform(kvw, 0.1)),
+    ]);
+    const v = b.op("Add", [
+      b.op("MatMul", [h, b.weight(`l${l}_v`, [H, kvw], w.matrix(H, kvw))]),
+      b.weight(`l${l}_vb`, [kvw], w.uniform(kvw, 0.1)),
+    ]);
     const qh = rope(heads(q, d.heads));
     const kh = rope(heads(k, KV));
     const vh = heads(v, KV);
@@ -367,8 +404,12 @@ function decoderGraph(
     ] as const) {
       const outName = `present.${l}.${kind}`;
       b.op(fp16 ? "Cast" : "Identity", [t], fp16 ? { to: FLOAT16 } : {}, outName);
-      presents.push(valueInfo(outName, elem, ["batch_size", KV, "past_sequence_length + sequence_length", D]));
-      pasts.push(valueInfo(`past_key_values.${l}.${kind}`, elem, ["batch_size", KV, "past_sequence_length", D]));
+      presents.push(
+        valueInfo(outName, elem, ["batch_size", KV, "past_sequence_length + sequence_length", D]),
+      );
+      pasts.push(
+        valueInfo(`past_key_values.${l}.${kind}`, elem, ["batch_size", KV, "past_sequence_length", D]),
+      );
     }
     const q5 = b.op("Reshape", [qh, b.i64("shape", [0, KV, G, -1, D])]);
     const k5 = b.op("Transpose", [b.op("Unsqueeze", [pk, b.i64("ax", [2])])], { perm: [0, 1, 2, 4, 3] });
@@ -386,7 +427,10 @@ function decoderGraph(
     const g = b.op("MatMul", [h2, b.weight(`l${l}_gate`, [H, d.intermediate], w.matrix(H, d.intermediate))]);
     const u = b.op("MatMul", [h2, b.weight(`l${l}_up`, [H, d.intermediate], w.matrix(H, d.intermediate))]);
     const act = b.op("Mul", [b.op("Mul", [g, b.op("Sigmoid", [g])]), u]);
-    const down = b.op("MatMul", [act, b.weight(`l${l}_down`, [d.intermediate, H], w.matrix(d.intermediate, H))]);
+    const down = b.op("MatMul", [
+      act,
+      b.weight(`l${l}_down`, [d.intermediate, H], w.matrix(d.intermediate, H)),
+    ]);
     x = b.op("Add", [x, down]);
   }
   const final = rms(x, "final_norm");
@@ -504,7 +548,7 @@ function resolveDims(opts: TinyModelOptions): Dims {
   };
   const problems: string[] = [];
   if (d.hidden % d.heads !== 0) problems.push("hidden must be a multiple of heads");
-  if (((d.hidden / d.heads) % 2) !== 0) problems.push("head_dim must be even (RoPE)");
+  if ((d.hidden / d.heads) % 2 !== 0) problems.push("head_dim must be even (RoPE)");
   if (d.heads % d.kvHeads !== 0) problems.push("heads must be a multiple of kvHeads");
   if (d.vocab <= SPECIAL_IDS.image) problems.push(`vocab must exceed ${SPECIAL_IDS.image}`);
   if (problems.length > 0) throw new Error(`Invalid tiny-model dims: ${problems.join("; ")}`);
@@ -572,14 +616,23 @@ export function writeTinyModel(outDir: string, opts: TinyModelOptions = {}): voi
   json("special_tokens_map.json", {
     additional_special_tokens: ["<|im_start|>", "<|im_end|>"],
     eos_token: { content: "<|im_end|>", lstrip: false, normalized: false, rstrip: false, single_word: false },
-    pad_token: { content: "<|endoftext|>", lstrip: false, normalized: false, rstrip: false, single_word: false },
+    pad_token: {
+      content: "<|endoftext|>",
+      lstrip: false,
+      normalized: false,
+      rstrip: false,
+      single_word: false,
+    },
   });
   json("added_tokens.json", { "<|endoftext|>": 151643, "<|im_end|>": 151645, "<|im_start|>": 151644 });
 
   const variants = opts.fp16 ? [false, true] : [false];
   for (const fp16 of variants) {
     const suffix = fp16 ? "_fp16" : "";
-    const write = (graph: string, build: (ext: { path: string; location: string } | null) => Uint8Array): void => {
+    const write = (
+      graph: string,
+      build: (ext: { path: string; location: string } | null) => Uint8Array,
+    ): void => {
       const file = join(outDir, "onnx", `${graph}${suffix}.onnx`);
       const ext = external ? { path: `${file}_data`, location: `${graph}${suffix}.onnx_data` } : null;
       writeFileSync(file, build(ext));

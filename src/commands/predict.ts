@@ -1,0 +1,107 @@
+/** `fastvlm-eval predict`: one generation on local images, for smoke tests and TTFT spot checks. */
+import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
+
+/** Options of `predict` as commander parses them. */
+interface PredictFlags {
+  model: string;
+  image: string[];
+  prompt: string;
+  maxNewTokens: string;
+  stop: string[];
+  imageMode?: string;
+  dtype?: string;
+  device?: string;
+  threads?: string;
+  interOpThreads?: string;
+  revision?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Registers `predict`. */
+export function register(program: Command): void {
+  program
+    .command("predict")
+    .description(
+      "Run one generation: images + prompt in, the model's answer out (with stage timings under --json).",
+    )
+    .requiredOption("--model <name>", "registry name (fastvlm-0.5b), a model folder, baseline:… or openai:…")
+    .option(
+      "--image <file>",
+      "image file; repeat for several images (prompt gets '<image> <image>\\n')",
+      collect,
+      [],
+    )
+    .requiredOption("--prompt <text>", "the question")
+    .option("--max-new-tokens <N>", "maximum new tokens", "256")
+    .option("--stop <text>", "stop string (repeatable); the answer is cut there", collect, [])
+    .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop (transformers.js)")
+    .option("--dtype <spec>", "q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
+    .option("--device <ep>", "execution provider: cpu (default), cuda, coreml, dml, webgpu")
+    .option("--threads <N>", "intra-op threads per session (0: runtime default)")
+    .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
+    .option("--revision <rev>", "Hub revision for registry models (default: the locked sha, else main)")
+    .option("--json", "print one JSON object: text, tokens, promptTokens, visualTokens, outputTokens, timing")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  fastvlm-eval predict --model fastvlm-0.5b --image cat.jpg --prompt 'What animal is this?'\n" +
+        "  fastvlm-eval predict --model ./my-checkpoint --image a.png --image b.png --prompt 'Compare them.' --json\n" +
+        "  fastvlm-eval predict --model fastvlm-0.5b --dtype vision=fp16,decoder=q4,embed=fp16 --image doc.png --prompt 'Title?'\n",
+    )
+    .action(async (flags: PredictFlags) => {
+      const problems: string[] = [];
+      const maxNewTokens = Number(flags.maxNewTokens);
+      if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
+        problems.push(`--max-new-tokens must be a positive integer, got '${flags.maxNewTokens}'`);
+      }
+      const { existsSync, readFileSync } = await import("node:fs");
+      for (const f of flags.image) if (!existsSync(f)) problems.push(`image file ${f} does not exist`);
+      const { modelOptionsFromFlags, resolveModel } = await import("../models/registry.js");
+      const { parseDtype } = await import("../models/fastvlm/dtype.js");
+      let opts: Awaited<ReturnType<typeof modelOptionsFromFlags>> = {};
+      try {
+        opts = modelOptionsFromFlags(flags, parseDtype);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+      if (problems.length > 0) {
+        throw new UsageError(problems.join("\n"), "See fastvlm-eval predict --help.");
+      }
+      const images = flags.image.map((f) => ({ bytes: new Uint8Array(readFileSync(f)), source: f }));
+      const { info, out, outJson } = await import("../core/log.js");
+      const backend = await resolveModel(flags.model, opts);
+      const controller = new AbortController();
+      const onSigint = (): void => controller.abort();
+      process.once("SIGINT", onSigint);
+      try {
+        const g = await backend.generate(
+          { images, prompt: flags.prompt, generation: { maxNewTokens, stop: flags.stop } },
+          { signal: controller.signal },
+        );
+        if (flags.json) {
+          outJson({
+            text: g.text,
+            tokens: g.tokens,
+            promptTokens: g.promptTokens,
+            visualTokens: g.visualTokens,
+            outputTokens: g.outputTokens,
+            timing: g.timing,
+          });
+        } else {
+          out(g.text);
+          const t = g.timing;
+          const ms = (x: number): string => `${x.toFixed(1)} ms`;
+          info(
+            `ttft ${ms(t.ttftMs)} (preprocess ${ms(t.preprocessMs)}, vision ${ms(t.visionMs)}, prefill ${ms(t.prefillMs)}), ` +
+              `decode ${ms(t.decodeMs)} for ${g.outputTokens} tokens; prompt ${g.promptTokens} tokens (${g.visualTokens} visual)`,
+          );
+        }
+      } finally {
+        process.off("SIGINT", onSigint);
+        await backend.dispose();
+      }
+    });
+}
