@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { globToRegExp, parseCardConfigs, parseYamlBlock, splitFiles } from "../../src/hub/card.js";
+
+// Shapes as the Hub writes them (datasets-library push_to_hub) and as people hand-write them.
+const GQA_LIKE = `---
+license: mit
+dataset_info:
+- config_name: testdev_balanced_images
+  features:
+  - name: id
+    dtype: string
+  - name: image
+    dtype: image
+  splits:
+  - name: testdev
+    num_bytes: 65601217.0
+    num_examples: 398
+  download_size: 65553408
+  dataset_size: 65601217.0
+configs:
+- config_name: testdev_balanced_images
+  data_files:
+  - split: testdev
+    path: testdev_balanced_images/testdev-*
+- config_name: testdev_balanced_instructions
+  data_files:
+  - split: testdev
+    path: testdev_balanced_instructions/testdev-*
+tags:
+- vqa
+---
+
+# GQA
+`;
+
+const INDENTED = `---
+configs:
+  - config_name: default   # the main one
+    default: true
+    data_files:
+      - split: "validation"
+        path: "data/validation-*.parquet"
+      - split: test
+        path:
+          - data/test-00000-of-00002.parquet
+          - 'data/test-00001-of-00002.parquet'
+  - config_name: Full
+    data_files:
+      adversarial: Full/adversarial-*
+      popular: [Full/popular-*, "Full/popular_extra-*"]
+pretty_name: x
+---
+`;
+
+const PLAIN = `---
+configs:
+- config_name: csvs
+  data_files: "raw/*.csv"
+- config_name: listed
+  data_files:
+  - a.parquet
+  - b.parquet
+---
+`;
+
+describe("parseCardConfigs", () => {
+  it("reads push_to_hub cards with dataset_info before configs", () => {
+    const configs = parseCardConfigs(GQA_LIKE);
+    expect(configs).toEqual([
+      { name: "testdev_balanced_images", dataFiles: { testdev: ["testdev_balanced_images/testdev-*"] } },
+      {
+        name: "testdev_balanced_instructions",
+        dataFiles: { testdev: ["testdev_balanced_instructions/testdev-*"] },
+      },
+    ]);
+  });
+
+  it("reads indented lists, quotes, comments, path lists and split maps", () => {
+    const configs = parseCardConfigs(INDENTED);
+    expect(configs[0]).toEqual({
+      name: "default",
+      dataFiles: {
+        validation: ["data/validation-*.parquet"],
+        test: ["data/test-00000-of-00002.parquet", "data/test-00001-of-00002.parquet"],
+      },
+    });
+    expect(configs[1]).toEqual({
+      name: "Full",
+      dataFiles: { adversarial: ["Full/adversarial-*"], popular: ["Full/popular-*", "Full/popular_extra-*"] },
+    });
+  });
+
+  it("treats a bare path or path list as the train split", () => {
+    expect(parseCardConfigs(PLAIN)).toEqual([
+      { name: "csvs", dataFiles: { train: ["raw/*.csv"] } },
+      { name: "listed", dataFiles: { train: ["a.parquet", "b.parquet"] } },
+    ]);
+  });
+
+  it("answers [] for cards without front matter or configs, and CRLF cards parse", () => {
+    expect(parseCardConfigs("# just a readme\n")).toEqual([]);
+    expect(parseCardConfigs("---\nlicense: mit\n---\n")).toEqual([]);
+    expect(parseCardConfigs(GQA_LIKE.replace(/\n/g, "\r\n"))).toHaveLength(2);
+  });
+
+  it("throws on a malformed configs block", () => {
+    expect(() => parseCardConfigs("---\nconfigs:\n  foo: bar\n---\n")).toThrow(/not a list/);
+    expect(() =>
+      parseCardConfigs("---\nconfigs:\n- config_name: x\n  data_files:\n  - path: a\n---\n"),
+    ).toThrow(/split/);
+  });
+
+  it("parses nested YAML the way a YAML library would", () => {
+    expect(parseYamlBlock("a:\n- x\n- y: 1\n  z: [p, 'q, r']\nb: ~\n")).toEqual({
+      a: ["x", { y: "1", z: ["p", "q, r"] }],
+      b: null,
+    });
+  });
+});
+
+describe("globToRegExp", () => {
+  it("keeps * inside a segment and lets ** cross folders", () => {
+    expect(globToRegExp("data/test-*").test("data/test-00000-of-00001.parquet")).toBe(true);
+    expect(globToRegExp("data/test-*").test("data/test/x.parquet")).toBe(false);
+    expect(globToRegExp("data/test-*").test("data/train-0.parquet")).toBe(false);
+    expect(globToRegExp("**/*.parquet").test("a/b/c.parquet")).toBe(true);
+    expect(globToRegExp("**/*.parquet").test("c.parquet")).toBe(true);
+    expect(globToRegExp("data/{test,val}-?.parquet").test("data/val-1.parquet")).toBe(true);
+    expect(globToRegExp("data/[ab].parquet").test("data/c.parquet")).toBe(false);
+    expect(globToRegExp("a.b").test("axb")).toBe(false);
+  });
+});
+
+describe("splitFiles", () => {
+  const paths = [
+    "README.md",
+    "DocVQA/test-00000-of-00002.parquet",
+    "DocVQA/validation-00001-of-00002.parquet",
+    "DocVQA/validation-00000-of-00002.parquet",
+    "data/test-00000-of-00001.parquet",
+  ];
+
+  it("uses the card's patterns and sorts by name", () => {
+    const configs = [{ name: "DocVQA", dataFiles: { validation: ["DocVQA/validation-*"] } }];
+    const r = splitFiles(configs, paths, "DocVQA", "validation");
+    expect(r).toEqual({
+      ok: true,
+      files: ["DocVQA/validation-00000-of-00002.parquet", "DocVQA/validation-00001-of-00002.parquet"],
+      patterns: ["DocVQA/validation-*"],
+    });
+  });
+
+  it("names the available configs and splits when one is missing", () => {
+    const configs = [{ name: "DocVQA", dataFiles: { validation: ["DocVQA/validation-*"] } }];
+    const r1 = splitFiles(configs, paths, "InfographicVQA", "validation");
+    expect(r1.ok === false && r1.problem).toMatch(/no config 'InfographicVQA'.*DocVQA/);
+    const r2 = splitFiles(configs, paths, "DocVQA", "train");
+    expect(r2.ok === false && r2.problem).toMatch(/no split 'train'.*validation/);
+  });
+
+  it("falls back to the folder conventions without card configs", () => {
+    expect(splitFiles([], paths, "DocVQA", "validation")).toMatchObject({
+      ok: true,
+      files: [paths[3], paths[2]],
+    });
+    expect(splitFiles([], paths, "default", "test")).toMatchObject({
+      files: ["data/test-00000-of-00001.parquet"],
+    });
+    expect(splitFiles([], paths, "default", "dev").ok).toBe(false);
+  });
+});
