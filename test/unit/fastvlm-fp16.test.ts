@@ -6,8 +6,8 @@ describe("float16 conversion", () => {
     const all = new Uint16Array(65536).map((_, i) => i);
     const back = float32ToHalf(halfToFloat32(all));
     for (let h = 0; h < 65536; h++) {
-      const isNaN = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
-      if (isNaN) expect((back[h]! & 0x7c00) === 0x7c00 && (back[h]! & 0x3ff) !== 0).toBe(true);
+      const nan = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+      if (nan) expect((back[h]! & 0x7c00) === 0x7c00 && (back[h]! & 0x3ff) !== 0).toBe(true);
       else if (back[h] !== h) throw new Error(`half ${h.toString(16)} came back as ${back[h]!.toString(16)}`);
     }
   });
