@@ -50,12 +50,13 @@ export function runIdFor(identity: string, fresh: Date | null): string {
 }
 
 /**
- * Folder-safe model name: characters outside `[A-Za-z0-9._-]` become `-`, plus a short hash of the name
+ * Folder-safe model name: characters outside `[A-Za-z0-9._-]` (and leading dots) become `-`, plus a short hash of the name
  * when anything was replaced (so `./a/b` and `./a-b` stay apart).
  */
 export function modelSlug(name: string): string {
-  const slug = name.replace(/[^A-Za-z0-9._-]/g, "-");
-  if (slug === name && slug !== "" && slug !== "." && slug !== "..") return slug;
+  // Leading dots are replaced too, so `./ckpt` does not become a hidden folder.
+  const slug = name.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^\.+/, (dots) => "-".repeat(dots.length));
+  if (slug === name && slug !== "") return slug;
   return `${slug}-${sha256(name).slice(0, 8)}`;
 }
 

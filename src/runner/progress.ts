@@ -6,21 +6,22 @@ import * as log from "../core/log.js";
 
 /** What the runner reports while it works. */
 export interface ProgressSink {
-  /** A pass starts: `done` of `total` samples are already recorded. */
-  start(label: string, total: number, done: number): void;
+  /** A pass starts: `done` of `total` samples are already recorded; `metric` gives the running headline. */
+  start(label: string, total: number, done: number, metric?: RunningMetric): void;
   /** One more sample recorded. */
   tick(failed: boolean): void;
   /** The pass ended (or stopped). */
   stop(): void;
 }
 
+/** The running headline metric, computed when the display refreshes (null when nothing is scored). */
+export type RunningMetric = () => { name: string; value: number } | null;
+
 /** A sink that prints nothing (tests, `--quiet`). */
 export const silentProgress: ProgressSink = { start() {}, tick() {}, stop() {} };
 
 /** Options of the stderr progress reporter. */
 export interface ProgressOptions {
-  /** The running headline metric, computed when the display refreshes (null when nothing is scored). */
-  metric?: () => { name: string; value: number } | null;
   /** Force the TTY bar on or off; default: `process.stderr.isTTY`. */
   tty?: boolean;
   /** Seconds between plain lines when not on a TTY. */
@@ -34,7 +35,7 @@ function fmtMetric(m: { name: string; value: number } | null): string {
 /** Creates the stderr progress reporter; `await` because cli-progress is loaded lazily. */
 export async function stderrProgress(options: ProgressOptions = {}): Promise<ProgressSink> {
   const tty = options.tty ?? process.stderr.isTTY === true;
-  const metric = options.metric ?? (() => null);
+  let metric: RunningMetric = () => null;
   let label = "";
   let total = 0;
   let count = 0;
@@ -59,7 +60,8 @@ export async function stderrProgress(options: ProgressOptions = {}): Promise<Pro
       return { label, rate: rate().toFixed(2), metric: metricText, failures: String(failures) };
     };
     return {
-      start(l, t, d) {
+      start(l, t, d, m) {
+        metric = m ?? (() => null);
         label = l;
         total = t;
         count = d;
@@ -101,7 +103,8 @@ export async function stderrProgress(options: ProgressOptions = {}): Promise<Pro
     );
   };
   return {
-    start(l, t, d) {
+    start(l, t, d, m) {
+      metric = m ?? (() => null);
       label = l;
       total = t;
       count = d;

@@ -231,7 +231,7 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
   const records = new Map<string, SampleRecord>();
   for (const r of read.records) if (selected.has(r.id)) records.set(r.id, r);
   // Not yet recorded, or recorded as failed: failed samples are retried on every re-run.
-  const pending = new Set([...selected].filter((id) => (records.get(id)?.error ?? "missing") !== null));
+  const pending = new Set([...selected].filter((id) => records.get(id)?.error !== null));
   const resumed = selected.size - pending.size;
   if (resumed > 0)
     log.info(`${task.name}: resuming ${dir}: ${resumed} of ${selected.size} samples already done.`);
@@ -334,7 +334,11 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
     const writer = new SampleWriter(dir, read.intactBytes);
     const limit = pLimit(settings.concurrency);
     const inflight = new Set<Promise<void>>();
-    progress.start(task.name, selected.size, selected.size - pending.size);
+    const running = (): { name: string; value: number } | null => {
+      const value = summarize(scorer, records.values(), settings.subsetSeed).metrics[task.primaryMetric];
+      return value === undefined ? null : { name: task.primaryMetric, value };
+    };
+    progress.start(task.name, selected.size, selected.size - pending.size, running);
     const runOne = async (sample: TaskSample): Promise<void> => {
       const concurrency = limit.activeCount;
       const base = {

@@ -1,0 +1,43 @@
+/** `fastvlm-eval merge <run-dir...> --out DIR`: joins the shard folders of one run. */
+import type { Command } from "commander";
+
+interface MergeFlags {
+  out?: string;
+  json?: boolean;
+}
+
+/** Registers `merge`. */
+export function register(program: Command): void {
+  program
+    .command("merge")
+    .description(
+      "Join the shard folders of one run (run --shard i/n) into one complete run folder under --out:\n" +
+        "checks they are the same run, disjoint and all present; recomputes metrics and CIs from the samples.",
+    )
+    .argument("<run-dir...>", "shard run folders")
+    .option("--out <dir>", "root folder of run folders (default: the root the first shard folder is in)")
+    .option("--json", "print the merged run record as JSON")
+    .action(async (dirs: string[], flags: MergeFlags) => {
+      const { resolve } = await import("node:path");
+      const { readRunRecord } = await import("../core/records.js");
+      const { UsageError } = await import("../core/errors.js");
+      const { SCORERS } = await import("../../scorers/index.js");
+      const { mergeRuns, outRootOf } = await import("../runner/merge.js");
+      const { loadCi } = await import("../runner/index.js");
+      const { summaryTable } = await import("../runner/summary.js");
+      const log = await import("../core/log.js");
+      const first = readRunRecord(resolve(dirs[0]!));
+      const key = first.task.scorer?.name ?? "";
+      const scorer = SCORERS[key];
+      if (!scorer) throw new UsageError(`The runs use scorer '${key}', which this version does not have.`);
+      const { dir, record } = await mergeRuns(
+        dirs.map((d) => resolve(d)),
+        flags.out !== undefined ? resolve(flags.out) : outRootOf(resolve(dirs[0]!)),
+        scorer,
+        await loadCi(),
+      );
+      log.info(`merged into ${dir}`);
+      if (flags.json) log.outJson(record);
+      else log.out(summaryTable([record]));
+    });
+}

@@ -1,0 +1,73 @@
+/** `fastvlm-eval run <task...> --model …`: concurrent, resumable, timed benchmark runs. */
+import type { Command } from "commander";
+import type { RunFlags } from "../runner/flags.js";
+
+/** Registers `run`. */
+export function register(program: Command): void {
+  program
+    .command("run")
+    .description(
+      "Run benchmarks on a model: rows stream from the Hub cache, generations run concurrently, every sample is\n" +
+        "scored and appended to <out>/<model>/<task>/<run-id>/samples.jsonl; then a serial latency pass (TTFT).\n" +
+        "Re-running the same command resumes; kill -9 safe.",
+    )
+    .argument("<task...>", "tasks (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .option(
+      "--model <name>",
+      "registry name, model folder, baseline:random, baseline:constant=<text> or openai:<model>",
+    )
+    .option("--limit <N>", "a seeded, stratified subset of N samples")
+    .option("--subset-seed <S>", "seed of the subset, latency subset and bootstrap", "0")
+    .option(
+      "--shard <i/n|auto>",
+      "evaluate shard i of n (stable hash of ids); auto: JOB_COMPLETION_INDEX/EVAL_SHARD_COUNT",
+    )
+    .option("--concurrency <N>", "generations in flight", "1")
+    .option("--latency-samples <N>", "samples timed in the serial latency pass (0: none)", "20")
+    .option("--warmup <N>", "uncounted warm-up generations before the latency pass", "2")
+    .option("--max-new-tokens <N>", "override the task's max new tokens")
+    .option("--out <dir>", "root folder of run folders", "predictions")
+    .option("--fresh", "start a new run folder instead of resuming")
+    .option("--max-error-rate <R>", "stop (exit 5) when failed/attempted exceeds R", "0.01")
+    .option("--json", "print the run records as JSON")
+    .option("--revision <rev>", "dataset branch, tag or sha instead of the locked one")
+    .option("--model-revision <rev>", "model branch, tag or sha")
+    .option("--dataset-repo <repo>", "use this dataset repo instead of the task's (one task)")
+    .option("--lock <file>", "dataset lock file", undefined)
+    .option("--retries <N>", "Hub retries per request")
+    .option("--dtype <spec>", "ONNX dtype, e.g. q4 or vision_encoder=fp16,decoder_model_merged=q4")
+    .option("--device <ep>", "execution provider (cpu, cuda, …)")
+    .option("--threads <N>", "intra-op threads per session (0: runtime default)")
+    .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
+    .action(async (tasks: string[], flags: RunFlags) => {
+      const { parseRunFlags } = await import("../runner/flags.js");
+      const parsed = parseRunFlags(tasks, flags);
+      const { runTasks, checkTaskNames } = await import("../runner/index.js");
+      await checkTaskNames(tasks);
+      const { summaryTable } = await import("../runner/summary.js");
+      const log = await import("../core/log.js");
+      const controller = new AbortController();
+      const onSignal = (signal: NodeJS.Signals): void => {
+        log.warn(`${signal}: stopping; finished samples are kept (press Ctrl-C again to force quit).`);
+        controller.abort();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        const results = await runTasks({
+          tasks,
+          model: parsed.model,
+          settings: parsed.settings,
+          modelSettings: parsed.modelSettings,
+          data: parsed.data,
+          signal: controller.signal,
+        });
+        for (const r of results) log.info(`${r.record.task.name}: ${r.dir}`);
+        if (parsed.json) log.outJson(results.map((r) => r.record));
+        else log.out(summaryTable(results.map((r) => r.record)));
+      } finally {
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
+      }
+    });
+}

@@ -1,0 +1,168 @@
+/** Validation of the `run` flags: every problem reported at once, in one UsageError. */
+import { resolve } from "node:path";
+import { UsageError } from "../core/errors.js";
+import type { DataSettings, ModelSettings } from "./index.js";
+import { parseShard } from "./select.js";
+import type { RunSettings } from "./task-run.js";
+
+/** `run` flags as commander hands them over (strings, unvalidated). */
+export interface RunFlags {
+  /** --model. */
+  model?: string;
+  /** --limit. */
+  limit?: string;
+  /** --subset-seed. */
+  subsetSeed?: string;
+  /** --shard. */
+  shard?: string;
+  /** --concurrency. */
+  concurrency?: string;
+  /** --latency-samples. */
+  latencySamples?: string;
+  /** --warmup. */
+  warmup?: string;
+  /** --max-new-tokens. */
+  maxNewTokens?: string;
+  /** --out. */
+  out?: string;
+  /** --fresh. */
+  fresh?: boolean;
+  /** --max-error-rate. */
+  maxErrorRate?: string;
+  /** --json. */
+  json?: boolean;
+  /** --revision (dataset). */
+  revision?: string;
+  /** --model-revision. */
+  modelRevision?: string;
+  /** --dataset-repo. */
+  datasetRepo?: string;
+  /** --lock. */
+  lock?: string;
+  /** --retries. */
+  retries?: string;
+  /** --dtype. */
+  dtype?: string;
+  /** --device. */
+  device?: string;
+  /** --threads. */
+  threads?: string;
+  /** --image-mode. */
+  imageMode?: string;
+}
+
+/** Validated `run` settings. */
+export interface ParsedRunFlags {
+  /** Model name/folder/spec. */
+  model: string;
+  /** Runner settings. */
+  settings: RunSettings;
+  /** Engine settings. */
+  modelSettings: ModelSettings;
+  /** Hub settings. */
+  data: DataSettings;
+  /** --json. */
+  json: boolean;
+}
+
+function int(
+  problems: string[],
+  flag: string,
+  value: string | undefined,
+  min: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min) {
+    problems.push(`${flag} must be an integer ≥ ${min}, got '${value}'`);
+    return fallback;
+  }
+  return n;
+}
+
+/** Parses and checks the flags; throws one UsageError naming every problem. */
+export function parseRunFlags(
+  tasks: string[],
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedRunFlags {
+  const problems: string[] = [];
+  if (tasks.length === 0) problems.push("name at least one task");
+  if (new Set(tasks).size !== tasks.length) problems.push("a task is named twice");
+  if (flags.model === undefined || flags.model.trim() === "") problems.push("--model is required");
+  const limit = flags.limit === undefined ? null : int(problems, "--limit", flags.limit, 1, 1);
+  const subsetSeed = int(problems, "--subset-seed", flags.subsetSeed, 0, 0);
+  const concurrency = int(problems, "--concurrency", flags.concurrency, 1, 1);
+  const latencySamples = int(problems, "--latency-samples", flags.latencySamples, 0, 20);
+  const warmup = int(problems, "--warmup", flags.warmup, 0, 2);
+  const maxNewTokens =
+    flags.maxNewTokens === undefined ? null : int(problems, "--max-new-tokens", flags.maxNewTokens, 1, 1);
+  const retries = flags.retries === undefined ? undefined : int(problems, "--retries", flags.retries, 0, 0);
+  const threads = flags.threads === undefined ? undefined : int(problems, "--threads", flags.threads, 0, 0);
+  let maxErrorRate = 0.01;
+  if (flags.maxErrorRate !== undefined) {
+    const r = Number(flags.maxErrorRate);
+    if (flags.maxErrorRate.trim() === "" || !Number.isFinite(r) || r < 0 || r > 1) {
+      problems.push(`--max-error-rate must be a number from 0 to 1, got '${flags.maxErrorRate}'`);
+    } else maxErrorRate = r;
+  }
+  let shard = null;
+  if (flags.shard !== undefined) {
+    const s = parseShard(flags.shard, env);
+    if (typeof s === "string") problems.push(s);
+    else shard = s;
+  }
+  let imageMode: "pad" | "crop" | undefined;
+  if (flags.imageMode !== undefined) {
+    if (flags.imageMode === "pad" || flags.imageMode === "crop") imageMode = flags.imageMode;
+    else problems.push(`--image-mode must be pad or crop, got '${flags.imageMode}'`);
+  }
+  if (flags.datasetRepo !== undefined && tasks.length > 1)
+    problems.push("--dataset-repo applies to one task only");
+  if (flags.out !== undefined && flags.out.trim() === "") problems.push("--out must not be empty");
+  if (problems.length > 0) {
+    throw new UsageError(
+      `Invalid run options:\n  ${problems.join("\n  ")}`,
+      "Example: fastvlm-eval run pope docvqa --model fastvlm-0.5b --limit 100 --concurrency 2",
+    );
+  }
+  const model = flags.model!.trim();
+  const modelSettings: ModelSettings = {};
+  if (flags.dtype !== undefined) modelSettings.dtype = flags.dtype;
+  if (flags.device !== undefined) modelSettings.device = flags.device;
+  if (threads !== undefined) modelSettings.threads = threads;
+  if (imageMode !== undefined) modelSettings.imageMode = imageMode;
+  if (flags.modelRevision !== undefined) modelSettings.revision = flags.modelRevision;
+  const data: DataSettings = {};
+  if (flags.revision !== undefined) data.revision = flags.revision;
+  if (flags.datasetRepo !== undefined) data.datasetRepo = flags.datasetRepo;
+  if (flags.lock !== undefined) data.lockFile = resolve(flags.lock);
+  if (retries !== undefined) data.retries = retries;
+  return {
+    model,
+    json: flags.json === true,
+    modelSettings,
+    data,
+    settings: {
+      out: resolve(flags.out ?? "predictions"),
+      limit,
+      subsetSeed,
+      shard,
+      concurrency,
+      latencySamples,
+      warmup,
+      maxNewTokens,
+      fresh: flags.fresh === true,
+      maxErrorRate,
+      // Image handling changes what the model sees, so it is part of the run identity.
+      promptSettings: { imageMode: imageMode ?? "pad" },
+      extraConfig: {
+        dtype: flags.dtype ?? null,
+        device: flags.device ?? null,
+        threads: threads ?? null,
+        datasetRepoOverride: flags.datasetRepo ?? null,
+      },
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * `runTasks`: the one entry point `run` and `demo` share. Resolves each task's data through the Hub layer,
+ * loads the model once, runs every task (src/runner/task-run.ts) and returns their run records.
+ */
+import { UsageError, unknownName } from "../core/errors.js";
+import * as log from "../core/log.js";
+import type { Json, ModelBackend, TaskSample } from "../core/types.js";
+import type { HubEnv } from "../hub/env.js";
+import { type ProgressSink, silentProgress, stderrProgress } from "./progress.js";
+import { type CiFunction, type RunSettings, runTask, summarize, type TaskRunResult } from "./task-run.js";
+
+export { type RunSettings, runTask, summarize, type TaskRunResult } from "./task-run.js";
+
+/** Engine settings passed through to the model registry. */
+export interface ModelSettings {
+  /** `--dtype`, e.g. `q4` or `vision_encoder=fp16,decoder_model_merged=q4`. */
+  dtype?: string;
+  /** `--device` (execution provider). */
+  device?: string;
+  /** `--threads` per session (0 = runtime default). */
+  threads?: number;
+  /** `--image-mode pad|crop`. */
+  imageMode?: "pad" | "crop";
+  /** `--revision` of a Hub model (not used for datasets when `datasetRevision` is set). */
+  revision?: string;
+}
+
+/** Hub settings of the data side. */
+export interface DataSettings {
+  /** `--revision` for datasets: resolve this instead of the locked sha. */
+  revision?: string;
+  /** `--dataset-repo`: use this repo instead of the task's (one task only). */
+  datasetRepo?: string;
+  /** `--lock FILE`: the lock file (default datasets/lock.json). */
+  lockFile?: string;
+  /** `--retries` per request. */
+  retries?: number;
+  /** Hub env (endpoint, token, cache); default from process.env. */
+  env?: HubEnv;
+}
+
+/** Options of runTasks. */
+export interface RunTasksOptions {
+  /** Task names (keys of TASKS), run in order. */
+  tasks: string[];
+  /** Model name, folder, `baseline:*` or `openai:*`; ignored when `backend` is given. */
+  model: string;
+  /** An already-open backend (tests, demo); runTasks does not dispose it. */
+  backend?: ModelBackend;
+  /** Run settings shared by the tasks. */
+  settings: RunSettings;
+  /** Engine settings. */
+  modelSettings?: ModelSettings;
+  /** Hub settings. */
+  data?: DataSettings;
+  /** Ctrl-C. */
+  signal?: AbortSignal;
+  /** Progress on stderr (default true). */
+  progress?: boolean;
+}
+
+/** Opens a model: baselines here, everything else through the engine's registry. */
+export async function openModel(name: string, settings: ModelSettings = {}): Promise<ModelBackend> {
+  if (name.startsWith("baseline:")) {
+    const { createBaseline } = await import("../models/baseline/index.js");
+    return createBaseline(name);
+  }
+  const registry = (await import(REGISTRY_MODULE)) as RegistryModule;
+  return registry.resolveModel(name, settings);
+}
+
+/** The engine registry's surface we call (src/models/registry.ts). */
+interface RegistryModule {
+  resolveModel(name: string, opts: ModelSettings): Promise<ModelBackend>;
+}
+// A variable specifier: the registry is another engineer's module and may land after this file.
+const REGISTRY_MODULE = "../models/registry.js";
+
+/** Confidence intervals from src/stats/ci.ts when present; none otherwise. */
+export async function loadCi(): Promise<CiFunction | undefined> {
+  try {
+    const mod = (await import(CI_MODULE)) as {
+      confidenceIntervals?: (
+        scorer: Parameters<CiFunction>[0],
+        samples: Parameters<CiFunction>[1],
+        opts: { seed: number },
+      ) => Record<string, [number, number]>;
+    };
+    const fn = mod.confidenceIntervals;
+    if (typeof fn !== "function") return undefined;
+    return (scorer, samples, seed) => fn(scorer, samples, { seed });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return undefined;
+    throw err;
+  }
+}
+const CI_MODULE = "../stats/ci.js";
+
+/** Checks the task names; throws one UsageError listing every unknown name. */
+export async function checkTaskNames(names: string[]): Promise<void> {
+  const { TASKS } = await import("../../tasks/index.js");
+  const valid = Object.keys(TASKS);
+  const unknown = names.filter((n) => !(n in TASKS));
+  if (unknown.length === 1) throw unknownName("task", unknown[0]!, valid);
+  if (unknown.length > 1) {
+    throw new UsageError(
+      `Unknown tasks: ${unknown.map((n) => `'${n}'`).join(", ")}.`,
+      `Valid tasks: ${valid.join(", ")}.`,
+    );
+  }
+}
+
+/** Runs every task on one model; returns one result per task, in order. */
+export async function runTasks(options: RunTasksOptions): Promise<TaskRunResult[]> {
+  await checkTaskNames(options.tasks);
+  const { TASKS } = await import("../../tasks/index.js");
+  const { SCORERS } = await import("../../scorers/index.js");
+  if (options.data?.datasetRepo !== undefined && options.tasks.length > 1) {
+    throw new UsageError(
+      "--dataset-repo applies to one task, but several were given.",
+      "Run that task on its own.",
+    );
+  }
+  for (const name of options.tasks) {
+    const task = TASKS[name]!;
+    if (!(task.scorer in SCORERS)) {
+      throw new UsageError(`Task '${name}' uses scorer '${task.scorer}', which is not registered.`);
+    }
+  }
+  // Data first: a Hub problem should surface before minutes of model loading.
+  const { ensureDataset } = await import("../hub/index.js");
+  const { loadSamples } = await import("../data/samples.js");
+  const files = [];
+  for (const name of options.tasks) {
+    const task = TASKS[name]!;
+    log.info(
+      `${name}: resolving ${options.data?.datasetRepo ?? task.dataset.repo} (${task.dataset.config}/${task.dataset.split})…`,
+    );
+    files.push(
+      await ensureDataset(task.dataset, {
+        env: options.data?.env,
+        lockFile: options.data?.lockFile,
+        revision: options.data?.revision,
+        repoOverride: options.data?.datasetRepo,
+        retries: options.data?.retries,
+        signal: options.signal,
+      }),
+    );
+  }
+  const ci = await loadCi();
+  const backend = options.backend ?? (await openModel(options.model, options.modelSettings));
+  const results: TaskRunResult[] = [];
+  try {
+    for (const [i, name] of options.tasks.entries()) {
+      const task = TASKS[name]!;
+      const scorer = SCORERS[task.scorer]!;
+      const dataset = files[i]!;
+      let progress: ProgressSink = silentProgress;
+      if (options.progress !== false) progress = await stderrProgress();
+      const result = await runTask({
+        task,
+        scorer,
+        dataset: {
+          repo: dataset.repo,
+          config: task.dataset.config,
+          split: task.dataset.split,
+          sha: dataset.sha,
+        },
+        samples: () => loadSamples(task, dataset) as AsyncIterable<TaskSample<Json>>,
+        model: backend,
+        settings: options.settings,
+        ci,
+        progress,
+        signal: options.signal,
+      });
+      results.push(result);
+    }
+  } finally {
+    if (options.backend === undefined) await backend.dispose();
+  }
+  return results;
+}

@@ -1,0 +1,180 @@
+/**
+ * `merge`: joins the shard folders of one run into one complete run folder, the same folder (run id) the
+ * unsharded command would have written. Metrics and CIs are recomputed from the merged samples; the latency
+ * block is taken from the lowest-numbered shard that measured one (its env comes with it), because each shard
+ * timed its own serial pass on its own device and pooling passes from different machines would mix devices.
+ */
+import { existsSync, rmSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import { DataError, UsageError } from "../core/errors.js";
+import * as log from "../core/log.js";
+import {
+  type RunRecord,
+  readRunRecord,
+  readSamples,
+  type SampleRecord,
+  SampleWriter,
+  writeRunRecord,
+} from "../core/records.js";
+import type { Json, Scorer } from "../core/types.js";
+import { runDir } from "./identity.js";
+import type { CiFunction, TaskRunResult } from "./task-run.js";
+import { summarize } from "./task-run.js";
+
+interface Shard {
+  dir: string;
+  record: RunRecord;
+  samples: SampleRecord[];
+}
+
+function identityOf(r: RunRecord): string {
+  return JSON.stringify({
+    base: r.config.identityBase ?? null,
+    task: [r.task.name, r.task.version, r.task.scorer ?? null],
+    dataset: r.task.dataset,
+    model: r.model.fingerprint ?? r.model.name,
+  });
+}
+
+/** Checks the shard folders form one complete run; returns every problem found. */
+export function checkShards(shards: Shard[]): string[] {
+  const problems: string[] = [];
+  const first = shards[0];
+  if (first === undefined) return ["no run folders given"];
+  for (const s of shards) {
+    if (s.record.shard == null) problems.push(`${s.dir} is not a shard (it was run without --shard)`);
+    if (s.record.status !== "complete")
+      problems.push(`${s.dir} is ${s.record.status}: finish it first (re-run its command)`);
+    if (identityOf(s.record) !== identityOf(first.record)) {
+      problems.push(
+        `${s.dir} is a different run (task, dataset, model or settings differ from ${first.dir})`,
+      );
+    }
+    if (s.samples.length !== s.record.nSamples.total) {
+      problems.push(
+        `${s.dir} has ${s.samples.length} sample lines but run.json says ${s.record.nSamples.total}`,
+      );
+    }
+  }
+  const count = first.record.shard?.count;
+  if (count !== undefined) {
+    const seen = new Map<number, string>();
+    for (const s of shards) {
+      const sh = s.record.shard;
+      if (!sh) continue;
+      if (sh.count !== count)
+        problems.push(`${s.dir} is shard ${sh.index}/${sh.count}, others are of ${count}`);
+      const other = seen.get(sh.index);
+      if (other !== undefined) problems.push(`shard ${sh.index}/${count} given twice: ${other} and ${s.dir}`);
+      seen.set(sh.index, s.dir);
+    }
+    const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+    if (missing.length > 0)
+      problems.push(`missing shard(s) ${missing.map((i) => `${i}/${count}`).join(", ")}`);
+  }
+  const owner = new Map<string, string>();
+  let overlaps = 0;
+  for (const s of shards) {
+    for (const r of s.samples) {
+      const o = owner.get(r.id);
+      if (o !== undefined && o !== s.dir) {
+        overlaps += 1;
+        if (overlaps <= 5) problems.push(`sample '${r.id}' is in both ${o} and ${s.dir}`);
+      }
+      owner.set(r.id, s.dir);
+    }
+  }
+  if (overlaps > 5) problems.push(`…and ${overlaps - 5} more overlapping ids`);
+  return problems;
+}
+
+/** The run-folder root a shard folder lives under (`<out>/<model>/<task>/<run-id>` → `<out>`). */
+export function outRootOf(runFolder: string): string {
+  return resolve(runFolder, "..", "..", "..");
+}
+
+/**
+ * Merges shard run folders into `<out>/<model>/<task>/<base identity>/` (the folder the unsharded run would
+ * use). Folders that are not shards are skipped with a warning.
+ */
+export async function mergeRuns(
+  dirs: string[],
+  out: string,
+  scorer: Scorer<Json>,
+  ci?: CiFunction,
+): Promise<TaskRunResult> {
+  const read: Shard[] = dirs.map((dir) => ({
+    dir,
+    record: readRunRecord(dir),
+    samples: readSamples(dir).records,
+  }));
+  // A glob like predictions/m/task/*/ also matches unsharded runs and earlier merges: skip those.
+  const shards = read.filter((s) => s.record.shard != null);
+  for (const s of read) if (s.record.shard == null) log.warn(`skipping ${s.dir}: not a shard folder.`);
+  if (shards.length === 0) {
+    throw new UsageError(
+      "None of the folders is a shard of a sharded run.",
+      "Pass the folders written by run --shard i/n.",
+    );
+  }
+  const problems = checkShards(shards);
+  if (problems.length > 0) {
+    throw new UsageError(
+      `Cannot merge these run folders:\n  ${problems.join("\n  ")}`,
+      "Pass every shard folder of one run (same command, --shard 0/n … n-1/n), each complete.",
+    );
+  }
+  shards.sort((a, b) => (a.record.shard?.index ?? 0) - (b.record.shard?.index ?? 0));
+  const first = shards[0]!.record;
+  if (first.task.scorer && first.task.scorer.name !== scorer.name) {
+    throw new DataError(`The shards were scored with '${first.task.scorer.name}', not '${scorer.name}'.`);
+  }
+  const base = typeof first.config.identityBase === "string" ? first.config.identityBase : first.runId;
+  const dir = runDir(out, first.model.name, first.task.name, base);
+  await mkdir(dir, { recursive: true });
+  // The merged folder is derived data: rebuild it whole.
+  for (const f of ["samples.jsonl", "run.json"]) if (existsSync(`${dir}/${f}`)) rmSync(`${dir}/${f}`);
+  const writer = new SampleWriter(dir, 0, 256);
+  const all: SampleRecord[] = [];
+  for (const s of shards) {
+    for (const r of s.samples) {
+      writer.append(r);
+      all.push(r);
+    }
+  }
+  writer.close();
+  const seed = typeof first.config.subsetSeed === "number" ? first.config.subsetSeed : 0;
+  const sum = summarize(scorer, all, seed, ci);
+  const timed = shards.find((s) => s.record.latency !== null);
+  const count = first.shard?.count ?? shards.length;
+  const notes = [
+    `merged from ${count} shards: ${shards.map((s) => s.record.runId).join(", ")}`,
+    timed
+      ? `latency from shard ${timed.record.shard?.index}/${count} (${timed.record.runId}); env is that shard's`
+      : "no shard ran a latency pass",
+  ];
+  const record: RunRecord = {
+    schemaVersion: 1,
+    runId: base,
+    status: "complete",
+    task: first.task,
+    model: first.model,
+    config: { ...first.config, shard: null, mergedFrom: shards.map((s) => s.record.runId) },
+    env: (timed ?? shards[0]!).record.env,
+    nSamples: { total: all.length, ...sum.counts },
+    metrics: sum.metrics,
+    ci: sum.ci,
+    latency: timed?.record.latency ?? null,
+    startedAt: shards.map((s) => s.record.startedAt).sort()[0]!,
+    finishedAt: shards
+      .map((s) => s.record.finishedAt ?? "")
+      .sort()
+      .at(-1)!,
+    shard: null,
+    identity: base,
+    notes,
+  };
+  await writeRunRecord(dir, record);
+  return { dir, record };
+}

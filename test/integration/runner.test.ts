@@ -1,0 +1,325 @@
+/** The task runner on an in-memory task and fake backends: records, resume, failures, abort, identity. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DataError, InterruptedError, TooManyFailuresError } from "../../src/core/errors.js";
+import { readRunRecord, readSamples, validateRunRecord } from "../../src/core/records.js";
+import type {
+  GenerateRequest,
+  Generation,
+  Json,
+  ModelBackend,
+  Scorer,
+  TaskSample,
+} from "../../src/core/types.js";
+import { createBaseline } from "../../src/models/baseline/index.js";
+import { mergeRuns } from "../../src/runner/merge.js";
+import { type RunSettings, runTask, type TaskRunInput } from "../../src/runner/task-run.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), "runner-"));
+  dirs.push(d);
+  return d;
+}
+
+const N = 40;
+function sampleOf(i: number): TaskSample {
+  return {
+    id: `q${i}`,
+    prompt: `Is item ${i} even?`,
+    images: [{ bytes: new Uint8Array([i % 256]), source: "image" }],
+    doc: { question: `Is item ${i} even?` },
+    reference: { answer: i % 2 === 0 ? "Yes" : "No" },
+    stratum: i % 4 === 0 ? "a" : "b",
+  };
+}
+async function* stream(): AsyncGenerator<TaskSample> {
+  for (let i = 0; i < N; i++) yield sampleOf(i);
+}
+
+const exact: Scorer<Json> = {
+  name: "fake_exact",
+  version: 1,
+  primary: "accuracy",
+  scoreSample(prediction, ref) {
+    const want = (ref as { answer: string }).answer;
+    const ok = prediction === "Yes" || prediction === "No";
+    return {
+      score: prediction === want ? 1 : 0,
+      parsed: prediction,
+      parseOk: ok,
+      rule: ok ? "exact" : "none",
+    };
+  },
+  aggregate(samples) {
+    return { accuracy: samples.reduce((s, x) => s + x.result.score, 0) / samples.length };
+  },
+};
+
+const task = {
+  name: "faketask",
+  version: 1,
+  scorer: "fake_exact",
+  generation: { maxNewTokens: 8, stop: [] },
+  primaryMetric: "accuracy",
+};
+
+function settings(out: string, over: Partial<RunSettings> = {}): RunSettings {
+  return {
+    out,
+    limit: null,
+    subsetSeed: 0,
+    shard: null,
+    concurrency: 3,
+    latencySamples: 5,
+    warmup: 1,
+    maxNewTokens: null,
+    fresh: false,
+    maxErrorRate: 0.01,
+    promptSettings: { imageMode: "pad" },
+    ...over,
+  };
+}
+
+/** A backend that answers from the id, optionally fails some ids, and counts calls and overlap. */
+function fakeModel(opts: { fail?: Set<string>; delayMs?: number; fingerprint?: string } = {}) {
+  let active = 0;
+  const stats = { calls: 0, maxActive: 0, ids: [] as string[] };
+  const model: ModelBackend = {
+    info: {
+      name: "fake/model",
+      source: "memory",
+      revision: null,
+      dtype: { decoder: "fp32" },
+      executionProvider: "cpu",
+      threads: 1,
+      fingerprint: opts.fingerprint ?? "fp1",
+    },
+    async generate(req: GenerateRequest, o): Promise<Generation> {
+      stats.calls += 1;
+      stats.ids.push(req.id ?? "");
+      active += 1;
+      stats.maxActive = Math.max(stats.maxActive, active);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const t = setTimeout(resolve, opts.delayMs ?? 1);
+          o?.signal?.addEventListener("abort", () => {
+            clearTimeout(t);
+            reject(new DOMException("aborted", "AbortError"));
+          });
+        });
+        if (opts.fail?.has(req.id ?? "")) throw new DataError(`cannot decode image of ${req.id}`);
+        const i = Number((req.id ?? "q0").slice(1));
+        const text = i % 3 === 0 ? "No" : i % 2 === 0 ? "Yes" : "No";
+        return {
+          text,
+          tokens: [1, 2],
+          promptTokens: 10,
+          visualTokens: 4,
+          outputTokens: 2,
+          timing: { preprocessMs: 1, visionMs: 2, prefillMs: 3, ttftMs: 6, decodeMs: 4, totalMs: 10 },
+        };
+      } finally {
+        active -= 1;
+      }
+    },
+    async dispose() {},
+  };
+  return { model, stats };
+}
+
+function input(
+  out: string,
+  model: ModelBackend,
+  over: Partial<RunSettings> = {},
+  extra: Partial<TaskRunInput> = {},
+): TaskRunInput {
+  return {
+    task,
+    scorer: exact,
+    dataset: { repo: "org/fake", config: "default", split: "test", sha: "a".repeat(40) },
+    samples: stream,
+    model,
+    settings: settings(out, over),
+    ...extra,
+  };
+}
+
+describe("runTask", () => {
+  it("runs every sample, writes schema-valid records and a latency block, bounded by --concurrency", async () => {
+    const out = tmp();
+    const { model, stats } = fakeModel({ delayMs: 3 });
+    const { dir, record } = await runTask(input(out, model));
+    expect(validateRunRecord(readRunRecord(dir))).toEqual([]);
+    expect(record.status).toBe("complete");
+    expect(record.nSamples).toEqual({ total: N, scored: N, failed: 0, parseFailures: 0 });
+    const samples = readSamples(dir).records;
+    expect(samples).toHaveLength(N);
+    expect(new Set(samples.map((s) => s.id)).size).toBe(N);
+    const expected = samples.filter((s) => s.score === 1).length / N;
+    expect(record.metrics.accuracy).toBeCloseTo(expected, 12);
+    expect(record.metrics.parse_failure_rate).toBe(0);
+    expect(stats.maxActive).toBeLessThanOrEqual(3);
+    expect(Math.max(...samples.map((s) => s.concurrency))).toBeLessThanOrEqual(3);
+    expect(record.latency).not.toBeNull();
+    expect(record.latency!.ttftMs).toMatchObject({ p50: 6, n: 5 });
+    expect(record.latency!.measuredAtConcurrency).toBe(1);
+    expect(record.latency!.decodeTokensPerSec).toBeCloseTo(250, 6); // 1 token per 4 ms
+    // accuracy pass + 1 warm-up + 5 measured
+    expect(stats.calls).toBe(N + 1 + 5);
+    expect(record.env.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(dir).toContain(join(out, "fake-model-"));
+  });
+
+  it("resumes: skips done samples, ignores a torn tail, never scores twice", async () => {
+    const out = tmp();
+    const first = await runTask(input(out, fakeModel().model, { latencySamples: 0 }));
+    const lines = readFileSync(join(first.dir, "samples.jsonl"), "utf8").split("\n").filter(Boolean);
+    // Keep 25 lines and half of the 26th, as a kill -9 mid-write would.
+    writeFileSync(
+      join(first.dir, "samples.jsonl"),
+      `${lines.slice(0, 25).join("\n")}\n${lines[25]!.slice(0, 30)}`,
+    );
+    const { model, stats } = fakeModel();
+    const again = await runTask(input(out, model, { latencySamples: 0 }));
+    expect(again.dir).toBe(first.dir);
+    expect(stats.calls).toBe(N - 25);
+    const samples = readSamples(again.dir);
+    expect(samples.tornTail).toBe(false);
+    expect(samples.records).toHaveLength(N);
+    const raw = readFileSync(join(again.dir, "samples.jsonl"), "utf8").split("\n").filter(Boolean);
+    expect(raw).toHaveLength(N);
+    expect(again.record.metrics).toEqual(first.record.metrics);
+    // A complete run re-run does nothing.
+    const third = fakeModel();
+    await runTask(input(out, third.model, { latencySamples: 0 }));
+    expect(third.stats.calls).toBe(0);
+  });
+
+  it("only reruns the latency pass when the accuracy pass is done", async () => {
+    const out = tmp();
+    await runTask(input(out, fakeModel().model, { latencySamples: 0 }));
+    const { model, stats } = fakeModel();
+    const r = await runTask(input(out, model, { latencySamples: 4, warmup: 2 }));
+    expect(stats.calls).toBe(2 + 4);
+    expect(r.record.latency?.ttftMs.n).toBe(4);
+  });
+
+  it("a changed setting or --fresh starts a new run id", async () => {
+    const out = tmp();
+    const a = await runTask(input(out, fakeModel().model, { latencySamples: 0 }));
+    const b = await runTask(input(out, fakeModel().model, { latencySamples: 0, maxNewTokens: 3 }));
+    const c = await runTask(input(out, fakeModel({ fingerprint: "fp2" }).model, { latencySamples: 0 }));
+    const d = await runTask(input(out, fakeModel().model, { latencySamples: 0, limit: 10 }));
+    const e = await runTask(input(out, fakeModel().model, { latencySamples: 0, fresh: true }));
+    const ids = [a, b, c, d, e].map((r) => r.record.runId);
+    expect(new Set(ids).size).toBe(5);
+    expect(e.record.runId.startsWith(a.record.runId)).toBe(true);
+    // Concurrency is not part of the identity.
+    const f = await runTask(input(out, fakeModel().model, { latencySamples: 0, concurrency: 1 }));
+    expect(f.record.runId).toBe(a.record.runId);
+  });
+
+  it("records a failing sample with its error and goes on; retries it on resume", async () => {
+    const out = tmp();
+    const { model } = fakeModel({ fail: new Set(["q7"]) });
+    const r = await runTask(input(out, model, { maxErrorRate: 0.5, latencySamples: 3 }));
+    expect(r.record.status).toBe("complete");
+    expect(r.record.nSamples.failed).toBe(1);
+    expect(r.record.nSamples.scored).toBe(N - 1);
+    const bad = readSamples(r.dir).records.find((s) => s.id === "q7")!;
+    expect(bad.error).toMatch(/DataError: cannot decode image of q7/);
+    expect(bad.score).toBeNull();
+    expect(r.record.latency?.sampleIds).not.toContain("q7");
+    const fixed = fakeModel();
+    const again = await runTask(input(out, fixed.model, { maxErrorRate: 0.5, latencySamples: 3 }));
+    expect(fixed.stats.ids.slice(0, 1)).toEqual(["q7"]);
+    expect(again.record.nSamples.failed).toBe(0);
+    expect(readSamples(again.dir).records).toHaveLength(N);
+  });
+
+  it("stops with TooManyFailuresError past --max-error-rate, keeping what it has", async () => {
+    const out = tmp();
+    const fail = new Set(Array.from({ length: N }, (_, i) => `q${i}`).filter((_, i) => i % 5 === 0));
+    const { model } = fakeModel({ fail });
+    await expect(runTask(input(out, model, { maxErrorRate: 0.05 }))).rejects.toBeInstanceOf(
+      TooManyFailuresError,
+    );
+    const d = join(
+      out,
+      "fake-model-" +
+        (await import("node:crypto")).createHash("sha256").update("fake/model").digest("hex").slice(0, 8),
+      "faketask",
+    );
+    const { readdirSync } = await import("node:fs");
+    const runDirPath = join(d, readdirSync(d)[0]!);
+    const rec = readRunRecord(runDirPath);
+    expect(rec.status).toBe("partial");
+    expect(rec.nSamples.failed).toBeGreaterThan(0);
+    expect(readSamples(runDirPath).records.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it("Ctrl-C aborts in-flight generations, saves a partial run, and a resume completes it", async () => {
+    const out = tmp();
+    const controller = new AbortController();
+    const { model } = fakeModel({ delayMs: 5 });
+    let seen = 0;
+    const wrapped: ModelBackend = {
+      ...model,
+      async generate(req, o) {
+        seen += 1;
+        if (seen === 12) controller.abort();
+        return model.generate(req, o);
+      },
+    };
+    await expect(runTask(input(out, wrapped, {}, { signal: controller.signal }))).rejects.toBeInstanceOf(
+      InterruptedError,
+    );
+    const again = fakeModel();
+    const r = await runTask(input(out, again.model, { latencySamples: 0 }));
+    const partialDone = N - again.stats.calls;
+    expect(partialDone).toBeGreaterThan(0);
+    expect(partialDone).toBeLessThan(12);
+    expect(r.record.status).toBe("complete");
+    expect(readSamples(r.dir).records).toHaveLength(N);
+  });
+
+  it("three shards merged equal one unsharded run", async () => {
+    const out = tmp();
+    const whole = await runTask(
+      input(out, createBaseline("baseline:random"), { limit: 30, latencySamples: 0 }),
+    );
+    const shardDirs: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await runTask(
+        input(out, createBaseline("baseline:random"), {
+          limit: 30,
+          latencySamples: 2,
+          shard: { index: i, count: 3 },
+        }),
+      );
+      shardDirs.push(r.dir);
+    }
+    const mergedOut = tmp();
+    const merged = await mergeRuns(shardDirs, mergedOut, exact);
+    expect(merged.record.runId).toBe(whole.record.runId);
+    const ids = (d: string) =>
+      readSamples(d)
+        .records.map((s) => s.id)
+        .sort();
+    expect(ids(merged.dir)).toEqual(ids(whole.dir));
+    expect(merged.record.metrics).toEqual(whole.record.metrics);
+    expect(merged.record.nSamples).toEqual(whole.record.nSamples);
+    expect(merged.record.latency).not.toBeNull();
+    expect(validateRunRecord(merged.record)).toEqual([]);
+    // Missing a shard, or the same shard twice, is refused with every problem named.
+    await expect(mergeRuns([shardDirs[0]!, shardDirs[0]!], tmp(), exact)).rejects.toThrow(
+      /given twice[\s\S]*missing shard/,
+    );
+  });
+});
