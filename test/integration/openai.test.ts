@@ -208,6 +208,18 @@ describe("createOpenAIBackend against the fake server", () => {
     expect(retries).toHaveLength(2);
   });
 
+  it("fails at once on a port that fetch blocks", async () => {
+    const retries: RetryEvent[] = [];
+    const backend = await createOpenAIBackend("http://127.0.0.1:6000/v1#m", {
+      env: {},
+      onRetry: (e) => retries.push(e),
+    });
+    const err = await rejection(backend.generate(request()));
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).message).toContain("port 6000");
+    expect(retries).toHaveLength(0);
+  });
+
   it("gives up after the configured retries with the last problem", async () => {
     const { fake, backend } = await setup(
       { faults: times(5, { kind: "status", status: 503, message: "overloaded" }) },

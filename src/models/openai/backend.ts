@@ -275,6 +275,13 @@ export async function createOpenAIBackend(
       try {
         res = await fetchImpl(parsed.chatUrl, { method: "POST", headers, body: bodyText, signal: combined });
       } catch (err) {
+        if (err instanceof Error && err.cause instanceof Error && err.cause.message === "bad port") {
+          // The Fetch standard blocks some ports (6000, 6665-6669, …) for every request: retrying cannot help.
+          throw new ModelError(
+            `${label}: fetch refuses to connect to port ${new URL(parsed.chatUrl).port}, which the Fetch standard blocks.`,
+            "Serve the model on another port (8000 and 8080 are common).",
+          );
+        }
         return failure(err, "before a response");
       }
       touch();
