@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { register as compare } from "./compare.js";
 import { register as fetch } from "./fetch.js";
 import { register as gate } from "./gate.js";
+import { register as leaderboard } from "./leaderboard.js";
 import { register as merge } from "./merge.js";
 import { register as predict } from "./predict.js";
 import { register as run } from "./run.js";
@@ -13,4 +14,4 @@ export type Register = (program: Command) => void;
  * Every subcommand, in the order `--help` lists them. A command appears here only once it works.
  * Each entry is a lazy loader so `fastvlm-eval --help` stays fast.
  */
-export const COMMANDS: Register[] = [fetch, compare, gate, predict, run, merge];
+export const COMMANDS: Register[] = [fetch, compare, gate, leaderboard, predict, run, merge];
