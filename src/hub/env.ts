@@ -37,7 +37,7 @@ export function hubEnv(env: NodeJS.ProcessEnv = process.env): HubEnv {
 }
 
 /** Replaces the token (and any bearer credential) in a text with a placeholder. */
-export function redact(text: string, env?: Pick<HubEnv, "token">): string {
+export function redact(text: string, env?: { token?: string | undefined }): string {
   let result = text;
   const token = env?.token;
   if (token !== undefined && token.length > 0) result = result.split(token).join("hf_***");
