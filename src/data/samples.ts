@@ -6,19 +6,11 @@
  */
 import { DataError } from "../core/errors.js";
 import type { JoinRule, Json, RawRow, TaskDefinition, TaskSample } from "../core/types.js";
+import type { DatasetFiles as HubDatasetFiles } from "../hub/index.js";
 import { parquetRowGroups, readParquetRange, streamParquetRows } from "./parquet.js";
 
-/** The files of a resolved dataset (same shape as the Hub layer's DatasetFiles). */
-export interface DatasetFiles {
-  /** Repo id actually used (after fallbacks). */
-  repo: string;
-  /** Resolved commit sha. */
-  sha: string;
-  /** Local paths of the task's config/split parquet files, in order. */
-  files: string[];
-  /** Local paths of each joined config's files, by config name. */
-  joins: Record<string, string[]>;
-}
+/** What loadSamples needs of the Hub layer's DatasetFiles (repo, sha, split files, joined files). */
+export type DatasetFiles = Pick<HubDatasetFiles, "repo" | "sha" | "files" | "joins">;
 
 /** Options of loadSamples. */
 export interface LoadSamplesOptions {
