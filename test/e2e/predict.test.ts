@@ -132,7 +132,7 @@ describe("fastvlm-eval predict", () => {
     const r = cli(["predict", "--model", dir, "--image", image, "--prompt", "x"]);
     expect(r.status).toBe(4);
     expect(r.stderr).toContain("decoder_model_merged");
-    expect(r.stderr).toContain("no input 'inputs_embeds'");
+    expect(r.stderr).toContain("has no input 'inputs_embeds'");
     expect(r.stderr).toContain("past_key_values.0.key");
   });
 

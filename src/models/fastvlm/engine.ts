@@ -189,12 +189,11 @@ function checkIo(
 ): string[] {
   const problems: string[] = [];
   const byName = new Map(have.map((m) => [m.name, m]));
+  const missing: string[] = [];
   for (const w of want) {
     const m = byName.get(w.name);
     if (!m) {
-      problems.push(
-        `${graph} (${file}) has no ${kind} '${w.name}' (it has: ${have.map((h) => h.name).join(", ") || "none"})`,
-      );
+      missing.push(`'${w.name}'`);
       continue;
     }
     if (m.type === null || !w.types.includes(m.type)) {
@@ -205,6 +204,12 @@ function checkIo(
     if (m.shape && m.shape.length !== w.rank) {
       problems.push(`${graph} ${kind} '${w.name}' has rank ${m.shape.length}, expected ${w.rank}`);
     }
+  }
+  if (missing.length > 0) {
+    const shown = missing.length > 8 ? [...missing.slice(0, 8), `… (${missing.length} in all)`] : missing;
+    problems.unshift(
+      `${graph} (${file}) has no ${kind} ${shown.join(", ")} (its ${kind}s: ${have.map((h) => h.name).join(", ") || "none"})`,
+    );
   }
   return problems;
 }

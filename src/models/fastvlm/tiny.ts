@@ -64,6 +64,8 @@ export interface TinyModelOptions {
   tokenizer?: "reduced" | "qwen";
   /** Image side the vision encoder takes; default 1024. */
   imageSize?: number;
+  /** Store weights in `<graph>.onnx_data` files (always on for real-0.5b: protobuf caps at 2 GB). */
+  externalData?: boolean;
 }
 
 interface Dims {
@@ -560,7 +562,7 @@ export function writeTinyModel(outDir: string, opts: TinyModelOptions = {}): voi
   const d = resolveDims(opts);
   const seed = opts.seed ?? 1;
   const imageSize = opts.imageSize ?? 1024;
-  const external = opts.dims === "real-0.5b";
+  const external = opts.externalData === true || opts.dims === "real-0.5b";
   const tok = loadTokenizer(opts.tokenizer ?? "reduced");
   mkdirSync(join(outDir, "onnx"), { recursive: true });
   const json = (name: string, value: unknown): void =>
