@@ -146,7 +146,12 @@ function result(
 }
 
 /** The card's configs; the README comes through the cache like any file (no card → no configs). */
-async function cardConfigs(ref: RepoRef, sha: string, listing: RepoFile[], o: HubOptions): Promise<CardConfig[]> {
+async function cardConfigs(
+  ref: RepoRef,
+  sha: string,
+  listing: RepoFile[],
+  o: HubOptions,
+): Promise<CardConfig[]> {
   const readme = listing.find((f) => f.path === "README.md");
   if (readme === undefined) return [];
   let card: string | null;

@@ -67,6 +67,8 @@ interface Ctx {
 const DEFAULT_RETRIES = 6;
 const PARALLEL_DOWNLOADS = 3;
 const listingMemo = new Map<string, RepoFile[]>();
+/** Blob downloads in flight in this process, so two callers wanting one blob share one download. */
+const inflight = new Map<string, Promise<void>>();
 
 function context(opts: HubOptions = {}): Ctx {
   const env = opts.env ?? hubEnv();
@@ -316,7 +318,8 @@ async function listSnapshot(ctx: Ctx, repo: RepoRef, sha: string): Promise<RepoF
   const files: RepoFile[] = [];
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   for (const e of entries) {
-    if (e.isDirectory()) continue;
+    // Directories, and link temp files a crash may have left behind, are not cached files.
+    if (e.isDirectory() || e.name.includes(".tmp-")) continue;
     const full = join(e.parentPath, e.name);
     try {
       const s = await stat(full);
@@ -490,9 +493,21 @@ async function downloadOne(
     () => false,
   );
   if (!blobOk) {
-    const url = resolveUrl(ctx.env.endpoint, repo, sha, file.path);
+    let pending = inflight.get(blob);
+    if (pending === undefined) {
+      const url = resolveUrl(ctx.env.endpoint, repo, sha, file.path);
+      pending = withRetry(
+        () => fetchToBlob(ctx, url, file, blob),
+        retryOptions(ctx, `downloading ${file.path}`),
+      );
+      inflight.set(blob, pending);
+      pending.then(
+        () => inflight.delete(blob),
+        () => inflight.delete(blob),
+      );
+    }
     try {
-      await withRetry(() => fetchToBlob(ctx, url, file, blob), retryOptions(ctx, `downloading ${file.path}`));
+      await pending;
     } catch (err) {
       throw hubFailure(ctx, repo, `to download ${file.path} at ${sha}`, err);
     }
@@ -501,7 +516,8 @@ async function downloadOne(
 }
 
 async function fetchToBlob(ctx: Ctx, url: string, file: RepoFile, blob: string): Promise<void> {
-  const incomplete = `${blob}.incomplete`;
+  // Unique per process: parallel shards of one run may download the same blob at the same time.
+  const incomplete = `${blob}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.incomplete`;
   try {
     const res = await fetch(url, {
       headers: authHeaders(ctx),

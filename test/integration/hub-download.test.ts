@@ -232,6 +232,18 @@ describe("download into the HF cache", () => {
     expect(existsSync(s.lockFile)).toBe(false);
   });
 
+  it("shares one download between concurrent callers wanting the same blob", async () => {
+    const s = await setup();
+    s.hub.setFaults([{ kind: "delay", ms: 50 }]);
+    const [a, b] = await Promise.all([
+      ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast }),
+      ensureDataset(SPEC, { env: s.env, lockFile: join(s.root, "lock2.json"), ...fast }),
+    ]);
+    expect(a.files).toEqual(b.files);
+    expect(s.hub.requests.filter((r) => r.file === "data/test-00001-of-00002.parquet")).toHaveLength(1);
+    expect(readFileSync(a.files[1]!)).toEqual(s.files["data/test-00001-of-00002.parquet"]);
+  });
+
   it("reads small texts through the cache and remembers missing files", async () => {
     const s = await setup();
     const sha = await resolveRevision({ kind: "dataset", id: "org/ds" }, "main", { env: s.env });
