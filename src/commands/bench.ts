@@ -1,0 +1,155 @@
+/** `fastvlm-eval bench`: on-device latency of one input (load once, warm up, repeat), like llama-bench. */
+import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
+
+/** Options of `bench` as commander parses them. */
+interface BenchFlags {
+  model: string;
+  image?: string;
+  prompt?: string;
+  warmup: string;
+  repeat: string;
+  maxNewTokens: string;
+  imageMode?: string;
+  dtype?: string;
+  device?: string;
+  threads?: string;
+  interOpThreads?: string;
+  revision?: string;
+  json?: boolean;
+}
+
+function intFlag(problems: string[], flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min) {
+    problems.push(`${flag} must be an integer ≥ ${min}, got '${value}'`);
+    return min;
+  }
+  return n;
+}
+
+/** Registers `bench`. */
+export function register(program: Command): void {
+  program
+    .command("bench")
+    .description(
+      "Measure on-device latency for one image + prompt: model load time, then per-run and median TTFT,\n" +
+        "preprocess/vision/prefill spans and decode tokens/s, with the device fingerprint.",
+    )
+    .requiredOption("--model <name>", "registry name (fastvlm-0.5b) or a model folder")
+    .option("--image <file>", "image file (default: a generated 1024×1024 JPEG)")
+    .option("--prompt <text>", "the question (default: 'Describe this image in one sentence.')")
+    .option("--warmup <N>", "uncounted runs first", "1")
+    .option("--repeat <N>", "counted runs", "5")
+    .option("--max-new-tokens <N>", "tokens to generate per run", "32")
+    .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop (transformers.js)")
+    .option("--dtype <spec>", "q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
+    .option("--device <ep>", "execution provider: cpu (default), cuda, coreml, dml, webgpu")
+    .option("--threads <N>", "intra-op threads per session (0: runtime default)")
+    .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
+    .option("--revision <rev>", "Hub revision for registry models (default: the locked sha, else main)")
+    .option("--json", 'print {"runs": [...], "median": {...}, "loadMs", "device": {...}, …} on stdout')
+    .addHelpText(
+      "after",
+      "\nTimes are milliseconds. TTFT runs from raw image bytes + prompt in hand to the first token id;\n" +
+        "decode tokens/s counts the tokens after the first. Runs are serial (concurrency 1).\n" +
+        "\nExamples:\n" +
+        "  fastvlm-eval bench --model fastvlm-0.5b\n" +
+        "  fastvlm-eval bench --model fastvlm-0.5b --dtype fp16 --threads 4 --repeat 10 --json\n" +
+        "  fastvlm-eval bench --model ./my-checkpoint --image page.png --prompt 'What is the title?'\n",
+    )
+    .action(async (flags: BenchFlags) => {
+      const problems: string[] = [];
+      const warmup = intFlag(problems, "--warmup", flags.warmup, 0);
+      const repeat = intFlag(problems, "--repeat", flags.repeat, 1);
+      const maxNewTokens = intFlag(problems, "--max-new-tokens", flags.maxNewTokens, 1);
+      const { existsSync, readFileSync } = await import("node:fs");
+      if (flags.image !== undefined && !existsSync(flags.image)) {
+        problems.push(`image file ${flags.image} does not exist`);
+      }
+      if (flags.model.startsWith("openai:") || flags.model.startsWith("baseline:")) {
+        problems.push(
+          "bench measures on-device inference: --model must be a registry name or a model folder",
+        );
+      }
+      const { modelOptionsFromFlags, resolveModel } = await import("../models/registry.js");
+      const { parseDtype } = await import("../models/fastvlm/dtype.js");
+      let opts: ReturnType<typeof modelOptionsFromFlags> = {};
+      try {
+        opts = modelOptionsFromFlags(flags, parseDtype);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+      if (problems.length > 0) {
+        throw new UsageError(problems.join("\n"), "See fastvlm-eval bench --help.");
+      }
+      const bench = await import("../bench/latency.js");
+      const { info, outJson, out } = await import("../core/log.js");
+      const { collectEnv } = await import("../core/env.js");
+      const bytes =
+        flags.image !== undefined
+          ? new Uint8Array(readFileSync(flags.image))
+          : await bench.defaultBenchImage();
+      const prompt = flags.prompt ?? bench.BENCH_PROMPT;
+      const t0 = performance.now();
+      const backend = await resolveModel(flags.model, opts);
+      const loadMs = performance.now() - t0;
+      const controller = new AbortController();
+      const onSigint = (): void => controller.abort();
+      process.once("SIGINT", onSigint);
+      try {
+        info(`loaded ${flags.model} in ${loadMs.toFixed(0)} ms; ${warmup} warm-up, ${repeat} timed runs…`);
+        const result = await bench.benchLatency(
+          backend,
+          {
+            images: [{ bytes, source: flags.image ?? "generated 1024x1024 jpeg" }],
+            prompt,
+            generation: { maxNewTokens, stop: [] },
+          },
+          {
+            warmup,
+            repeat,
+            signal: controller.signal,
+            onRun: (r, i) => info(`run ${i + 1}/${repeat}: ttft ${r.ttftMs.toFixed(1)} ms`),
+          },
+        );
+        const device = {
+          ...collectEnv(backend.info),
+          executionProvider: backend.info.executionProvider,
+          threads: backend.info.threads,
+          dtype: backend.info.dtype,
+        };
+        if (flags.json) {
+          outJson({
+            model: backend.info.name,
+            modelFingerprint: backend.info.fingerprint,
+            image: flags.image ?? null,
+            prompt,
+            warmup,
+            repeat,
+            maxNewTokens,
+            loadMs,
+            runs: result.runs,
+            median: result.median,
+            device,
+          });
+          return;
+        }
+        const { formatBenchTable } = await import("../bench/format.js");
+        out(formatBenchTable(result.runs, result.median));
+        out(
+          `load ${loadMs.toFixed(0)} ms · ${backend.info.executionProvider}, threads ${backend.info.threads || "default"}, ` +
+            `dtype ${Object.entries(backend.info.dtype)
+              .map(([g, d]) => `${g}=${d}`)
+              .join(",")}`,
+        );
+        out(
+          `device ${device.cpu} (${device.cores} cores, ${(device.memoryBytes / 2 ** 30).toFixed(0)} GiB), ${device.os}, ` +
+            `node ${device.node}, onnxruntime ${device.onnxruntime ?? "?"} · fingerprint ${device.fingerprint}`,
+        );
+      } finally {
+        process.off("SIGINT", onSigint);
+        await backend.dispose();
+      }
+    });
+}
