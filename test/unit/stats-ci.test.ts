@@ -40,7 +40,7 @@ describe("bootstrap", () => {
     expect(quantileSorted([0, 10], 0.025)).toBeCloseTo(0.25, 12);
   });
   it("is reproducible and brackets the statistic", () => {
-    const xs = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const xs: number[] = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 1 : 0));
     const mean = (idx: Uint32Array): number =>
       Array.from(idx, (i) => xs[i]!).reduce((a, b) => a + b, 0) / idx.length;
     const r1 = bootstrap(xs.length, mean, { seed: "s", resamples: 300 });
