@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { register as bench } from "./bench.js";
 import { register as compare } from "./compare.js";
 import { register as fetch } from "./fetch.js";
 import { register as gate } from "./gate.js";
@@ -29,5 +28,4 @@ export const COMMANDS: Register[] = [
   predict,
   run,
   merge,
-  bench,
 ];

@@ -1,0 +1,207 @@
+/**
+ * Publishing the leaderboard folder to a Hub dataset or Space with @huggingface/hub's commit API
+ * (uploadFiles over a folder URL), creating the repo first when it does not exist. The token never appears
+ * in output or errors.
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { HarnessError, HubError, UsageError } from "../core/errors.js";
+import { accessToken, type HubEnv, hubEnv, redact } from "../hub/env.js";
+
+/** Repo kinds `publish` writes to. */
+export type PublishRepoType = "dataset" | "space";
+
+/** Options of publishLeaderboard. */
+export interface PublishOptions {
+  /** `org/name`. */
+  repo: string;
+  /** Dataset (default) or Space (created with sdk "static"). */
+  repoType?: PublishRepoType;
+  /** The folder uploaded (default `leaderboard/`). */
+  dir: string;
+  /** List files and sizes only; no requests. */
+  dryRun?: boolean;
+  /** Commit title; default "Publish fastvlm-eval leaderboard". */
+  title?: string;
+  /** Hub settings; default from the environment (HF_ENDPOINT, HF_TOKEN). */
+  env?: HubEnv;
+  /** Injected fetch (tests). */
+  fetch?: typeof fetch;
+}
+
+/** One file to upload. */
+export interface PublishFile {
+  /** Path in the repo. */
+  path: string;
+  /** Bytes. */
+  size: number;
+}
+
+/** What publish did. */
+export interface PublishResult {
+  /** True for --dry-run. */
+  dryRun: boolean;
+  /** `org/name`. */
+  repo: string;
+  /** Repo type. */
+  repoType: PublishRepoType;
+  /** Files uploaded (or that would be). */
+  files: PublishFile[];
+  /** True when the repo was created. */
+  created: boolean;
+  /** Commit URL, or null for a dry run. */
+  commitUrl: string | null;
+  /** Commit sha, or null for a dry run. */
+  commitOid: string | null;
+}
+
+const REPO_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Every file under `dir` (dotfiles included, as the client uploads them), repo-relative, sorted. */
+export function listUploadFiles(dir: string): PublishFile[] {
+  const root = resolve(dir);
+  const out: PublishFile[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const abs = join(d, e.name);
+      if (e.isDirectory()) walk(abs);
+      else if (e.isFile())
+        out.push({ path: relative(root, abs).split("\\").join("/"), size: statSync(abs).size });
+    }
+  };
+  walk(root);
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Space README front matter so the Hub serves index.html as a static Space. */
+export function spaceReadme(readme: string, title: string): string {
+  if (readme.startsWith("---\n")) return readme;
+  const safeTitle = title.replace(/[^A-Za-z0-9 ._-]/g, "-");
+  return `---\ntitle: ${safeTitle}\nsdk: static\napp_file: index.html\npinned: false\n---\n\n${readme}`;
+}
+
+function validate(options: PublishOptions): string[] {
+  const problems: string[] = [];
+  if (!REPO_RE.test(options.repo)) problems.push(`--repo ${options.repo}: expected org/name`);
+  const type = options.repoType ?? "dataset";
+  if (type !== "dataset" && type !== "space")
+    problems.push(`--repo-type ${String(type)}: expected dataset or space`);
+  const dir = resolve(options.dir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    problems.push(`${options.dir} is not a folder (run \`fastvlm-eval leaderboard\` first)`);
+  } else if (listUploadFiles(dir).length === 0) problems.push(`${options.dir} is empty`);
+  return problems;
+}
+
+function hubFailure(err: unknown, env: HubEnv, what: string): HubError {
+  const e = err as { statusCode?: unknown; message?: unknown };
+  const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
+  const message = redact(String(e.message ?? err), env);
+  let hint =
+    "Check HF_ENDPOINT and your network, then run publish again (uploads are re-sent; stored LFS objects are skipped).";
+  if (status === 401 || status === 403) {
+    hint =
+      "Check that HF_TOKEN is a write token with access to this repo (https://huggingface.co/settings/tokens).";
+  }
+  return new HubError(`${what} failed${status !== undefined ? ` (HTTP ${status})` : ""}: ${message}`, hint);
+}
+
+/** Uploads the leaderboard folder as one commit; creates the repo when missing. */
+export async function publishLeaderboard(options: PublishOptions): Promise<PublishResult> {
+  const problems = validate(options);
+  if (problems.length > 0)
+    throw new UsageError(problems.join("\n"), "Example: fastvlm-eval publish --repo me/leaderboard");
+  const repoType = options.repoType ?? "dataset";
+  const dir = resolve(options.dir);
+  const files = listUploadFiles(dir);
+  const base: PublishResult = {
+    dryRun: options.dryRun === true,
+    repo: options.repo,
+    repoType,
+    files,
+    created: false,
+    commitUrl: null,
+    commitOid: null,
+  };
+  if (options.dryRun) return base;
+
+  const env = options.env ?? hubEnv();
+  if (env.offline) {
+    throw new UsageError(
+      "HF_HUB_OFFLINE is set: publish needs the network.",
+      "Unset HF_HUB_OFFLINE, or use --dry-run.",
+    );
+  }
+  const token = accessToken(env);
+  if (token === undefined) {
+    throw new UsageError(
+      "publish needs a Hugging Face write token.",
+      "Set HF_TOKEN (https://huggingface.co/settings/tokens).",
+    );
+  }
+  const hub = await import("@huggingface/hub");
+  const repo = { type: repoType, name: options.repo } as const;
+  const common = {
+    accessToken: token,
+    hubUrl: env.endpoint,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+
+  let created = false;
+  try {
+    if (!(await hub.repoExists({ repo, ...common }))) {
+      await hub.createRepo({ repo, ...common, ...(repoType === "space" ? { sdk: "static" as const } : {}) });
+      created = true;
+    }
+  } catch (err) {
+    if (err instanceof HarnessError) throw err;
+    throw hubFailure(err, env, `Creating ${repoType} ${options.repo}`);
+  }
+
+  // A Space needs front matter in README.md; stage a copy rather than touching the user's folder.
+  let uploadDir = dir;
+  let staging: string | null = null;
+  const readmePath = join(dir, "README.md");
+  if (
+    repoType === "space" &&
+    existsSync(readmePath) &&
+    !readFileSync(readmePath, "utf8").startsWith("---\n")
+  ) {
+    staging = mkdtempSync(join(tmpdir(), "fastvlm-publish-"));
+    cpSync(dir, staging, { recursive: true });
+    writeFileSync(join(staging, "README.md"), spaceReadme(readFileSync(readmePath, "utf8"), options.repo));
+    uploadDir = staging;
+  }
+  try {
+    const result = await hub.uploadFiles({
+      repo,
+      ...common,
+      // The trailing slash makes repo paths relative to the folder (no folder-name prefix).
+      files: [pathToFileURL(`${uploadDir}/`)],
+      commitTitle: options.title ?? "Publish fastvlm-eval leaderboard",
+      useXet: false,
+    });
+    return {
+      ...base,
+      files: staging ? listUploadFiles(staging) : files,
+      created,
+      commitUrl: result?.commit.url ?? null,
+      commitOid: result?.commit.oid ?? null,
+    };
+  } catch (err) {
+    throw hubFailure(err, env, `Uploading ${options.dir} to ${repoType} ${options.repo}`);
+  } finally {
+    if (staging) rmSync(staging, { recursive: true, force: true });
+  }
+}
