@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { register as bench } from "./bench.js";
 import { register as compare } from "./compare.js";
 import { register as fetch } from "./fetch.js";
 import { register as gate } from "./gate.js";
@@ -28,4 +29,5 @@ export const COMMANDS: Register[] = [
   predict,
   run,
   merge,
+  bench,
 ];
