@@ -226,3 +226,30 @@ describe("FastVLM engine: fp16 graphs", () => {
     }
   });
 });
+
+describe("FastVLM engine: optional decoder inputs", () => {
+  it("feeds num_logits_to_keep = 1 and gets the same tokens", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { makeTinyModel } = await import("../../src/models/fastvlm/tiny.js");
+    const dir = mkdtempSync(join(tmpdir(), "tiny-keep-"));
+    try {
+      const keep = await loadFastVLM(
+        await makeTinyModel(join(dir, "m"), { seed: 1, tokenizer: "qwen", logitsToKeep: true }),
+        {
+          threads: 1,
+        },
+      );
+      try {
+        const req = request([imageA], "Keep one?", 5);
+        const g = await keep.generate(req);
+        expect(g.tokens).toEqual((await engine.generate(req)).tokens);
+      } finally {
+        await keep.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

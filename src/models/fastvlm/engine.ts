@@ -254,7 +254,7 @@ export function checkGraphs(
     ...checkIo("decoder_model_merged", files.decoder_model_merged, "input", dec.inputs, decIn),
     ...checkIo("decoder_model_merged", files.decoder_model_merged, "output", dec.outputs, decOut),
   );
-  const known = new Set(decIn.map((e) => e.name));
+  const known = new Set([...decIn.map((e) => e.name), "use_cache_branch", "num_logits_to_keep"]);
   const extra = dec.inputs.filter((m) => !known.has(m.name)).map((m) => m.name);
   if (extra.length > 0) {
     problems.push(
@@ -483,8 +483,23 @@ export class FastVLMEngine implements ModelBackend {
         [1, seqLen],
       ),
     };
+    // Optional inputs some exports declare (transformers.js feeds them the same way).
+    const declared = this.sessions.decoder_model_merged.inputs;
+    if (declared.some((m) => m.name === "use_cache_branch")) {
+      feeds.use_cache_branch = makeTensor("bool", Uint8Array.of(pastLen > 0 ? 1 : 0), [1]);
+    }
+    if (declared.some((m) => m.name === "num_logits_to_keep")) {
+      // Only the last position's logits are used: 1 spares the [L, vocab] prefill logits.
+      feeds.num_logits_to_keep = makeTensor("int64", BigInt64Array.of(1n), []);
+    }
     const out = await this.runGraph("decoder_model_merged", feeds);
-    dispose(feeds.inputs_embeds, feeds.attention_mask, feeds.position_ids);
+    dispose(
+      feeds.inputs_embeds,
+      feeds.attention_mask,
+      feeds.position_ids,
+      feeds.use_cache_branch,
+      feeds.num_logits_to_keep,
+    );
     const present: Record<string, OrtTensor> = {};
     for (const [name, t] of Object.entries(out)) {
       if (name.startsWith("present.")) present[`past_key_values.${name.slice("present.".length)}`] = t;

@@ -66,6 +66,8 @@ export interface TinyModelOptions {
   imageSize?: number;
   /** Store weights in `<graph>.onnx_data` files (always on for real-0.5b: protobuf caps at 2 GB). */
   externalData?: boolean;
+  /** Give the decoder a `num_logits_to_keep` input (int64 scalar; 0 = all positions), like some exports. */
+  logitsToKeep?: boolean;
 }
 
 interface Dims {
@@ -329,6 +331,7 @@ function decoderGraph(
   fp16: boolean,
   ext: { path: string; location: string } | null,
   textVocab: number,
+  logitsToKeep: boolean,
 ): Uint8Array {
   const w = new Weights(seed * 7 + 3);
   const b = new GraphBuilder(fp16, ext);
@@ -435,7 +438,15 @@ function decoderGraph(
     ]);
     x = b.op("Add", [x, down]);
   }
-  const final = rms(x, "final_norm");
+  let final = rms(x, "final_norm");
+  if (logitsToKeep) {
+    // Keep the last k positions (k = 0: all): slice from max(S - k, 0) when k > 0, else from 0.
+    const k = "num_logits_to_keep";
+    const isZero = b.op("Equal", [k, zero]);
+    const start = b.op("Where", [isZero, zero, b.op("Neg", [k])]);
+    const starts = b.op("Unsqueeze", [start, b.i64("ax", [0])]);
+    final = b.op("Slice", [final, starts, b.i64("ends", [2 ** 53 - 1]), b.i64("axes", [1])]);
+  }
   const lm = w.matrix(H, d.vocab);
   // Zero the columns greedy decoding must never pick: specials and ids the tokenizer cannot decode.
   for (let r = 0; r < H; r++) {
@@ -450,6 +461,7 @@ function decoderGraph(
     valueInfo("attention_mask", INT64, ["batch_size", "past_sequence_length + sequence_length"]),
     valueInfo("position_ids", INT64, ["batch_size", "sequence_length"]),
     ...pasts,
+    ...(logitsToKeep ? [valueInfo("num_logits_to_keep", INT64, [])] : []),
   ];
   const outputs = [valueInfo("logits", elem, ["batch_size", "sequence_length", d.vocab]), ...presents];
   return encodeModel(b, "decoder_model_merged", inputs, outputs);
@@ -641,7 +653,9 @@ export function writeTinyModel(outDir: string, opts: TinyModelOptions = {}): voi
     };
     write("vision_encoder", (ext) => visionGraph(d, imageSize, seed, fp16, ext));
     write("embed_tokens", (ext) => embedGraph(d, seed, fp16, ext));
-    write("decoder_model_merged", (ext) => decoderGraph(d, seed, fp16, ext, tok.textVocab));
+    write("decoder_model_merged", (ext) =>
+      decoderGraph(d, seed, fp16, ext, tok.textVocab, opts.logitsToKeep === true),
+    );
   }
 }
 
