@@ -350,7 +350,11 @@ export async function cachedSha256(localPath: string): Promise<string> {
 }
 
 /** Whether a snapshot entry is present and matches what the caller expects. */
-async function cacheHit(local: string, expected: ExpectedFile | undefined): Promise<boolean> {
+async function cacheHit(
+  local: string,
+  expected: ExpectedFile | undefined,
+  gitOid?: string,
+): Promise<boolean> {
   let size: number;
   try {
     size = (await stat(local)).size;
@@ -359,6 +363,8 @@ async function cacheHit(local: string, expected: ExpectedFile | undefined): Prom
   }
   if (expected?.size !== undefined && expected.size !== size) return false;
   if (expected?.sha256 !== undefined && (await cachedSha256(local)) !== expected.sha256) return false;
+  // Small git files are cheap to re-hash when the listing gave their blob sha1.
+  if (gitOid !== undefined && (await gitBlobSha1(local, size)) !== gitOid) return false;
   return true;
 }
 
@@ -394,11 +400,13 @@ export async function downloadExpected(
   const root = snapshotDir(ctx.env, repo, sha);
   const result: Record<string, string> = {};
   const missing: ExpectedFile[] = [];
+  const listed = new Map((known ?? []).map((k) => [k.path, k]));
   for (const f of files) {
     assertSafePath(repo, f.path);
     const local = join(root, ...f.path.split("/"));
     result[f.path] = local;
-    if (!(await cacheHit(local, f))) missing.push(f);
+    const k = listed.get(f.path);
+    if (!(await cacheHit(local, f, k?.lfsSha256 === undefined ? k?.gitOid : undefined))) missing.push(f);
   }
   if (missing.length === 0) return result;
   if (ctx.env.offline) {
@@ -488,10 +496,13 @@ async function downloadOne(
   const blobs = join(repoCacheDir(ctx.env.cacheDir, repo), "blobs");
   const blob = join(blobs, etag);
   await mkdir(blobs, { recursive: true });
-  const blobOk = await stat(blob).then(
-    (s) => s.size === file.size,
-    () => false,
-  );
+  // An existing blob is reused when its size is right; small (git) blobs are cheap to re-hash, so check them too.
+  const blobOk =
+    (await stat(blob).then(
+      (s) => s.size === file.size,
+      () => false,
+    )) &&
+    (file.lfsSha256 !== undefined || (await gitBlobSha1(blob, file.size)) === file.gitOid);
   if (!blobOk) {
     let pending = inflight.get(blob);
     if (pending === undefined) {
@@ -572,6 +583,12 @@ async function fetchToBlob(ctx: Ctx, url: string, file: RepoFile, blob: string):
     await rm(incomplete, { force: true });
     throw err;
   }
+}
+
+async function gitBlobSha1(path: string, size: number): Promise<string> {
+  const hash = createHash("sha1").update(`blob ${size}\0`);
+  await pipeline(createReadStream(path), hash);
+  return hash.digest("hex");
 }
 
 /** Points `snapshots/<sha>/<path>` at `../../blobs/<etag>` with a relative link (a copy where links fail). */

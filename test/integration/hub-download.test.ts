@@ -192,6 +192,28 @@ describe("download into the HF cache", () => {
     expect(readlinkSync(old.files[0]!)).toBe(readlinkSync(updated.files[0]!));
   });
 
+  it("repairs a damaged cache entry and refuses a lock that disagrees with the Hub", async () => {
+    const s = await setup();
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    // A blob cut short (e.g. copied by hand) is detected by size and downloaded again.
+    writeFileSync(got.files[1]!, bytes(100, 0));
+    const again = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(readFileSync(again.files[1]!)).toEqual(s.files["data/test-00001-of-00002.parquet"]);
+    // A small git blob with right size but wrong bytes is re-hashed and replaced.
+    const readme = join(repoCache(s), "snapshots", got.sha, "README.md");
+    writeFileSync(readme, CARD.replace("tiny", "TINY"));
+    rmSync(s.lockFile);
+    await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, revision: got.sha, ...fast });
+    expect(readFileSync(readme, "utf8")).toBe(CARD);
+    // An edited lock digest: the Hub's bytes disagree, which is an error, not a silent re-lock.
+    const lock = JSON.parse(readFileSync(s.lockFile, "utf8"));
+    lock.datasets["org/ds@default:test"].files[0].sha256 = "0".repeat(64);
+    writeFileSync(s.lockFile, JSON.stringify(lock));
+    await expect(ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast })).rejects.toThrow(
+      /but the lock says 0000/,
+    );
+  });
+
   it("resolves joins at the same sha, with nested link depth right", async () => {
     const s = await setup();
     const spec: DatasetSpec = { ...SPEC, joins: [{ config: "images", split: "test" }] };
