@@ -781,9 +781,10 @@ async function seedDataset(dir: string, n: number, seed: number, opts: FixtureOp
   const all: Record<string, unknown>[] = [];
   const nVideo = Math.max(2, Math.floor(n / 5));
   let imageRow = 0;
-  for (let k = 0; k < n + nVideo; k++) {
+  let videos = 0;
+  for (let k = 0; imageRow < n || videos < nVideo; k++) {
     // Every sixth row is a video question (several frames), dropped by the task.
-    const video = k % 6 === 5 && all.filter((x) => x.data_type === "video").length < nVideo;
+    const video = videos < nVideo && (k % 6 === 5 || imageRow >= n);
     const [q, choices] = qs[video ? 3 : k % qs.length === 3 ? 0 : k % qs.length]!;
     let frames: Img[];
     if (video) {
@@ -809,8 +810,8 @@ async function seedDataset(dir: string, n: number, seed: number, opts: FixtureOp
       question_type_id: video ? 10 + (k % 3) : (k % 9) + 1,
       image: frames.map((fr, j) => imageValue(fr, corrupt && j === 0)),
     });
-    if (!video) imageRow++;
-    if (imageRow >= n && all.filter((x) => x.data_type === "video").length >= nVideo) break;
+    if (video) videos++;
+    else imageRow++;
   }
   const half = Math.ceil(all.length / 2);
   const f1 = "data/test-00000-of-00002.parquet";

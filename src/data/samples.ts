@@ -14,8 +14,12 @@ export type DatasetFiles = Pick<HubDatasetFiles, "repo" | "sha" | "files" | "joi
 
 /** Options of loadSamples. */
 export interface LoadSamplesOptions {
-  /** Row groups of joined files kept decoded at once (default 2). */
-  joinCacheGroups?: number;
+  /**
+   * Bytes of decoded joined row groups kept in memory (least recently used evicted; default 256 MiB).
+   * GQA's whole images config (~66 MB) fits, so each of its row groups is decoded once even though
+   * questions are not in image order.
+   */
+  joinCacheBytes?: number;
 }
 
 interface JoinLocation {
@@ -28,15 +32,16 @@ interface JoinLocation {
 /** Finds joined rows by key, reading the row group that holds a key only when it is first needed. */
 class JoinIndex {
   private readonly where = new Map<string, JoinLocation>();
-  private readonly cache = new Map<string, RawRow[]>();
+  private readonly cache = new Map<string, { rows: RawRow[]; bytes: number }>();
+  private cachedBytes = 0;
 
   private constructor(
     readonly rule: JoinRule,
-    private readonly maxGroups: number,
+    private readonly maxBytes: number,
   ) {}
 
-  static async build(rule: JoinRule, files: string[], maxGroups: number): Promise<JoinIndex> {
-    const index = new JoinIndex(rule, maxGroups);
+  static async build(rule: JoinRule, files: string[], maxBytes: number): Promise<JoinIndex> {
+    const index = new JoinIndex(rule, maxBytes);
     for (const file of files) {
       const groups = await parquetRowGroups(file);
       const bounds: [number, number][] = [];
@@ -68,20 +73,39 @@ class JoinIndex {
     const loc = this.where.get(key);
     if (!loc) return undefined;
     const cacheKey = `${loc.file}\0${loc.groupStart}`;
-    let rows = this.cache.get(cacheKey);
-    if (rows) {
+    let entry = this.cache.get(cacheKey);
+    if (entry) {
       // Refresh recency.
       this.cache.delete(cacheKey);
     } else {
-      rows = await readParquetRange(loc.file, loc.groupStart, loc.groupEnd, [
+      const rows = await readParquetRange(loc.file, loc.groupStart, loc.groupEnd, [
         this.rule.foreignKey,
         ...this.rule.columns,
       ]);
+      entry = { rows, bytes: approxBytes(rows) };
+      this.cachedBytes += entry.bytes;
     }
-    this.cache.set(cacheKey, rows);
-    while (this.cache.size > this.maxGroups) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(cacheKey, entry);
+    // Evict least recently used groups over budget, always keeping the one just used.
+    for (const [key, old] of this.cache) {
+      if (this.cachedBytes <= this.maxBytes || key === cacheKey) break;
+      this.cache.delete(key);
+      this.cachedBytes -= old.bytes;
+    }
+    const rows = entry.rows;
     return rows[loc.offset];
   }
+}
+
+/** Rough in-memory size of decoded rows: binary and string payloads dominate. */
+function approxBytes(v: unknown): number {
+  if (v instanceof Uint8Array) return v.byteLength;
+  if (typeof v === "string") return v.length * 2;
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + approxBytes(x), 0);
+  if (v !== null && typeof v === "object") {
+    return Object.values(v as Record<string, unknown>).reduce((n: number, x) => n + approxBytes(x), 0);
+  }
+  return 8;
 }
 
 function located(file: string, row: number, err: unknown): unknown {
@@ -106,7 +130,7 @@ export async function* loadSamples<Row, Ref extends Json>(
         "The dataset snapshot is incomplete; fetch the dataset again.",
       );
     }
-    joins.push(await JoinIndex.build(rule, joinFiles, opts.joinCacheGroups ?? 2));
+    joins.push(await JoinIndex.build(rule, joinFiles, opts.joinCacheBytes ?? 256 * 1024 * 1024));
   }
   if (files.files.length === 0) {
     throw new DataError(`${task.name}: no parquet files for ${task.dataset.config}/${task.dataset.split}.`);

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FixtureTask } from "../../scripts/make-fixtures.js";
@@ -98,6 +99,16 @@ describe("loadSamples over the fixtures", () => {
       expect(s.doc.id).toBe(s.id);
     }
     expect(imageIds.size).toBeGreaterThan(2);
+  });
+
+  it("gqa: a tiny join cache (evicting every group) gives the same images", async () => {
+    const t = task("gqa");
+    const files = fixtureDatasetFiles(root, "gqa", t.dataset);
+    const small: string[] = [];
+    for await (const s of loadSamples(t, files, { joinCacheBytes: 1 }))
+      small.push(Buffer.from(s.images[0]!.bytes).toString("hex"));
+    const normal = (await samplesOf("gqa")).map((s) => Buffer.from(s.images[0]!.bytes).toString("hex"));
+    expect(small).toEqual(normal);
   });
 
   it("seedbench: drops video rows and passes every image of multi-image rows", async () => {
@@ -247,6 +258,15 @@ describe("errors name the file, the row and the column", () => {
       }),
     ).toThrow(/'options' is not a Python list of strings.*; 'id' "bad" does not look like/);
   });
+});
+
+describe("bundled demo data", () => {
+  const demo = fileURLToPath(new URL("../../demo/data", import.meta.url));
+  for (const name of ["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"] as const) {
+    it(`${name}: loads 8 samples`, async () => {
+      expect(await samplesOf(name, demo)).toHaveLength(8);
+    });
+  }
 });
 
 describe("fixture options", () => {
