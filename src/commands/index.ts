@@ -10,6 +10,7 @@ import { register as merge } from "./merge.js";
 import { register as predict } from "./predict.js";
 import { register as publish } from "./publish.js";
 import { register as run } from "./run.js";
+import { register as score } from "./score.js";
 
 /** A subcommand registers itself on the program; heavy modules load inside its action. */
 export type Register = (program: Command) => void;
@@ -28,6 +29,7 @@ export const COMMANDS: Register[] = [
   publish,
   predict,
   run,
+  score,
   merge,
   bench,
 ];
