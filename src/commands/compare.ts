@@ -43,7 +43,10 @@ export function register(program: Command): void {
           s.label = args[i]!;
         });
       }
-      const report = compareRunSets(sets, { seed: flags.seed, scorers: await loadScorerLookup() });
+      const report = compareRunSets(sets, {
+        seed: /^\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed,
+        scorers: await loadScorerLookup(),
+      });
       if (report.entries.length === 0) {
         throw new UsageError(
           "The runs share no task.",

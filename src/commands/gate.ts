@@ -82,7 +82,10 @@ export function register(program: Command): void {
         baseline,
         candidate,
         { maxDropPoints: maxDrop, min: mins, maxTtftIncreasePct: maxTtft },
-        { seed: flags.seed, scorers: await loadScorerLookup() },
+        {
+          seed: /^\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed,
+          scorers: await loadScorerLookup(),
+        },
       );
       const md = gateMarkdown(result, {
         baseline: runSetLabel(flags.baseline!, baseline),

@@ -2,47 +2,12 @@
  * Paired comparisons of two runs: a seeded paired bootstrap of a metric difference over shared sample ids,
  * and an unpaired bootstrap of a relative change in median latency.
  *
- * The RNG is a small seeded sfc32 so results are reproducible for a given seed; it does not depend on the
- * scorer's src/stats/rng.ts so the two can evolve separately.
+ * Randomness comes from src/stats/rng.ts (seeded sfc32), so a seed reproduces an interval exactly.
  */
+import { rngFromSeed } from "./rng.js";
 
 /** A function returning uniform numbers in [0, 1). */
 export type Rng = () => number;
-
-/** 32-bit FNV-1a hash of a string (seeds the RNG from text seeds). */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** sfc32 seeded from a number or string; the same seed always gives the same stream. */
-export function seededRng(seed: number | string): Rng {
-  let a = typeof seed === "number" ? seed >>> 0 : hash32(seed);
-  let b = hash32(`b:${seed}`);
-  let c = hash32(`c:${seed}`);
-  let d = 1;
-  const next = (): number => {
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
-    d >>>= 0;
-    let t = (a + b) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    d = (d + 1) | 0;
-    t = (t + d) | 0;
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  // Warm up so nearby seeds decorrelate.
-  for (let i = 0; i < 15; i++) next();
-  return next;
-}
 
 /** Quantile with linear interpolation between order statistics (numpy's default). */
 export function quantile(values: readonly number[], q: number): number {
@@ -96,7 +61,7 @@ export function pairedBootstrap(
   const all = Array.from({ length: n }, (_, i) => i);
   const estimate = metric("candidate", all) - metric("baseline", all);
   if (n === 0) return { estimate: Number.NaN, ci: [Number.NaN, Number.NaN], resamples: 0 };
-  const rng = seededRng(options.seed ?? 0);
+  const rng: Rng = rngFromSeed(options.seed ?? 0);
   const stats: number[] = new Array(resamples);
   const idx: number[] = new Array(n);
   for (let r = 0; r < resamples; r++) {
@@ -141,7 +106,7 @@ export function relativeQuantileChange(
   if (baseline.length === 0 || candidate.length === 0) {
     return { estimate: Number.NaN, ci: [Number.NaN, Number.NaN], resamples: 0 };
   }
-  const rng = seededRng(options.seed ?? 0);
+  const rng: Rng = rngFromSeed(options.seed ?? 0);
   const draw = (xs: readonly number[]): number[] => xs.map(() => xs[Math.floor(rng() * xs.length)]!);
   const stats: number[] = new Array(resamples);
   for (let r = 0; r < resamples; r++) {

@@ -1,0 +1,154 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  buildLeaderboard,
+  collectLeaderboard,
+  leaderboardOpenVlm,
+  validateLeaderboard,
+} from "../../src/report/leaderboard.js";
+import { embedJson } from "../../src/report/leaderboard-html.js";
+import { findRunDirs, loadRunSet } from "../../src/report/runs.js";
+import {
+  pairedBootstrap,
+  pairedMeanBootstrap,
+  quantile,
+  relativeQuantileChange,
+} from "../../src/stats/paired.js";
+import { binaryScores, latencies, makeRun, tempDir } from "./report-fixtures.js";
+
+describe("paired statistics", () => {
+  it("quantile interpolates like numpy", () => {
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([10, 0, 5], 0.9)).toBeCloseTo(9, 10);
+    expect(Number.isNaN(quantile([], 0.5))).toBe(true);
+  });
+
+  it("is reproducible for a seed and changes with it", () => {
+    const a = binaryScores(300, 0.5);
+    const b = binaryScores(300, 0.5, 3);
+    const r1 = pairedMeanBootstrap(a, b, { seed: 1 });
+    expect(pairedMeanBootstrap(a, b, { seed: 1 })).toEqual(r1);
+    expect(pairedMeanBootstrap(a, b, { seed: 2 }).ci).not.toEqual(r1.ci);
+    expect(r1.estimate).toBeCloseTo(0, 10);
+    expect(r1.ci[0]).toBeLessThan(0);
+    expect(r1.ci[1]).toBeGreaterThan(0);
+  });
+
+  it("gives a degenerate interval for identical runs and a tight one for a constant shift", () => {
+    const a = binaryScores(100, 0.5);
+    expect(pairedMeanBootstrap(a, a).ci).toEqual([0, 0]);
+    const shifted = pairedMeanBootstrap(
+      a.map(() => 0.2),
+      a.map(() => 0.3),
+    );
+    expect(shifted.ci[0]).toBeCloseTo(0.1, 10);
+    expect(shifted.ci[1]).toBeCloseTo(0.1, 10);
+    expect(() => pairedMeanBootstrap([1], [1, 0])).toThrow(/differ in length/);
+  });
+
+  it("passes resampled indices (with repeats) to the metric", () => {
+    const seen: number[] = [];
+    pairedBootstrap(
+      5,
+      (side, idx) => {
+        if (side === "candidate") seen.push(new Set(idx).size);
+        return idx.length;
+      },
+      { resamples: 50 },
+    );
+    expect(seen).toHaveLength(51);
+    expect(seen.some((n) => n < 5)).toBe(true);
+  });
+
+  it("bootstraps a relative median change", () => {
+    const r = relativeQuantileChange(latencies(30, 100), latencies(30, 130), { seed: 0 });
+    expect(r.estimate).toBeCloseTo(30, 0);
+    expect(r.ci[0]).toBeGreaterThan(15);
+  });
+});
+
+describe("run discovery", () => {
+  it("finds run folders recursively and rejects two runs of one task under one argument", async () => {
+    const root = tempDir();
+    await makeRun(join(root, "m", "docvqa", "r1"), { scores: [1, 0] });
+    await makeRun(join(root, "m", "pope", "r1"), { task: "pope", scores: [1] });
+    expect(findRunDirs(root)).toHaveLength(2);
+    expect([...loadRunSet(root).keys()].sort()).toEqual(["docvqa", "pope"]);
+    await makeRun(join(root, "m", "docvqa", "r2"), { scores: [1, 1] });
+    expect(() => loadRunSet(root)).toThrow(/more than one run of a task[\s\S]*docvqa/);
+  });
+});
+
+describe("leaderboard data", () => {
+  it("never averages different task versions together and lets the latest re-run win", async () => {
+    const root = tempDir();
+    await makeRun(join(root, "a", "docvqa-old"), {
+      scores: binaryScores(20, 0.2),
+      model: "a",
+      finishedAt: "2026-01-01T00:00:00Z",
+    });
+    await makeRun(join(root, "a", "docvqa-new"), {
+      scores: binaryScores(20, 0.6),
+      model: "a",
+      finishedAt: "2026-02-01T00:00:00Z",
+      ttft: latencies(5, 80),
+    });
+    await makeRun(join(root, "a", "pope"), { task: "pope", scores: binaryScores(20, 0.8), model: "a" });
+    await makeRun(join(root, "b", "docvqa"), { scores: binaryScores(20, 0.9), model: "b", taskVersion: 2 });
+    await makeRun(join(root, "b", "pope"), { task: "pope", scores: binaryScores(20, 0.7), model: "b" });
+    await makeRun(join(root, "c", "docvqa"), {
+      scores: binaryScores(20, 0.5),
+      model: "c",
+      revision: "b".repeat(40),
+    });
+    const { leaderboard: lb } = collectLeaderboard(root);
+    expect(validateLeaderboard(lb)).toEqual([]);
+    expect(lb.columns.map((c) => c.label)).toEqual([
+      "docvqa v1 (aaaaaaa)",
+      "docvqa v1 (bbbbbbb)",
+      "docvqa v2 (aaaaaaa)",
+      "pope",
+    ]);
+    const row = (name: string) => lb.rows.find((r) => r.model.name === name)!;
+    expect(row("a").scores[lb.columns[0]!.key]).toBeCloseTo(0.6, 10);
+    expect(row("a").average).toBeCloseTo(0.7, 10);
+    expect(row("a").ttft).toMatchObject({ task: "docvqa", n: 5 });
+    expect(row("a").date).toBe("2026-02-01");
+    expect(row("b").average).toBeCloseTo(0.8, 10);
+    // a and b average different docvqa versions: different groups.
+    expect(row("a").group).not.toBe(row("b").group);
+    expect(row("c").group).not.toBe(row("a").group);
+    expect(new Set(lb.rows.map((r) => r.group)).size).toBe(3);
+    expect(lb.groups).toHaveLength(3);
+    const openvlm = leaderboardOpenVlm(lb) as {
+      results: Record<string, Record<string, { Overall: number }>>;
+    };
+    expect(openvlm.results.a!.POPE!.Overall).toBe(80);
+    expect(openvlm.results.a!.DocVQA_VAL_v1).toEqual({ Overall: 60 });
+  });
+
+  it("writes json, README and html, skipping partial runs, and escapes names in Markdown", async () => {
+    const root = tempDir();
+    await makeRun(join(root, "x", "docvqa"), { scores: [1, 0], model: "a|b <i>" });
+    await makeRun(join(root, "y", "docvqa"), { scores: [1], model: "partial", status: "partial" });
+    const out = join(root, "lb");
+    const res = buildLeaderboard({ runsDir: root, outDir: out, format: "openvlm" });
+    expect(res.files.map((f) => f.slice(out.length + 1))).toEqual([
+      "leaderboard.json",
+      "README.md",
+      "index.html",
+      "openvlm.json",
+    ]);
+    expect(res.skipped).toEqual(["y/docvqa: status partial"]);
+    const md = readFileSync(join(out, "README.md"), "utf8");
+    expect(md).toContain("| a\\|b &lt;i&gt; | 50.0 | 50.0 |");
+    expect(() => buildLeaderboard({ runsDir: join(root, "y"), outDir: out })).toThrow(/No complete runs/);
+  });
+
+  it("embeds JSON that cannot close its script element", () => {
+    const text = embedJson({ name: "</script><script>alert(1)</script>\u2028&" });
+    expect(text).not.toMatch(/[<>&\u2028]/);
+    expect(JSON.parse(text)).toEqual({ name: "</script><script>alert(1)</script>\u2028&" });
+  });
+});
