@@ -1,0 +1,220 @@
+/**
+ * Shared helpers of the benchmark suite: the models it runs on (generated on demand into .cache), the
+ * machine description, flag parsing and result output. Each bench step is a script that prints one JSON
+ * object on stdout with `--json` (logs go to stderr), so bench/index.ts can run it in a child process.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, statfsSync } from "node:fs";
+import { cpus, freemem, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../src/models/fastvlm/tiny.js";
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Where generated bench inputs live (git-ignored). */
+export const CACHE = join(ROOT, ".cache", "bench");
+
+/** Which model a step runs on. */
+export type BenchModel = "tiny" | "real";
+
+/** Generator options of the bench models (tiny = the test model; real = FastVLM-0.5B shapes). */
+export function modelOptions(kind: BenchModel): TinyModelOptions {
+  return kind === "tiny"
+    ? { seed: 1, fp16: false, tokenizer: "qwen" }
+    : { seed: 1, dims: "real-0.5b", tokenizer: "qwen" };
+}
+
+/** Bytes the real-dims fp32 model needs on disk (plus headroom). */
+const REAL_DISK_BYTES = 2.6 * 2 ** 30;
+/** Free memory wanted before loading it twice (harness + floor sessions). */
+const REAL_MEM_BYTES = 7 * 2 ** 30;
+
+/** Why the real-dims model cannot be used here, or null when it can. */
+export function realModelProblem(): string | null {
+  const dir = join(ROOT, ".cache", "models");
+  mkdirSync(dir, { recursive: true });
+  const fs = statfsSync(dir);
+  const free = fs.bavail * fs.bsize;
+  const complete = existsSync(join(modelDir("real"), ".complete"));
+  if (!complete && free < REAL_DISK_BYTES) {
+    return `only ${(free / 2 ** 30).toFixed(1)} GiB free on disk; the real-dims model needs ${(REAL_DISK_BYTES / 2 ** 30).toFixed(1)} GiB`;
+  }
+  if (freemem() < REAL_MEM_BYTES) {
+    return `only ${(freemem() / 2 ** 30).toFixed(1)} GiB of memory free; the real-dims bench wants ${(REAL_MEM_BYTES / 2 ** 30).toFixed(0)} GiB`;
+  }
+  return null;
+}
+
+/** Folder of a bench model. */
+export function modelDir(kind: BenchModel): string {
+  const opts = modelOptions(kind);
+  const name = kind === "tiny" ? "tiny-fp32" : "real05b-fp32";
+  return join(ROOT, ".cache", "models", `${name}-${tinyModelKey(opts)}`);
+}
+
+/** The model folder, generated on first use (the real-dims one takes minutes and ~2 GB). */
+export async function ensureModel(kind: BenchModel): Promise<string> {
+  const dir = modelDir(kind);
+  if (!existsSync(join(dir, ".complete"))) {
+    log(`generating the ${kind} model into ${dir} (once)…`);
+    const t0 = performance.now();
+    await makeTinyModel(dir, modelOptions(kind));
+    log(`  done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  return dir;
+}
+
+/** The machine the numbers come from. */
+export interface Machine {
+  /** Logical CPUs. */
+  nproc: number;
+  /** CPU model string. */
+  cpu: string;
+  /** Total memory in GiB. */
+  memoryGiB: number;
+  /** Node version. */
+  node: string;
+  /** 1-minute load average when the step started (other work on the machine skews timings). */
+  loadavg1: number;
+  /** Harness git commit. */
+  gitSha: string | null;
+}
+
+/** Describes this machine. */
+export function machine(): Machine {
+  let gitSha: string | null = null;
+  try {
+    gitSha = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .toString()
+      .trim();
+  } catch {
+    gitSha = null;
+  }
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadavg1: Number((loadavg()[0] ?? 0).toFixed(2)),
+    gitSha,
+  };
+}
+
+/** A progress line on stderr. */
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/** `--name value` / `--flag` from argv. */
+export function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const v = process.argv[i + 1];
+  return v === undefined || v.startsWith("--") ? "" : v;
+}
+
+/** True when `--name` is present. */
+export function has(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
+
+/** Integer flag with a default. */
+export function intFlag(name: string, fallback: number): number {
+  const v = flag(name);
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);
+  return n;
+}
+
+/** Median (mean of the middle two for even counts). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Rounds for JSON output (3 significant decimals is plenty for ms and ratios). */
+export function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** One target of the suite: a measured value against a bound. */
+export interface Target {
+  /** Short id, e.g. `ttft/floor (tiny)`. */
+  name: string;
+  /** Measured value. */
+  value: number | null;
+  /** `<=` or `>=` the bound. */
+  op: "<=" | ">=" | "==";
+  /** The bound. */
+  bound: number;
+  /** Unit or kind (`ratio`, `MB`, `s`). */
+  unit: string;
+  /** Met, missed, or not measured (skipped). */
+  pass: boolean | null;
+  /** Extra words (what was compared, why skipped). */
+  note?: string;
+}
+
+/** Builds a Target and judges it. */
+export function target(
+  name: string,
+  value: number | null,
+  op: Target["op"],
+  bound: number,
+  unit: string,
+  note?: string,
+): Target {
+  const pass =
+    value === null || Number.isNaN(value)
+      ? null
+      : op === "<="
+        ? value <= bound
+        : op === ">="
+          ? value >= bound
+          : value === bound;
+  return {
+    name,
+    value: value === null ? null : round(value),
+    op,
+    bound,
+    unit,
+    pass,
+    ...(note ? { note } : {}),
+  };
+}
+
+/** What every step prints. */
+export interface StepResult {
+  /** Step name. */
+  step: string;
+  /** Machine and load when it ran. */
+  machine: Machine;
+  /** Judged targets. */
+  targets: Target[];
+  /** Raw figures. */
+  details: Record<string, unknown>;
+}
+
+/** Prints the step's result: JSON with --json, else a short human summary. */
+export function emit(result: StepResult): void {
+  if (has("json")) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  process.stdout.write(`${JSON.stringify(result.details, null, 2)}\n`);
+  for (const t of result.targets) {
+    const verdict = t.pass === null ? "skip" : t.pass ? "PASS" : "MISS";
+    process.stdout.write(
+      `${verdict}  ${t.name}: ${t.value ?? "-"} ${t.unit} (target ${t.op} ${t.bound})${t.note ? ` — ${t.note}` : ""}\n`,
+    );
+  }
+}

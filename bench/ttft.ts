@@ -1,0 +1,225 @@
+/**
+ * Harness TTFT against the raw onnxruntime floor, side by side in one process.
+ *
+ * The floor is the three session runs only — vision_encoder(pixel_values), embed_tokens(text ids),
+ * decoder_model_merged(prefill) — with every input tensor prepared beforehand (preprocessed pixels, the
+ * same spliced inputs_embeds the harness builds, mask, positions, empty cache), through the same ort.ts
+ * wrapper and session options as the engine but on separate sessions. Image decoding/resizing is not in
+ * the floor, so besides harness TTFT ÷ floor (which includes preprocessing) we report
+ * harness (vision + prefill) ÷ floor: that ratio is the harness's own overhead (tensor copies,
+ * splice, argmax, fp16 conversion) and is the one with the ≤ 1.03 target.
+ *
+ * Harness and floor runs alternate (h, f, h, f, …) so machine load drifts hit both alike.
+ *
+ *   node --import tsx bench/ttft.ts [--model tiny|real] [--repeat 5] [--warmup 1] [--threads 0] [--json]
+ */
+import { join } from "node:path";
+import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
+import { preprocessImage } from "../src/data/images.js";
+import { type Dtype, GRAPHS, type GraphName, graphFile } from "../src/models/fastvlm/dtype.js";
+import { type FastVLMEngine, loadFastVLM } from "../src/models/fastvlm/engine.js";
+import { createSession, makeTensor, type OrtSession, type OrtTensor } from "../src/models/fastvlm/ort.js";
+import {
+  type BenchModel,
+  emit,
+  ensureModel,
+  flag,
+  intFlag,
+  log,
+  machine,
+  median,
+  realModelProblem,
+  round,
+  target,
+} from "./common.js";
+
+const kind = (flag("model") ?? "tiny") as BenchModel;
+if (kind !== "tiny" && kind !== "real") throw new Error(`--model must be tiny or real, got '${kind}'`);
+const repeat = intFlag("repeat", kind === "tiny" ? 9 : 3);
+const warmup = intFlag("warmup", 1);
+const threads = intFlag("threads", 0);
+const startMachine = machine();
+
+if (kind === "real") {
+  const problem = realModelProblem();
+  if (problem) {
+    log(`skipping the real-dims TTFT bench: ${problem}`);
+    emit({
+      step: `ttft-${kind}`,
+      machine: startMachine,
+      targets: [
+        target(`harness(vision+prefill)/floor (${kind})`, null, "<=", 1.03, "ratio", `skipped: ${problem}`),
+      ],
+      details: { skipped: problem },
+    });
+    process.exit(0);
+  }
+}
+
+const dir = await ensureModel(kind);
+const image = await defaultBenchImage();
+const request = {
+  images: [{ bytes: image, source: "bench.jpg" }],
+  prompt: BENCH_PROMPT,
+  generation: { maxNewTokens: 1, stop: [] },
+};
+
+log(`ttft[${kind}]: loading the engine and the floor sessions (threads ${threads || "default"})…`);
+const engine = (await loadFastVLM(dir, { threads })) as FastVLMEngine;
+const floorSessions = {} as Record<GraphName, OrtSession>;
+for (const g of GRAPHS) {
+  floorSessions[g] = await createSession(join(dir, graphFile(g, (engine.info.dtype[g] ?? "fp32") as Dtype)), {
+    device: "cpu",
+    threads,
+  });
+}
+
+// Inputs prepared once, outside any timing.
+const cfg = engine.config;
+const pixels = await preprocessImage(image, {
+  mode: engine.imageMode,
+  size: cfg.imageSize,
+  mean: cfg.mean,
+  std: cfg.std,
+  rescale: cfg.rescale,
+});
+const { ids } = engine.tokenizer.encodePrompt(request.prompt, 1);
+const textIds = ids.filter((id) => id !== cfg.imageTokenId);
+const built = await engine.buildInputs(request);
+const S = cfg.imageSize;
+const pixelTensor = makeTensor("float32", pixels, [1, 3, S, S]);
+const idsTensor = makeTensor("int64", BigInt64Array.from(textIds, BigInt), [1, textIds.length]);
+const embedsTensor = makeTensor("float32", built.embeds, [1, built.length, cfg.hidden]);
+const maskTensor = makeTensor("int64", new BigInt64Array(built.length).fill(1n), [1, built.length]);
+const posTensor = makeTensor(
+  "int64",
+  BigInt64Array.from({ length: built.length }, (_, i) => BigInt(i)),
+  [1, built.length],
+);
+const emptyPast: Record<string, OrtTensor> = {};
+for (const m of floorSessions.decoder_model_merged.inputs) {
+  if (!m.name.startsWith("past_key_values.")) continue;
+  const dims = (m.shape ?? []).map((d, i) => (typeof d === "number" ? d : i === 0 ? 1 : 0));
+  emptyPast[m.name] = makeTensor("float32", new Float32Array(0), dims);
+}
+
+interface FloorRun {
+  totalMs: number;
+  visionMs: number;
+  embedMs: number;
+  decoderMs: number;
+}
+
+async function floorOnce(): Promise<FloorRun> {
+  const t0 = performance.now();
+  const v = await floorSessions.vision_encoder.run({ pixel_values: pixelTensor });
+  const t1 = performance.now();
+  const e = await floorSessions.embed_tokens.run({ input_ids: idsTensor });
+  const t2 = performance.now();
+  const d = await floorSessions.decoder_model_merged.run({
+    ...emptyPast,
+    inputs_embeds: embedsTensor,
+    attention_mask: maskTensor,
+    position_ids: posTensor,
+  });
+  const t3 = performance.now();
+  for (const t of [...Object.values(v), ...Object.values(e), ...Object.values(d)]) t.dispose?.();
+  return { totalMs: t3 - t0, visionMs: t1 - t0, embedMs: t2 - t1, decoderMs: t3 - t2 };
+}
+
+for (let i = 0; i < warmup; i++) {
+  await engine.generate(request);
+  await floorOnce();
+}
+const harness: { ttftMs: number; preprocessMs: number; visionMs: number; prefillMs: number }[] = [];
+const floor: FloorRun[] = [];
+for (let i = 0; i < repeat; i++) {
+  // Alternate which goes first so neither always runs on a cache warmed by the other.
+  const h = async (): Promise<void> => {
+    const g = await engine.generate(request);
+    harness.push({
+      ttftMs: g.timing.ttftMs,
+      preprocessMs: g.timing.preprocessMs,
+      visionMs: g.timing.visionMs,
+      prefillMs: g.timing.prefillMs,
+    });
+  };
+  const f = async (): Promise<void> => {
+    floor.push(await floorOnce());
+  };
+  if (i % 2 === 0) {
+    await h();
+    await f();
+  } else {
+    await f();
+    await h();
+  }
+  log(
+    `  ${i + 1}/${repeat}: harness ttft ${harness.at(-1)!.ttftMs.toFixed(1)} ms, floor ${floor.at(-1)!.totalMs.toFixed(1)} ms`,
+  );
+}
+await engine.dispose();
+for (const s of Object.values(floorSessions)) await s.release();
+
+const hTtft = median(harness.map((r) => r.ttftMs));
+const hModel = median(harness.map((r) => r.visionMs + r.prefillMs));
+const fTotal = median(floor.map((r) => r.totalMs));
+// Per-pair ratios are more robust to load drift than a ratio of medians on a shared machine.
+const pairModel = median(harness.map((r, i) => (r.visionMs + r.prefillMs) / floor[i]!.totalMs));
+const pairTtft = median(harness.map((r, i) => r.ttftMs / floor[i]!.totalMs));
+emit({
+  step: `ttft-${kind}`,
+  machine: startMachine,
+  targets: [
+    target(
+      `harness(vision+prefill)/floor (${kind})`,
+      pairModel,
+      "<=",
+      1.03,
+      "ratio",
+      "median of per-pair ratios; floor = the three session runs with inputs prepared",
+    ),
+    target(
+      `harness TTFT/floor (${kind})`,
+      pairTtft,
+      "<=",
+      Number.POSITIVE_INFINITY,
+      "ratio",
+      "includes preprocessing (informational)",
+    ),
+  ],
+  details: {
+    model: kind,
+    dir,
+    threads,
+    repeat,
+    warmup,
+    promptTokens: built.length,
+    textTokens: textIds.length,
+    median: {
+      harnessTtftMs: round(hTtft),
+      harnessPreprocessMs: round(median(harness.map((r) => r.preprocessMs))),
+      harnessVisionMs: round(median(harness.map((r) => r.visionMs))),
+      harnessPrefillMs: round(median(harness.map((r) => r.prefillMs))),
+      harnessVisionPlusPrefillMs: round(hModel),
+      floorMs: round(fTotal),
+      floorVisionMs: round(median(floor.map((r) => r.visionMs))),
+      floorEmbedMs: round(median(floor.map((r) => r.embedMs))),
+      floorDecoderMs: round(median(floor.map((r) => r.decoderMs))),
+    },
+    ratioOfMedians: { ttftOverFloor: round(hTtft / fTotal), modelOverFloor: round(hModel / fTotal) },
+    harness: harness.map((r) => ({
+      ttftMs: round(r.ttftMs),
+      preprocessMs: round(r.preprocessMs),
+      visionMs: round(r.visionMs),
+      prefillMs: round(r.prefillMs),
+    })),
+    floor: floor.map((r) => ({
+      totalMs: round(r.totalMs),
+      visionMs: round(r.visionMs),
+      embedMs: round(r.embedMs),
+      decoderMs: round(r.decoderMs),
+    })),
+    loadavgEnd: machine().loadavg1,
+  },
+});
