@@ -1,6 +1,8 @@
 /** Validation of the `run` flags: every problem reported at once, in one UsageError. */
 import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
+import { parseDtype } from "../models/fastvlm/dtype.js";
+import { modelOptionsFromFlags } from "../models/registry.js";
 import type { DataSettings, ModelSettings } from "./index.js";
 import { parseShard } from "./select.js";
 import type { RunSettings } from "./task-run.js";
@@ -99,7 +101,6 @@ export function parseRunFlags(
   const maxNewTokens =
     flags.maxNewTokens === undefined ? null : int(problems, "--max-new-tokens", flags.maxNewTokens, 1, 1);
   const retries = flags.retries === undefined ? undefined : int(problems, "--retries", flags.retries, 0, 0);
-  const threads = flags.threads === undefined ? undefined : int(problems, "--threads", flags.threads, 0, 0);
   let maxErrorRate = 0.01;
   if (flags.maxErrorRate !== undefined) {
     const r = Number(flags.maxErrorRate);
@@ -113,10 +114,21 @@ export function parseRunFlags(
     if (typeof s === "string") problems.push(s);
     else shard = s;
   }
-  let imageMode: "pad" | "crop" | undefined;
-  if (flags.imageMode !== undefined) {
-    if (flags.imageMode === "pad" || flags.imageMode === "crop") imageMode = flags.imageMode;
-    else problems.push(`--image-mode must be pad or crop, got '${flags.imageMode}'`);
+  let modelSettings: ModelSettings = {};
+  try {
+    modelSettings = modelOptionsFromFlags(
+      {
+        dtype: flags.dtype,
+        device: flags.device,
+        threads: flags.threads,
+        imageMode: flags.imageMode,
+        revision: flags.modelRevision,
+      },
+      parseDtype,
+    );
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    problems.push(...err.message.split("\n"));
   }
   if (flags.datasetRepo !== undefined && tasks.length > 1)
     problems.push("--dataset-repo applies to one task only");
@@ -128,12 +140,6 @@ export function parseRunFlags(
     );
   }
   const model = flags.model!.trim();
-  const modelSettings: ModelSettings = {};
-  if (flags.dtype !== undefined) modelSettings.dtype = flags.dtype;
-  if (flags.device !== undefined) modelSettings.device = flags.device;
-  if (threads !== undefined) modelSettings.threads = threads;
-  if (imageMode !== undefined) modelSettings.imageMode = imageMode;
-  if (flags.modelRevision !== undefined) modelSettings.revision = flags.modelRevision;
   const data: DataSettings = {};
   if (flags.revision !== undefined) data.revision = flags.revision;
   if (flags.datasetRepo !== undefined) data.datasetRepo = flags.datasetRepo;
@@ -156,11 +162,11 @@ export function parseRunFlags(
       fresh: flags.fresh === true,
       maxErrorRate,
       // Image handling changes what the model sees, so it is part of the run identity.
-      promptSettings: { imageMode: imageMode ?? "pad" },
+      promptSettings: { imageMode: modelSettings.imageMode ?? "pad" },
       extraConfig: {
         dtype: flags.dtype ?? null,
         device: flags.device ?? null,
-        threads: threads ?? null,
+        threads: modelSettings.threads ?? null,
         datasetRepoOverride: flags.datasetRepo ?? null,
       },
     },

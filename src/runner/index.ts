@@ -6,24 +6,14 @@ import { UsageError, unknownName } from "../core/errors.js";
 import * as log from "../core/log.js";
 import type { Json, ModelBackend, TaskSample } from "../core/types.js";
 import type { HubEnv } from "../hub/env.js";
+import type { ResolveOptions } from "../models/registry.js";
 import { type ProgressSink, silentProgress, stderrProgress } from "./progress.js";
 import { type CiFunction, type RunSettings, runTask, summarize, type TaskRunResult } from "./task-run.js";
 
 export { type RunSettings, runTask, summarize, type TaskRunResult } from "./task-run.js";
 
-/** Engine settings passed through to the model registry. */
-export interface ModelSettings {
-  /** `--dtype`, e.g. `q4` or `vision_encoder=fp16,decoder_model_merged=q4`. */
-  dtype?: string;
-  /** `--device` (execution provider). */
-  device?: string;
-  /** `--threads` per session (0 = runtime default). */
-  threads?: number;
-  /** `--image-mode pad|crop`. */
-  imageMode?: "pad" | "crop";
-  /** `--revision` of a Hub model (not used for datasets when `datasetRevision` is set). */
-  revision?: string;
-}
+/** Engine settings passed through to the model registry (dtype, device, threads, image mode, revision). */
+export type ModelSettings = ResolveOptions;
 
 /** Hub settings of the data side. */
 export interface DataSettings {
@@ -59,22 +49,11 @@ export interface RunTasksOptions {
   progress?: boolean;
 }
 
-/** Opens a model: baselines here, everything else through the engine's registry. */
+/** Opens a model through the engine's registry (which dispatches `baseline:*` and `openai:*`). */
 export async function openModel(name: string, settings: ModelSettings = {}): Promise<ModelBackend> {
-  if (name.startsWith("baseline:")) {
-    const { createBaseline } = await import("../models/baseline/index.js");
-    return createBaseline(name);
-  }
-  const registry = (await import(REGISTRY_MODULE)) as RegistryModule;
-  return registry.resolveModel(name, settings);
+  const { resolveModel } = await import("../models/registry.js");
+  return resolveModel(name, settings);
 }
-
-/** The engine registry's surface we call (src/models/registry.ts). */
-interface RegistryModule {
-  resolveModel(name: string, opts: ModelSettings): Promise<ModelBackend>;
-}
-// A variable specifier: the registry is another engineer's module and may land after this file.
-const REGISTRY_MODULE = "../models/registry.js";
 
 /** Confidence intervals from src/stats/ci.ts when present; none otherwise. */
 export async function loadCi(): Promise<CiFunction | undefined> {
@@ -148,7 +127,18 @@ export async function runTasks(options: RunTasksOptions): Promise<TaskRunResult[
     );
   }
   const ci = await loadCi();
-  const backend = options.backend ?? (await openModel(options.model, options.modelSettings));
+  const backend =
+    options.backend ??
+    (await openModel(options.model, {
+      ...options.modelSettings,
+      hub: {
+        ...(options.modelSettings?.hub ?? {}),
+        env: options.data?.env,
+        retries: options.data?.retries,
+        signal: options.signal,
+      },
+      lockFile: options.modelSettings?.lockFile ?? options.data?.lockFile,
+    }));
   const results: TaskRunResult[] = [];
   try {
     for (const [i, name] of options.tasks.entries()) {

@@ -107,11 +107,15 @@ function fakeModel(opts: { fail?: Set<string>; delayMs?: number; fingerprint?: s
       stats.maxActive = Math.max(stats.maxActive, active);
       try {
         await new Promise<void>((resolve, reject) => {
-          const t = setTimeout(resolve, opts.delayMs ?? 1);
-          o?.signal?.addEventListener("abort", () => {
+          const onAbort = (): void => {
             clearTimeout(t);
             reject(new DOMException("aborted", "AbortError"));
-          });
+          };
+          const t = setTimeout(() => {
+            o?.signal?.removeEventListener("abort", onAbort);
+            resolve();
+          }, opts.delayMs ?? 1);
+          o?.signal?.addEventListener("abort", onAbort, { once: true });
         });
         if (opts.fail?.has(req.id ?? "")) throw new DataError(`cannot decode image of ${req.id}`);
         const i = Number((req.id ?? "q0").slice(1));

@@ -22,7 +22,8 @@ const YES_NO_START =
 /** Parses `baseline:random`, `baseline:random=<seed>` or `baseline:constant=<text>`. */
 export function parseBaselineSpec(spec: string): BaselineSpec {
   const body = spec.startsWith("baseline:") ? spec.slice("baseline:".length) : spec;
-  const eq = body.indexOf("=");
+  // `baseline:constant=<text>`; `baseline:constant:<text>` is accepted too.
+  const eq = body.search(/[=:]/);
   const kind = eq >= 0 ? body.slice(0, eq) : body;
   const arg = eq >= 0 ? body.slice(eq + 1) : undefined;
   if (kind === "random") return { kind: "random", seed: arg ?? "0" };
