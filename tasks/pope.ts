@@ -5,6 +5,7 @@
  * metrics accuracy/precision/recall/F1/yes_ratio (F1 headline); greedy, max_new_tokens 128.
  * Deviation: the sample id is the Hub `id` column, not `question_id`: lmms-eval only logs
  * `question_id`, which restarts at 1 in each category, so it is not unique across the 9,000 rows.
+ * A copy without an `id` column gets `<category>-<question_id>` instead (also unique).
  */
 import type { ImageInput, Json, PopeRef, RawRow, TaskDefinition } from "../src/core/types.js";
 import { docOf, image, pyStrip, RefProblems, SHORT_ANSWER, str } from "./_common.js";
@@ -34,12 +35,13 @@ export const pope: TaskDefinition<PopeRow, PopeRef> = {
     split: "test",
   },
   parseRow(raw: RawRow): PopeRow {
-    const id = str(raw, "id");
+    const category = str(raw, "category");
+    const id = raw.id === undefined ? `${category}-${str(raw, "question_id")}` : str(raw, "id");
     str(raw, "answer");
     return {
       id,
       question: str(raw, "question"),
-      category: str(raw, "category"),
+      category,
       image: image(raw, "image"),
       doc: docOf(raw, ["image"]),
     };

@@ -1,11 +1,11 @@
 /** The six tasks over the fixture datasets: joins, filters, image selection, validation errors. */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FixtureTask } from "../../scripts/make-fixtures.js";
+import { type FixtureTask, makeFixtures } from "../../scripts/make-fixtures.js";
 import { DataError } from "../../src/core/errors.js";
 import type { Json, TaskSample } from "../../src/core/types.js";
 import { streamParquetRows } from "../../src/data/parquet.js";
@@ -242,6 +242,17 @@ describe("errors name the file, the row and the column", () => {
     );
   });
 
+  it("pope falls back to <category>-<question_id> when a copy has no id column", () => {
+    const t = task("pope");
+    const base = { question_id: "7", question: "Is there a cat?", answer: "no", category: "random" };
+    const image = { bytes: new Uint8Array([1]), path: null };
+    expect(t.id(t.parseRow({ ...base, image }))).toBe("random-7");
+    expect(t.id(t.parseRow({ ...base, id: "42", image }))).toBe("42");
+    expect(() => t.parseRow({ ...base, id: 42, image })).toThrow(
+      /Column 'id': expected a string, got number/,
+    );
+  });
+
   it("referenceFromDoc lists every problem at once", () => {
     expect(() => task("seedbench").referenceFromDoc({ answer: 3, data_type: "image" })).toThrow(
       /'answer' should be a string, got number; 'question_type_id' should be an integer, got missing/,
@@ -270,6 +281,20 @@ describe("bundled demo data", () => {
 });
 
 describe("fixture options", () => {
+  it("fixtureRoot is safe when called concurrently and deterministic for a seed", async () => {
+    const opts = { rowsPerTask: 3, seed: 99 };
+    const [a, b] = await Promise.all([fixtureRoot(opts), fixtureRoot(opts)]);
+    expect(a).toBe(b);
+    const again = mkdtempSync(join(tmpdir(), "fixtures-again-"));
+    try {
+      await makeFixtures(again, opts);
+      const rel = "datasets/lmms-lab/MMMU/data/validation-00000-of-00001.parquet";
+      expect(readFileSync(join(again, rel)).equals(readFileSync(join(a, rel)))).toBe(true);
+    } finally {
+      rmSync(again, { recursive: true, force: true });
+    }
+  });
+
   it("writes garbage image bytes for the requested rows, which still load", async () => {
     const bad = await fixtureRoot({ rowsPerTask: 6, seed: 3, corruptImages: { docvqa: [1] } });
     const samples = await samplesOf("docvqa", bad);
