@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SCORERS } from "../../scorers/index.js";
+import { compareTask } from "../../src/report/compare.js";
 import {
   buildLeaderboard,
   collectLeaderboard,
@@ -8,7 +10,8 @@ import {
   validateLeaderboard,
 } from "../../src/report/leaderboard.js";
 import { embedJson } from "../../src/report/leaderboard-html.js";
-import { findRunDirs, loadRunSet } from "../../src/report/runs.js";
+import { findRunDirs, loadRun, loadRunSet } from "../../src/report/runs.js";
+import { loadScorerLookup } from "../../src/report/scorers.js";
 import {
   pairedBootstrap,
   pairedMeanBootstrap,
@@ -150,5 +153,46 @@ describe("leaderboard data", () => {
     const text = embedJson({ name: "</script><script>alert(1)</script>\u2028&" });
     expect(text).not.toMatch(/[<>&\u2028]/);
     expect(JSON.parse(text)).toEqual({ name: "</script><script>alert(1)</script>\u2028&" });
+  });
+});
+
+describe("compare with the real POPE scorer", () => {
+  it("recomputes F1 from parsed answers on every resample", async () => {
+    const root = tempDir();
+    const refs = Array.from({ length: 120 }, (_, i) => ({
+      answer: i % 2 ? "no" : "yes",
+      category: "random",
+    }));
+    const says = (flipEvery: number) =>
+      refs.map((r, i) => (i % flipEvery === 0 ? (r.answer === "yes" ? "no" : "yes") : r.answer));
+    const write = async (name: string, preds: string[]) => {
+      const dir = join(root, name);
+      const scored = preds.map((p, i) => SCORERS.pope!.scoreSample(p, refs[i]!, `s${i}`));
+      await makeRun(dir, {
+        task: "pope",
+        scorer: "pope",
+        scores: scored.map((x) => x.score),
+        predictions: preds,
+        references: refs,
+        metric: SCORERS.pope!.aggregate(
+          scored.map((x, i) => ({ id: `s${i}`, reference: refs[i]!, result: x })),
+        ).f1,
+      });
+      // makeRun writes parsed: null; rewrite with the scorer's parse like the runner does.
+      const { readFileSync, writeFileSync } = await import("node:fs");
+      const lines = readFileSync(join(dir, "samples.jsonl"), "utf8").trim().split("\n");
+      writeFileSync(
+        join(dir, "samples.jsonl"),
+        `${lines.map((l, i) => JSON.stringify({ ...JSON.parse(l), parsed: scored[i]!.parsed })).join("\n")}\n`,
+      );
+      return loadRun(dir);
+    };
+    const b = await write("b", says(10));
+    const c = await write("c", says(4));
+    const cmp = compareTask(b, c, { scorers: await loadScorerLookup(), resamples: 300 });
+    expect(cmp.method).toBe("scorer-aggregate");
+    expect(cmp.delta).toBeCloseTo(c.run.metrics.f1! - b.run.metrics.f1!, 10);
+    expect(cmp.values).toEqual([b.run.metrics.f1, c.run.metrics.f1]);
+    expect(cmp.ci[1]).toBeLessThan(0);
   });
 });
