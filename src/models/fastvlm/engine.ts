@@ -25,7 +25,7 @@ import type {
   ModelInfo,
   Timing,
 } from "../../core/types.js";
-import { type ImageMode, preprocessImage } from "../../data/images.js";
+import { type ImageMode, preloadImageCodec, preprocessImage } from "../../data/images.js";
 import { SPECIAL_IDS } from "./constants.js";
 import {
   chooseLocalDtype,
@@ -693,6 +693,7 @@ export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promi
     );
   }
   const tokenizer = loadPromptTokenizer(root, config.imageTokenId);
+  await preloadImageCodec();
   const device = opts.device ?? "cpu";
   const threads = opts.threads ?? 0;
   const files = Object.fromEntries(GRAPHS.map((g) => [g, graphFile(g, dtype[g])])) as Record<

@@ -147,7 +147,8 @@ export async function createSession(path: string, opts: SessionOptions): Promise
     });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    const providerProblem = /provider|shared library|\.so|\.dll|dylib/i.test(why) && opts.device !== "cpu";
+    const providerProblem =
+      /provider|shared library|adapter|\.so|\.dll|dylib/i.test(why) && opts.device !== "cpu";
     throw new ModelError(
       `Could not load ${basename(path)} (${path}) with the ${opts.device} execution provider: ${why}`,
       providerProblem
