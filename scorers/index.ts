@@ -11,10 +11,10 @@ export type AnyScorer = Scorer<Json>;
 
 /** Every metric, by registry key (a task's `scorer`). A new metric is one file and one line here. */
 export const SCORERS: Record<string, AnyScorer> = {
-  exact_match: exactMatch as unknown as AnyScorer,
-  vqa_accuracy: vqaAccuracy as unknown as AnyScorer,
-  anls: anls as unknown as AnyScorer,
-  pope: pope as unknown as AnyScorer,
-  seed: seed as unknown as AnyScorer,
-  mmmu: mmmu as unknown as AnyScorer,
+  exact_match: exactMatch,
+  vqa_accuracy: vqaAccuracy,
+  anls: anls,
+  pope: pope,
+  seed: seed,
+  mmmu: mmmu,
 };
