@@ -180,6 +180,7 @@ const SCRIPT = String.raw`
       c.appendChild(svg("title", {}, p.r.model.name + " \u2014 " + p.y.toFixed(1) + ", " + p.x.toFixed(0) + " ms (" + p.r.device.label + ")"));
       c.addEventListener("click", function () { location.hash = "#details-" + p.r.id; });
       root.appendChild(c);
+      root.appendChild(svg("text", { x: sx(p.x) + 7, y: sy(p.y) - 7, "class": "label" }, p.r.model.name));
     });
     box.appendChild(root);
   }
