@@ -30,6 +30,7 @@ export interface ScoreResult {
 export function register(program: Command): void {
   program
     .command("score")
+    .summary("score a predictions file with the reference metric, or re-score a saved run")
     .description(
       "Score predictions with the benchmark's reference metric, without running a model.\n" +
         "  score --task <task> --predictions <file.jsonl> --out <dir>\n" +
