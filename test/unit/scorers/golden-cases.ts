@@ -92,6 +92,12 @@ export const EXACT_MATCH: Golden<{ answer: string }>[] = [
   { why: "astral characters", prediction: "\u{1F600}", reference: { answer: "\u{1F600}" }, score: 1 },
   { why: "trailing NUL dropped by NumPy", prediction: "yes\u0000", reference: { answer: "yes" }, score: 1 },
   { why: "wrong answer", prediction: "no", reference: { answer: "yes" }, score: 0 },
+  {
+    why: "long answer, punctuation and case only differ",
+    prediction: "The Quick, Brown Fox -- Jumps Over The Lazy Dog!",
+    reference: { answer: "the quick brown fox  jumps over the lazy dog" },
+    score: 1,
+  },
 ];
 
 export const VQA: Golden<{ answers: string[] }>[] = [
@@ -292,6 +298,18 @@ export const ANLS: Golden<{ answers: string[] }>[] = [
     score: 1,
   },
   { why: "3 edits of 6 = 0.5 kept", prediction: "abcdef", reference: { answers: ["abcxyz"] }, score: 0.5 },
+  {
+    why: "long answer: 30 substitutions over 100 characters",
+    prediction: `${"x".repeat(30)}${"a".repeat(70)}`,
+    reference: { answers: ["a".repeat(100)] },
+    score: 1 - 30 / 100,
+  },
+  {
+    why: "long prediction against a short answer",
+    prediction: "The total amount due on the invoice is 1,234.56 dollars",
+    reference: { answers: ["1,234.56"] },
+    score: 0,
+  },
 ];
 
 export const POPE: Golden<{ answer: string; category: string }>[] = [
