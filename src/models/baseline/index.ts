@@ -86,15 +86,40 @@ function infoOf(name: string, spec: BaselineSpec): ModelInfo {
   };
 }
 
+/**
+ * FASTVLM_EVAL_BASELINE_DELAY_MS: a simulated per-generation latency, so a baseline run lasts long enough to
+ * watch progress or to interrupt (the kill -9 tests). Answers do not change; timing shows the delay in totalMs.
+ */
+function simulatedDelayMs(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.FASTVLM_EVAL_BASELINE_DELAY_MS ?? "0");
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new DOMException("aborted", "AbortError"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 /** Creates a baseline backend from `baseline:random[=seed]` or `baseline:constant=<text>`. */
 export function createBaseline(spec: string): ModelBackend {
   const parsed = parseBaselineSpec(spec);
+  const delayMs = simulatedDelayMs();
   const name = spec.startsWith("baseline:") ? spec : `baseline:${spec}`;
   return {
     info: infoOf(name, parsed),
     async generate(request: GenerateRequest, options?: GenerateOptions): Promise<Generation> {
       options?.signal?.throwIfAborted();
       const start = performance.now();
+      if (delayMs > 0) await sleep(delayMs, options?.signal);
       const text = parsed.kind === "random" ? randomAnswer(parsed.seed, request) : parsed.text;
       return {
         text,
