@@ -1,13 +1,14 @@
 /**
  * Download core: revision → sha, listings, and files at a sha into the Python-compatible HF cache.
  * Every file is verified (size, and sha256 for LFS or the git blob sha1 otherwise), retried with backoff,
- * written to `blobs/<etag>.incomplete` and landed by rename, so a cache entry is whole or absent.
+ * written to `blobs/<etag>.<pid>.<random>.incomplete` (resumed with Range after a cut) and landed by rename, so a cache entry is whole or absent.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import {
   copyFile,
   mkdir,
+  open,
   readdir,
   readFile,
   realpath,
@@ -18,7 +19,6 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
-import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { HubError, OfflineError } from "../core/errors.js";
 import { warn } from "../core/log.js";
@@ -507,10 +507,12 @@ async function downloadOne(
     let pending = inflight.get(blob);
     if (pending === undefined) {
       const url = resolveUrl(ctx.env.endpoint, repo, sha, file.path);
+      // Unique per process (parallel shards may fetch one blob at once); kept across attempts to resume.
+      const incomplete = `${blob}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.incomplete`;
       pending = withRetry(
-        () => fetchToBlob(ctx, url, file, blob),
+        () => fetchToBlob(ctx, url, file, blob, incomplete),
         retryOptions(ctx, `downloading ${file.path}`),
-      );
+      ).finally(() => rm(incomplete, { force: true }));
       inflight.set(blob, pending);
       pending.then(
         () => inflight.delete(blob),
@@ -526,63 +528,89 @@ async function downloadOne(
   await linkSnapshot(local, blob);
 }
 
-async function fetchToBlob(ctx: Ctx, url: string, file: RepoFile, blob: string): Promise<void> {
-  // Unique per process: parallel shards of one run may download the same blob at the same time.
-  const incomplete = `${blob}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.incomplete`;
-  try {
-    const res = await fetch(url, {
-      headers: authHeaders(ctx),
-      redirect: "follow",
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
-    if (!res.ok || res.body === null) {
-      await res.body?.cancel();
-      const code = res.headers.get("x-error-code") ?? undefined;
-      if (isTransientStatus(res.status)) {
-        throw new TransientError(
-          `HTTP ${res.status}`,
-          res.status,
-          retryAfterMs(res.headers.get("retry-after")),
-        );
-      }
-      throw new PermanentError(`HTTP ${res.status}`, res.status, code);
-    }
-    const sha256 = createHash("sha256");
-    // Small files are named by their git blob sha1: sha1("blob <size>\0" + content).
-    const sha1 = file.lfsSha256 === undefined ? createHash("sha1").update(`blob ${file.size}\0`) : null;
-    let bytes = 0;
-    const onProgress = ctx.onProgress;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        sha256.update(chunk);
-        sha1?.update(chunk);
-        onProgress?.({ path: file.path, bytes, total: file.size });
-        done(null, chunk);
-      },
-    });
-    await pipeline(
-      Readable.fromWeb(res.body as import("node:stream/web").ReadableStream),
-      meter,
-      createWriteStream(incomplete),
-    );
-    if (bytes !== file.size) {
-      throw new TransientError(`truncated body: got ${bytes} of ${file.size} bytes`);
-    }
-    if (file.lfsSha256 !== undefined) {
-      const got = sha256.digest("hex");
-      if (got !== file.lfsSha256)
-        throw new TransientError(`sha256 mismatch: got ${got}, expected ${file.lfsSha256}`);
-    } else if (sha1 !== null && file.gitOid !== undefined) {
-      const got = sha1.digest("hex");
-      if (got !== file.gitOid)
-        throw new TransientError(`git blob sha1 mismatch: got ${got}, expected ${file.gitOid}`);
-    }
-    await rename(incomplete, blob);
-  } catch (err) {
+/**
+ * One attempt: GET the file (resuming a partial `.incomplete` with a Range request), hash while
+ * writing, check size and checksum, rename into place. Bad bytes discard the partial file; a cut
+ * connection keeps it for the next attempt.
+ */
+async function fetchToBlob(
+  ctx: Ctx,
+  url: string,
+  file: RepoFile,
+  blob: string,
+  incomplete: string,
+): Promise<void> {
+  let have = await stat(incomplete).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (have >= file.size) {
     await rm(incomplete, { force: true });
-    throw err;
+    have = 0;
   }
+  const res = await fetch(url, {
+    headers: { ...authHeaders(ctx), ...(have > 0 ? { Range: `bytes=${have}-` } : {}) },
+    redirect: "follow",
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  if (!res.ok || res.body === null) {
+    await res.body?.cancel();
+    const code = res.headers.get("x-error-code") ?? undefined;
+    if (res.status === 416) await rm(incomplete, { force: true });
+    if (isTransientStatus(res.status) || res.status === 416) {
+      throw new TransientError(
+        `HTTP ${res.status}`,
+        res.status,
+        retryAfterMs(res.headers.get("retry-after")),
+      );
+    }
+    throw new PermanentError(`HTTP ${res.status}`, res.status, code);
+  }
+  if (have > 0) {
+    const start = /^bytes (\d+)-/.exec(res.headers.get("content-range") ?? "");
+    // A 200 means the server ignored the Range: start over. A 206 must start where we stopped.
+    if (res.status !== 206) have = 0;
+    else if (start === null || Number(start[1]) !== have) {
+      await res.body.cancel();
+      await rm(incomplete, { force: true });
+      throw new TransientError(
+        `resume answered ${res.headers.get("content-range")}, expected bytes ${have}-`,
+      );
+    }
+  }
+  const sha256 = createHash("sha256");
+  // Small files are named by their git blob sha1: sha1("blob <size>\0" + content).
+  const sha1 = file.lfsSha256 === undefined ? createHash("sha1").update(`blob ${file.size}\0`) : null;
+  if (have > 0) {
+    for await (const chunk of createReadStream(incomplete)) {
+      sha256.update(chunk as Buffer);
+      sha1?.update(chunk as Buffer);
+    }
+  }
+  let bytes = have;
+  // Each chunk is written before the next is read, so when the connection drops every byte
+  // received is on disk for the next attempt to resume from.
+  const out = await open(incomplete, have > 0 ? "a" : "w");
+  try {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      await out.write(chunk);
+      bytes += chunk.length;
+      sha256.update(chunk);
+      sha1?.update(chunk);
+      ctx.onProgress?.({ path: file.path, bytes, total: file.size });
+    }
+  } finally {
+    await out.close();
+  }
+  if (bytes < file.size) throw new TransientError(`truncated body: got ${bytes} of ${file.size} bytes`);
+  const got = sha1 !== null ? sha1.digest("hex") : sha256.digest("hex");
+  const want = file.lfsSha256 ?? file.gitOid;
+  if (bytes > file.size || got !== want) {
+    await rm(incomplete, { force: true });
+    const what = bytes > file.size ? `${bytes} bytes, expected ${file.size}` : `got ${got}, expected ${want}`;
+    throw new TransientError(`${sha1 !== null ? "git blob sha1" : "sha256"} mismatch: ${what}`);
+  }
+  await rename(incomplete, blob);
 }
 
 async function gitBlobSha1(path: string, size: number): Promise<string> {

@@ -59,7 +59,7 @@ describe("fastvlm-eval fetch", () => {
   it("downloads and locks tasks, then reuses the lock with no request", async () => {
     const first = await run(["fetch", "gqa", "docvqa", "--json"]);
     expect(first.stderr).not.toContain("CliTokenXyz");
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     const summary = JSON.parse(first.stdout) as {
       task: string;
       repo: string;
@@ -102,7 +102,7 @@ describe("fastvlm-eval fetch", () => {
 
   it("answers an unknown task with did-you-mean and exit 2", async () => {
     const r = await run(["fetch", "gqaa"]);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain("Unknown task 'gqaa'. Did you mean 'gqa'?");
     expect(r.stderr).toContain("Valid tasks:");
   });

@@ -302,6 +302,28 @@ describe("retries on real faults", () => {
     expect(leftovers(s)).toEqual([]);
   });
 
+  it("resumes a cut download with a Range request and still verifies the whole file", async () => {
+    const s = await setup();
+    s.hub.setFaults([{ kind: "truncate", path: BIG, sendBytes: 7000, times: 1 }]);
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+    const ranges = s.hub.requests.filter((r) => r.file === BIG).map((r) => r.range);
+    expect(ranges).toEqual([undefined, "bytes=7000-"]);
+    expect(leftovers(s)).toEqual([]);
+  });
+
+  it("starts over when resumed bytes turn out wrong", async () => {
+    const s = await setup();
+    s.hub.setFaults([
+      { kind: "truncate", path: BIG, sendBytes: 7000, times: 1 },
+      { kind: "corrupt", path: BIG, times: 1 },
+    ]);
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+    const ranges = s.hub.requests.filter((r) => r.file === BIG).map((r) => r.range);
+    expect(ranges).toEqual([undefined, "bytes=7000-", undefined]);
+  });
+
   it("verifies small (git) files too: corrupted README bytes are retried", async () => {
     const s = await setup();
     s.hub.setFaults([{ kind: "corrupt", path: "README.md", times: 1 }]);
