@@ -179,14 +179,6 @@ emit({
       "ratio",
       "median of per-pair ratios; floor = the three session runs with inputs prepared",
     ),
-    target(
-      `harness TTFT/floor (${kind})`,
-      pairTtft,
-      "<=",
-      Number.POSITIVE_INFINITY,
-      "ratio",
-      "includes preprocessing (informational)",
-    ),
   ],
   details: {
     model: kind,
@@ -207,6 +199,8 @@ emit({
       floorEmbedMs: round(median(floor.map((r) => r.embedMs))),
       floorDecoderMs: round(median(floor.map((r) => r.decoderMs))),
     },
+    // Includes preprocessing, which the floor does not: informational.
+    ttftOverFloorPairs: round(pairTtft),
     ratioOfMedians: { ttftOverFloor: round(hTtft / fTotal), modelOverFloor: round(hModel / fTotal) },
     harness: harness.map((r) => ({
       ttftMs: round(r.ttftMs),
