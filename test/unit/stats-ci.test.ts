@@ -92,5 +92,12 @@ describe("confidence intervals", () => {
     expect(a).toEqual(b);
     expect(a.f1![0]).toBeLessThan(f1);
     expect(a.f1![1]).toBeGreaterThan(f1);
+    // The fast POPE statistic gives exactly what recomputing the scorer's aggregate gives.
+    const slow = bootstrap(
+      popeSamples.length,
+      (idx) => pope.aggregate(Array.from(idx, (i) => popeSamples[i]!)).f1!,
+      { seed: "s:pope:f1", resamples: 200 },
+    );
+    expect(a.f1).toEqual([slow.lo, slow.hi]);
   });
 });
