@@ -73,7 +73,8 @@ export async function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
       .rotate()
       .removeAlpha()
       .toColourspace("srgb")
-      .raw()
+      // 16-bit inputs (PNG, TIFF) would otherwise come out as 16-bit samples.
+      .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels after conversion, got ${info.channels}`);
     return {

@@ -154,6 +154,21 @@ describe("decodeImage / imageSize", () => {
     expect([...img.data]).toEqual([100, 100, 100, 200, 200, 200]);
   });
 
+  it("converts CMYK to sRGB", async () => {
+    const cmyk = new Uint8Array(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+        .toColourspace("cmyk")
+        .jpeg()
+        .toBuffer(),
+    );
+    expect((await sharp(cmyk).metadata()).space).toBe("cmyk");
+    const img = await decodeImage(cmyk);
+    expect(img.data.length).toBe(4 * 4 * 3);
+    expect(img.data[0]).toBeGreaterThan(180);
+    expect(img.data[1]).toBeLessThan(60);
+    expect(img.data[2]).toBeLessThan(60);
+  });
+
   it("drops alpha without compositing (PIL convert('RGB') semantics)", async () => {
     const rgba = await png(2, 1, [10, 20, 30, 0, 200, 100, 50, 255], 4);
     const img = await decodeImage(rgba);
