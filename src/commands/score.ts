@@ -97,7 +97,8 @@ export async function readPredictions(task: string, file: string): Promise<Predi
   if (!scorer) throw new UsageError(`Task '${task}' uses scorer '${def.scorer}', which is not registered.`);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // A UTF-8 byte-order mark (some editors write one) is not part of the first line's JSON.
+    text = readFileSync(file, "utf8").replace(/^\ufeff/, "");
   } catch (err) {
     throw new UsageError(`Cannot read predictions file ${file}: ${(err as Error).message}`);
   }
