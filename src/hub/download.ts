@@ -82,7 +82,10 @@ function context(opts: HubOptions = {}): Ctx {
   };
   return {
     env,
-    token: env.offline ? undefined : accessToken(env),
+    // Checked when a request is about to be made, so a cached run never trips over a bad HF_TOKEN.
+    get token() {
+      return env.offline ? undefined : accessToken(env);
+    },
     retries: opts.retries ?? DEFAULT_RETRIES,
     baseMs: opts.retryBaseMs ?? defaultRetryBaseMs(),
     signal,

@@ -302,9 +302,13 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
           : (fault.sendBytes ?? Math.floor(body.length / 2)),
       );
       res.flushHeaders();
+      // Cut the connection a moment after the bytes went out, so the client has read them (a WHATWG
+      // stream drops queued chunks when it errors) and a resume test sees them on disk.
       res.write(body.subarray(0, Math.max(0, n)), () => {
-        if (fault.kind === "reset") res.socket?.resetAndDestroy();
-        else res.socket?.end();
+        setTimeout(() => {
+          if (fault.kind === "reset") res.socket?.resetAndDestroy();
+          else res.socket?.end();
+        }, 30);
       });
       return status;
     }

@@ -166,6 +166,20 @@ describe("download into the HF cache", () => {
     expect(second).toMatchObject({ sha: first.sha, files: first.files, fromLock: true });
   });
 
+  it("needs no valid token when everything is locked and cached, but rejects a bad one before a request", async () => {
+    const s = await setup();
+    await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    const before = s.hub.requests.length;
+    const bad = { ...s.env, token: "not-a-token" };
+    await expect(ensureDataset(SPEC, { env: bad, lockFile: s.lockFile })).resolves.toMatchObject({
+      fromLock: true,
+    });
+    await expect(ensureDataset(SPEC, { env: bad, lockFile: s.lockFile, revision: "main" })).rejects.toThrow(
+      /must start with 'hf_'/,
+    );
+    expect(s.hub.requests.length).toBe(before);
+  });
+
   it("keeps the locked sha when main moves, and --revision re-resolves and updates the lock", async () => {
     const s = await setup();
     const old = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
