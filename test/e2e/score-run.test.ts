@@ -1,0 +1,74 @@
+/**
+ * `fastvlm-eval score <run-dir>` on folders written by `run` (fixture datasets behind the fake Hub, a baseline
+ * model): re-scoring with the same scorers reproduces every score and metric, and the folder stays valid.
+ */
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunRecord, readRunRecord, readSamples, validateRunRecord } from "../../src/core/records.js";
+import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
+import { fixtureRoot } from "../helpers/fixtures.js";
+import { cliEnv, runCli, workDir } from "./run-helpers.js";
+
+const TASKS = ["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"];
+let hub: FakeHub;
+let work: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  const root = await fixtureRoot({ rowsPerTask: 12 });
+  hub = await startFakeHub({ root });
+  work = workDir("e2e-score-run-");
+  env = cliEnv(hub.url, work);
+});
+afterAll(async () => {
+  await hub?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("score <run-dir> on run folders", () => {
+  it("reproduces the run's scores and metrics for all six tasks", async () => {
+    const out = join(work, "runs");
+    const r = await runCli(
+      [
+        "run",
+        ...TASKS,
+        "--model",
+        "baseline:random",
+        "--out",
+        out,
+        "--latency-samples",
+        "0",
+        "--json",
+        "--lock",
+        "lock.json",
+      ],
+      env,
+      work,
+    );
+    expect(r.stderr).not.toMatch(/InternalError/);
+    expect(r.code).toBe(0);
+    const model = readdirSync(out)[0]!;
+    for (const task of TASKS) {
+      const base = join(out, model, task);
+      const dir = join(base, readdirSync(base)[0]!);
+      const before: RunRecord = readRunRecord(dir);
+      const samplesBefore = readSamples(dir).records;
+      const s = await runCli(["score", dir, "--json"], env, work);
+      expect(s.stderr, task).not.toMatch(/error:/);
+      expect(s.code, task).toBe(0);
+      const after = readRunRecord(dir);
+      expect(validateRunRecord(after)).toEqual([]);
+      expect(after.metrics, task).toEqual(before.metrics);
+      expect(after.ci, task).toEqual(before.ci);
+      expect(after.nSamples).toEqual(before.nSamples);
+      expect(after.notes?.at(-1)).toMatch(/^re-scored .* with /);
+      const samplesAfter = readSamples(dir).records;
+      expect(samplesAfter.map((x) => [x.id, x.score, x.parsed, x.rule])).toEqual(
+        samplesBefore.map((x) => [x.id, x.score, x.parsed, x.rule]),
+      );
+      expect(JSON.parse(s.stdout).metrics).toEqual(after.metrics);
+      expect(readFileSync(join(dir, "samples.jsonl"), "utf8").endsWith("\n")).toBe(true);
+    }
+  });
+});
