@@ -253,3 +253,34 @@ describe("FastVLM engine: optional decoder inputs", () => {
     }
   });
 });
+
+describe("FastVLM engine: sparse config.json", () => {
+  it("takes hidden size and layer count from the decoder when config.json lacks them", async () => {
+    const fs = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const src = await tinyModelDir("fp32");
+    const dir = fs.mkdtempSync(join(tmpdir(), "tiny-sparse-"));
+    try {
+      fs.mkdirSync(join(dir, "onnx"));
+      for (const f of fs.readdirSync(src)) if (f !== "onnx") fs.copyFileSync(join(src, f), join(dir, f));
+      for (const f of fs.readdirSync(join(src, "onnx")))
+        fs.symlinkSync(join(src, "onnx", f), join(dir, "onnx", f));
+      const cfg = JSON.parse(fs.readFileSync(join(src, "config.json"), "utf8")) as Record<string, unknown>;
+      delete cfg.hidden_size;
+      delete cfg.num_hidden_layers;
+      fs.writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
+      const sparse = await loadFastVLM(dir, { threads: 1 });
+      try {
+        expect(sparse.config.hidden).toBe(engine.config.hidden);
+        expect(sparse.config.layers).toBe(engine.config.layers);
+        const req = request([imageB], "Sparse?", 3);
+        expect((await sparse.generate(req)).tokens).toEqual((await engine.generate(req)).tokens);
+      } finally {
+        await sparse.dispose();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

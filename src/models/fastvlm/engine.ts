@@ -136,13 +136,17 @@ export function readFastVLMConfig(dir: string): FastVLMConfig {
   const proc = readJsonFile(join(dir, "processor_config.json"), false) ?? {};
   const gen = readJsonFile(join(dir, "generation_config.json"), false) ?? {};
   const problems: string[] = [];
-  const hidden = num(cfg.hidden_size);
-  const layers = num(cfg.num_hidden_layers);
-  if (hidden === undefined) problems.push("hidden_size");
-  if (layers === undefined) problems.push("num_hidden_layers");
+  // Some configs nest the LLM settings under text_config; 0 = unknown, filled from the graphs at load.
+  const text = (
+    typeof cfg.text_config === "object" && cfg.text_config !== null ? cfg.text_config : {}
+  ) as Record<string, unknown>;
+  const hidden = num(cfg.hidden_size) ?? num(text.hidden_size);
+  const layers = num(cfg.num_hidden_layers) ?? num(text.num_hidden_layers);
+  if (cfg.model_type !== undefined && typeof cfg.model_type !== "string")
+    problems.push("model_type is not a string");
   if (problems.length > 0) {
     throw new ModelError(
-      `${join(dir, "config.json")} lacks ${problems.join(", ")}.`,
+      `${join(dir, "config.json")}: ${problems.join(", ")}.`,
       "Is this a FastVLM (llava_qwen2) export?",
     );
   }
@@ -161,9 +165,9 @@ export function readFastVLMConfig(dir: string): FastVLMConfig {
     for (const id of nums(src) ?? []) eos.add(id);
   }
   return {
-    hidden: hidden!,
-    layers: layers!,
-    vocab: num(cfg.vocab_size) ?? 151936,
+    hidden: hidden ?? 0,
+    layers: layers ?? 0,
+    vocab: num(cfg.vocab_size) ?? num(text.vocab_size) ?? 151936,
     imageTokenId: num(cfg.image_token_index) ?? SPECIAL_IDS.image,
     eosIds: [...eos],
     imageSize,
@@ -177,7 +181,7 @@ export function readFastVLMConfig(dir: string): FastVLMConfig {
 interface Expect {
   name: string;
   types: string[];
-  rank: number;
+  rank: number | number[];
 }
 
 function checkIo(
@@ -201,8 +205,11 @@ function checkIo(
         `${graph} ${kind} '${w.name}' is ${m.type ?? "not a tensor"}, expected ${w.types.join(" or ")}`,
       );
     }
-    if (m.shape && m.shape.length !== w.rank) {
-      problems.push(`${graph} ${kind} '${w.name}' has rank ${m.shape.length}, expected ${w.rank}`);
+    const ranks = Array.isArray(w.rank) ? w.rank : [w.rank];
+    if (m.shape && !ranks.includes(m.shape.length)) {
+      problems.push(
+        `${graph} ${kind} '${w.name}' has rank ${m.shape.length}, expected ${ranks.join(" or ")}`,
+      );
     }
   }
   if (missing.length > 0) {
@@ -228,7 +235,7 @@ export function checkGraphs(
       { name: "pixel_values", types: FLOATS, rank: 4 },
     ]),
     ...checkIo("vision_encoder", files.vision_encoder, "output", sessions.vision_encoder.outputs, [
-      { name: "image_features", types: FLOATS, rank: 3 },
+      { name: "image_features", types: FLOATS, rank: [2, 3] },
     ]),
     ...checkIo("embed_tokens", files.embed_tokens, "input", sessions.embed_tokens.inputs, [
       { name: "input_ids", types: ["int64"], rank: 2 },
@@ -405,11 +412,11 @@ export class FastVLMEngine implements ModelBackend {
     const out = await this.runGraph("vision_encoder", { pixel_values: input });
     const f = out.image_features!;
     try {
-      const rows = f.dims[1];
-      if (rows !== this.config.tokensPerImage || f.dims[2] !== this.config.hidden) {
+      // [1, rows, hidden] or [rows, hidden]: like transformers.js, take the rows as they come.
+      if (f.dims[f.dims.length - 1] !== this.config.hidden) {
         throw new ModelError(
-          `vision_encoder returned image_features [${f.dims.join(",")}], expected [1,${this.config.tokensPerImage},${this.config.hidden}].`,
-          "Check processor_config.json patch_size and config.json hidden_size against the graph.",
+          `vision_encoder returned image_features [${f.dims.join(",")}], expected rows of width ${this.config.hidden}.`,
+          "Check config.json hidden_size against the graph.",
         );
       }
       return floatData(f).slice();
@@ -539,22 +546,24 @@ export class FastVLMEngine implements ModelBackend {
     const textIds = ids.filter((id) => id !== cfg.imageTokenId);
     const textEmb = textIds.length > 0 ? await this.embedIds(textIds) : new Float32Array(0);
     const h = cfg.hidden;
-    const length = textIds.length + features.length * cfg.tokensPerImage;
+    const visualTokens = features.reduce((n, f) => n + f.length / h, 0);
+    const length = textIds.length + visualTokens;
     const embeds = new Float32Array(length * h);
     let row = 0;
     let textRow = 0;
     let image = 0;
     for (const id of ids) {
       if (id === cfg.imageTokenId) {
-        embeds.set(features[image++]!, row * h);
-        row += cfg.tokensPerImage;
+        const f = features[image++]!;
+        embeds.set(f, row * h);
+        row += f.length / h;
       } else {
         embeds.set(textEmb.subarray(textRow * h, (textRow + 1) * h), row * h);
         textRow++;
         row++;
       }
     }
-    return { embeds, length, visualTokens: features.length * cfg.tokensPerImage };
+    return { embeds, length, visualTokens };
   }
 
   /** Last-position logits of a full forward with no cache (tests: the reference for the KV-cache path). */
@@ -675,6 +684,28 @@ export function stageTiming(t0: number, t1: number, t2: number, t3: number, tEnd
   };
 }
 
+/** Takes hidden size and layer count from the decoder when config.json does not give them. */
+function fillFromGraphs(config: FastVLMConfig, sessions: Record<GraphName, OrtSession>, root: string): void {
+  const dec = sessions.decoder_model_merged;
+  if (config.layers === 0) {
+    config.layers = dec.inputs.filter((m) => /^past_key_values\.\d+\.key$/.test(m.name)).length;
+  }
+  if (config.hidden === 0) {
+    const w = dec.inputs.find((m) => m.name === "inputs_embeds")?.shape?.[2];
+    if (typeof w === "number") config.hidden = w;
+  }
+  const missing = [
+    config.hidden === 0 ? "hidden_size" : "",
+    config.layers === 0 ? "num_hidden_layers" : "",
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new ModelError(
+      `${join(root, "config.json")} lacks ${missing.join(" and ")}, and the decoder graph does not tell them either.`,
+      "Is this a FastVLM (llava_qwen2) export?",
+    );
+  }
+}
+
 /** Loads a FastVLM folder in the onnx-community layout. */
 export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promise<FastVLMEngine> {
   const root = resolve(dir);
@@ -709,6 +740,7 @@ export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promi
         ...(opts.interOpThreads !== undefined ? { interOpThreads: opts.interOpThreads } : {}),
       });
     }
+    fillFromGraphs(config, sessions as Record<GraphName, OrtSession>, root);
     checkGraphs(sessions as Record<GraphName, OrtSession>, config, files);
   } catch (err) {
     await Promise.all(Object.values(sessions).map((s) => s.release().catch(() => undefined)));
