@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { register as bench } from "./bench.js";
 import { register as compare } from "./compare.js";
+import { register as demo } from "./demo.js";
 import { register as fetch } from "./fetch.js";
 import { register as gate } from "./gate.js";
 import { register as inspect } from "./inspect.js";
@@ -32,4 +33,5 @@ export const COMMANDS: Register[] = [
   score,
   merge,
   bench,
+  demo,
 ];

@@ -1,0 +1,121 @@
+/**
+ * The offline demo: the bundled demo datasets (demo/data, six tasks × 8 samples) served by a loopback Hub,
+ * downloaded into a temporary HF cache through the real Hub layer, and run on a tiny random-weight FastVLM
+ * generated on first use, with the same runTasks `run` uses. No network: the only socket is 127.0.0.1.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { harnessRoot } from "../core/env.js";
+import { DataError } from "../core/errors.js";
+import * as log from "../core/log.js";
+import type { HubEnv } from "../hub/env.js";
+import { startLocalHub } from "./demo-hub.js";
+import { runTasks } from "./index.js";
+import type { TaskRunResult } from "./task-run.js";
+
+/** Options of runDemo. */
+export interface DemoOptions {
+  /** Output folder: `<out>/predictions` (run folders) and `<out>/leaderboard`. */
+  out: string;
+  /** Ctrl-C. */
+  signal?: AbortSignal;
+  /** Progress on stderr (default true). */
+  progress?: boolean;
+  /** Where the tiny model is cached (default `$XDG_CACHE_HOME/fastvlm-eval` or `~/.cache/fastvlm-eval`). */
+  cacheDir?: string;
+}
+
+/** What the demo produced. */
+export interface DemoResult {
+  /** One run per task. */
+  runs: TaskRunResult[];
+  /** The leaderboard folder, or null when it could not be built. */
+  leaderboardDir: string | null;
+  /** The tiny model folder. */
+  modelDir: string;
+}
+
+/** Name the demo model's runs are filed under. */
+export const DEMO_MODEL_NAME = "fastvlm-tiny-random";
+
+/** The tiny model's generator options: the committed reduced tokenizer, so no dev dependency is needed. */
+const TINY_OPTIONS = { seed: 1, tokenizer: "reduced", imageSize: 256 } as const;
+
+function defaultCacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg !== undefined && xdg !== "" ? xdg : join(homedir(), ".cache"), "fastvlm-eval");
+}
+
+/** Runs the offline demo end to end. */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const root = harnessRoot();
+  const data = join(root, "demo", "data");
+  if (!existsSync(join(data, "datasets"))) {
+    throw new DataError(
+      `The bundled demo datasets are missing (${data}).`,
+      "Reinstall fastvlm-eval, or run from a full checkout of the repository.",
+    );
+  }
+  const out = resolve(options.out);
+  const { makeTinyModel, tinyModelKey } = await import("../models/fastvlm/tiny.js");
+  const key = createHash("sha256")
+    .update(tinyModelKey({ ...TINY_OPTIONS }))
+    .digest("hex")
+    .slice(0, 12);
+  const modelDir = join(options.cacheDir ?? defaultCacheDir(), "models", `tiny-demo-${key}`);
+  if (!existsSync(join(modelDir, ".complete")))
+    log.info(`demo: generating the tiny random-weight model in ${modelDir}…`);
+  await makeTinyModel(modelDir, { ...TINY_OPTIONS });
+
+  const work = mkdtempSync(join(tmpdir(), "fastvlm-eval-demo-"));
+  const hub = await startLocalHub(data);
+  const env: HubEnv = { endpoint: hub.url, token: undefined, cacheDir: join(work, "hub"), offline: false };
+  log.info(`demo: serving ${data} at ${hub.url} (loopback only); HF cache in ${env.cacheDir}`);
+  const { loadFastVLM } = await import("../models/fastvlm/engine.js");
+  const backend = await loadFastVLM(modelDir, {
+    name: DEMO_MODEL_NAME,
+    source: "generated (tiny random weights)",
+  });
+  try {
+    const { TASKS } = await import("../../tasks/index.js");
+    const runs = await runTasks({
+      tasks: Object.keys(TASKS),
+      model: DEMO_MODEL_NAME,
+      backend,
+      settings: {
+        out: join(out, "predictions"),
+        limit: null,
+        subsetSeed: 0,
+        shard: null,
+        concurrency: 2,
+        latencySamples: 4,
+        warmup: 1,
+        // Random weights rarely say <|im_end|>: a short cap keeps the demo quick.
+        maxNewTokens: 8,
+        fresh: false,
+        // The demo shows the pipeline; a failed sample is reported, never fatal.
+        maxErrorRate: 1,
+        promptSettings: { imageMode: "pad" },
+        extraConfig: { demo: true },
+      },
+      data: { env, lockFile: join(work, "lock.json") },
+      signal: options.signal,
+      progress: options.progress,
+    });
+    let leaderboardDir: string | null = join(out, "leaderboard");
+    try {
+      const { buildLeaderboard } = await import("../report/leaderboard.js");
+      buildLeaderboard({ runsDir: join(out, "predictions"), outDir: leaderboardDir });
+    } catch (err) {
+      log.warn(`demo: leaderboard not built: ${(err as Error).message}`);
+      leaderboardDir = null;
+    }
+    return { runs, leaderboardDir, modelDir };
+  } finally {
+    await backend.dispose();
+    await hub.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,41 @@
+/** `fastvlm-eval demo`: offline, bundled data, tiny model generated at run time, all six tasks. */
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { type RunRecord, validateRunRecord } from "../../src/core/records.js";
+import { ROOT, runCli, workDir } from "./run-helpers.js";
+
+const work = workDir("e2e-demo-");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+it("runs all six tasks offline and builds the leaderboard", async () => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // Any Hub the environment points at must be ignored: nothing listens on port 9.
+    HF_ENDPOINT: "http://127.0.0.1:9",
+    HF_HOME: join(work, "hf"),
+    // The generated model is cached across test runs, like a user's ~/.cache.
+    XDG_CACHE_HOME: join(ROOT, ".cache", "demo-cache"),
+  };
+  const r = await runCli(["demo", "--out", join(work, "out"), "--json"], env, work);
+  expect({ code: r.code, stderr: r.code === 0 ? "" : r.stderr }).toEqual({ code: 0, stderr: "" });
+  const records = JSON.parse(r.stdout) as RunRecord[];
+  expect(records.map((x) => x.task.name).sort()).toEqual([
+    "docvqa",
+    "gqa",
+    "mmmu",
+    "pope",
+    "seedbench",
+    "textvqa",
+  ]);
+  for (const rec of records) {
+    expect(validateRunRecord(rec)).toEqual([]);
+    expect(rec.status).toBe("complete");
+    expect(rec.nSamples.total).toBe(8);
+    expect(rec.model.name).toBe("fastvlm-tiny-random");
+    expect(rec.latency?.ttftMs.n).toBe(4);
+    expect(rec.latency!.ttftMs.p50).toBeGreaterThan(0);
+  }
+  expect(existsSync(join(work, "out", "leaderboard", "leaderboard.json"))).toBe(true);
+  expect(existsSync(join(work, "hf"))).toBe(false);
+});
