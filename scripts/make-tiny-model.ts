@@ -4,6 +4,7 @@
  *   node --import tsx scripts/make-tiny-model.ts OUT_DIR [--fp16] [--real] [--qwen-tokenizer] [--seed N]
  *   node --import tsx scripts/make-tiny-model.ts --reduced-tokenizer   # rewrites demo/tiny-tokenizer/
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -30,7 +31,9 @@ if (values["reduced-tokenizer"]) {
   const reduced = reduceQwenTokenizer(JSON.parse(readFileSync(src, "utf8")), REDUCED_SIZE);
   const out = reducedTokenizerPath();
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(reduced));
+  writeFileSync(out, `${JSON.stringify(reduced, null, 2)}\n`);
+  // Keep the committed file in the project's format so `biome check .` passes.
+  spawnSync(process.execPath, ["node_modules/@biomejs/biome/bin/biome", "format", "--write", out], { stdio: "ignore" });
   process.stderr.write(`wrote ${out}\n`);
 } else {
   const outDir = positionals[0];
