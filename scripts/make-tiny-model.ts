@@ -33,7 +33,9 @@ if (values["reduced-tokenizer"]) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(reduced, null, 2)}\n`);
   // Keep the committed file in the project's format so `biome check .` passes.
-  spawnSync(process.execPath, ["node_modules/@biomejs/biome/bin/biome", "format", "--write", out], { stdio: "ignore" });
+  spawnSync(process.execPath, ["node_modules/@biomejs/biome/bin/biome", "format", "--write", out], {
+    stdio: "ignore",
+  });
   process.stderr.write(`wrote ${out}\n`);
 } else {
   const outDir = positionals[0];
