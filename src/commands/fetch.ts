@@ -96,7 +96,7 @@ export function register(program: Command): void {
             ...(flags.lock !== undefined ? { lockFile: flags.lock } : {}),
             ...(flags.revision !== undefined ? { revision: flags.revision } : {}),
             ...(flags.datasetRepo !== undefined ? { repoOverride: flags.datasetRepo } : {}),
-            onProgress: progress.update,
+            onProgress: (p) => progress.update({ ...p, path: `${name}: ${p.path}` }),
           });
           results.push({ task: name, ...files });
         }
