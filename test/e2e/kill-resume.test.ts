@@ -119,3 +119,31 @@ it("survives at least 10 kill -9s at random moments and resumes to the uninterru
     );
   }
 });
+
+it("Ctrl-C (SIGINT) saves a partial run and exits 130; the next run resumes it", async () => {
+  const env = cliEnv(hub.url, work, { FASTVLM_EVAL_BASELINE_DELAY_MS: "200" });
+  const out = join(work, "sigint");
+  const args = runArgs(out).filter((a) => a !== "textvqa" && a !== "docvqa");
+  const { child, done } = spawnCli(args, env, work);
+  // Interrupt once the first samples are on disk.
+  const started = Date.now();
+  while (Date.now() - started < 60_000) {
+    const dir = taskDir(out, "pope");
+    if (dir !== null && readSamples(dir).records.length > 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGINT");
+  const r = await done;
+  expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 130 });
+  expect(r.stderr).toMatch(/Interrupted/);
+  const dir = taskDir(out, "pope")!;
+  const rec = readRunRecord(dir);
+  expect(rec.status).toBe("partial");
+  const saved = readSamples(dir).records.length;
+  expect(saved).toBeGreaterThan(0);
+  expect(saved).toBeLessThan(16);
+  const again = await runCli(args, env, work);
+  expect(again.code).toBe(0);
+  expect(again.stderr).toMatch(new RegExp(`resuming .*: ${saved} of 16 samples already done`));
+  expect(readRunRecord(dir).status).toBe("complete");
+});
