@@ -27,7 +27,10 @@ export function register(program: Command): void {
     .description(
       "Run one generation: images + prompt in, the model's answer out (with stage timings under --json).",
     )
-    .requiredOption("--model <name>", "registry name (fastvlm-0.5b), a model folder, baseline:… or openai:…")
+    .requiredOption(
+      "--model <name>",
+      "registry name (fastvlm-0.5b), a model folder, baseline:random, baseline:constant=<text> or openai:<url>#<model>",
+    )
     .option(
       "--image <file>",
       "image file; repeat for several images (prompt gets '<image> <image>\\n')",

@@ -107,7 +107,7 @@ export function pickModelFiles(listing: readonly RepoFile[], dtype: DtypeMap, re
 function acceptedForms(): string {
   return (
     `Registry models: ${Object.keys(MODELS).join(", ")}. Also: a local folder (./dir, /abs/dir, ~/dir), ` +
-    "baseline:random, baseline:constant:<text>, openai:<base-url>#<model>."
+    "baseline:random[=<seed>], baseline:constant=<text>, openai:<base-url>#<model>."
   );
 }
 

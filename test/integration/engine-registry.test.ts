@@ -119,6 +119,18 @@ describe("resolveModel", () => {
     expect((err as Error).message).toMatch(/dtypes available for decoder_model_merged: fp32, fp16, q4/);
   });
 
+  it("dispatches baseline: specs to the baseline backends", async () => {
+    const b = await resolveModel("baseline:constant=yes");
+    try {
+      const g = await b.generate(req);
+      expect(g.text).toBe("yes");
+      expect(b.info.name).toContain("baseline");
+    } finally {
+      await b.dispose();
+    }
+    await expect(resolveModel("baseline:nope")).rejects.toBeInstanceOf(UsageError);
+  });
+
   it("rejects unknown names and prefixes with the accepted forms", async () => {
     const err = await resolveModel("fastvlm-1.5b").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
