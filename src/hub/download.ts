@@ -20,7 +20,7 @@ import {
 } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { HubError, OfflineError } from "../core/errors.js";
+import { HarnessError, HubError, OfflineError } from "../core/errors.js";
 import { warn } from "../core/log.js";
 import { accessToken, type HubEnv, hubEnv, redact } from "./env.js";
 import { assertRepoId, assertSafePath, describeRepo, isCommitSha, repoCacheDir } from "./paths.js";
@@ -114,8 +114,9 @@ const HUB_HINT = (env: HubEnv): string =>
   `Check HF_ENDPOINT (now ${env.endpoint}), HF_TOKEN and your network, then run again: cached files are kept.`;
 
 /** Turns any failure of a Hub operation into a HubError naming repo, file and status, token redacted. */
-function hubFailure(ctx: Ctx, repo: RepoRef, what: string, err: unknown): HubError {
-  if (err instanceof HubError || err instanceof OfflineError) return err;
+function hubFailure(ctx: Ctx, repo: RepoRef, what: string, err: unknown): HarnessError {
+  // Our own errors (a bad HF_TOKEN is a UsageError) keep their kind and exit code.
+  if (err instanceof HarnessError) return err;
   if (err instanceof Error && err.name === "AbortError") {
     return new HubError(`Aborted while ${what} (${describeRepo(repo)}).`);
   }

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { HubError, OfflineError } from "../../src/core/errors.js";
+import { HubError, OfflineError, UsageError } from "../../src/core/errors.js";
 import type { DatasetSpec } from "../../src/core/types.js";
 import {
   downloadFiles,
@@ -174,9 +174,11 @@ describe("download into the HF cache", () => {
     await expect(ensureDataset(SPEC, { env: bad, lockFile: s.lockFile })).resolves.toMatchObject({
       fromLock: true,
     });
-    await expect(ensureDataset(SPEC, { env: bad, lockFile: s.lockFile, revision: "main" })).rejects.toThrow(
-      /must start with 'hf_'/,
+    const err = await ensureDataset(SPEC, { env: bad, lockFile: s.lockFile, revision: "main" }).catch(
+      (e: unknown) => e,
     );
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).message).toMatch(/must start with 'hf_'/);
     expect(s.hub.requests.length).toBe(before);
   });
 
