@@ -55,25 +55,11 @@ export async function openModel(name: string, settings: ModelSettings = {}): Pro
   return resolveModel(name, settings);
 }
 
-/** Confidence intervals from src/stats/ci.ts when present; none otherwise. */
-export async function loadCi(): Promise<CiFunction | undefined> {
-  try {
-    const mod = (await import(CI_MODULE)) as {
-      confidenceIntervals?: (
-        scorer: Parameters<CiFunction>[0],
-        samples: Parameters<CiFunction>[1],
-        opts: { seed: number },
-      ) => Record<string, [number, number]>;
-    };
-    const fn = mod.confidenceIntervals;
-    if (typeof fn !== "function") return undefined;
-    return (scorer, samples, seed) => fn(scorer, samples, { seed });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return undefined;
-    throw err;
-  }
+/** Bootstrap confidence intervals (src/stats/ci.ts), loaded lazily. */
+export async function loadCi(): Promise<CiFunction> {
+  const { confidenceIntervals } = await import("../stats/ci.js");
+  return (scorer, samples, seed) => confidenceIntervals(scorer, samples, { seed });
 }
-const CI_MODULE = "../stats/ci.js";
 
 /** Checks the task names; throws one UsageError listing every unknown name. */
 export async function checkTaskNames(names: string[]): Promise<void> {

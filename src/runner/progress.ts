@@ -62,6 +62,8 @@ export async function stderrProgress(options: ProgressOptions = {}): Promise<Pro
     return {
       start(l, t, d, m) {
         metric = m ?? (() => null);
+        metricText = "";
+        lastMetricAt = 0;
         label = l;
         total = t;
         count = d;
