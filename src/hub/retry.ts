@@ -51,7 +51,9 @@ export function isTransient(err: unknown): boolean {
   const status = (err as { statusCode?: unknown }).statusCode;
   if (typeof status === "number") return isTransientStatus(status);
   // undici: "fetch failed" (TypeError with a cause), "terminated" on a reset body; JSON cut short.
-  if (err instanceof TypeError || err instanceof SyntaxError) return true;
+  // Other TypeErrors are bugs, not network trouble: fail at once.
+  if (err instanceof TypeError) return err.message === "fetch failed" || err.message === "terminated";
+  if (err instanceof SyntaxError) return true;
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" && /^(E[A-Z]+|UND_ERR_.*)$/.test(code);
 }
