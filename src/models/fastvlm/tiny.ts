@@ -83,6 +83,14 @@ const TINY: Dims = { hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 
 const REAL: Dims = { hidden: 896, layers: 24, heads: 14, kvHeads: 2, intermediate: 4864, vocab: 151936 };
 
 const PATCH = 64;
+/** Gain on q/k weights: sharper, position-dependent attention, so greedy outputs vary instead of settling. */
+const QK_GAIN = 4;
+
+function scaled(values: Float32Array, gain: number): Float32Array {
+  if (gain !== 1)
+    for (let i = 0; i < values.length; i++) values[i] = halfToFloat(floatToHalf(values[i]! * gain));
+  return values;
+}
 const ROPE_THETA = 1_000_000;
 const RMS_EPS = 1e-6;
 
@@ -386,12 +394,12 @@ function decoderGraph(
   for (let l = 0; l < d.layers; l++) {
     const h = rms(x, `l${l}_in_norm`);
     const q = b.op("Add", [
-      b.op("MatMul", [h, b.weight(`l${l}_q`, [H, H], w.matrix(H, H))]),
+      b.op("MatMul", [h, b.weight(`l${l}_q`, [H, H], scaled(w.matrix(H, H), QK_GAIN))]),
       b.weight(`l${l}_qb`, [H], w.uniform(H, 0.1)),
     ]);
     const kvw = KV * D;
     const k = b.op("Add", [
-      b.op("MatMul", [h, b.weight(`l${l}_k`, [H, kvw], w.matrix(H, kvw))]),
+      b.op("MatMul", [h, b.weight(`l${l}_k`, [H, kvw], scaled(w.matrix(H, kvw), QK_GAIN))]),
       b.weight(`l${l}_kb`, [kvw], w.uniform(kvw, 0.1)),
     ]);
     const v = b.op("Add", [
