@@ -10,7 +10,7 @@
  *            --limit (seeded stratified subset: one pass over all rows to select, one to run).
  *            Target: peak RSS ≤ model + 600 MB.
  *
- *   node --import tsx bench/data.ts [--run-limit 24] [--skip-run] [--json]
+ *   node --import tsx bench/data.ts [--run-limit 24] [--run-model DIR] [--skip-run] [--json]
  */
 import { spawnSync } from "node:child_process";
 import {
@@ -222,7 +222,8 @@ async function childRun(files: string[], limit: number): Promise<ChildResult> {
   const { silentProgress } = await import("../src/runner/progress.js");
   const { loadFastVLM } = await import("../src/models/fastvlm/engine.js");
   const { ensureModel } = await import("./common.js");
-  const engine = await loadFastVLM(await ensureModel("tiny"));
+  // --run-model DIR: another folder (e.g. the logits-slice patched copy) instead of the tiny model.
+  const engine = await loadFastVLM(flag("run-model") || (await ensureModel("tiny")));
   const modelRssMB = process.memoryUsage().rss / MB;
   const task = TASKS.docvqa!;
   const dataset = { repo: "synthetic/DocVQA", sha: "0".repeat(40), files, joins: {} };
@@ -312,7 +313,8 @@ let run: ChildResult | null = null;
 if (!has("skip-run")) {
   const limit = intFlag("run-limit", 24);
   log(`data: runner over the synthetic split with the tiny model, --limit ${limit}, concurrency 2…`);
-  run = spawnChild("run", ["--run-limit", String(limit)]);
+  const runModel = flag("run-model");
+  run = spawnChild("run", ["--run-limit", String(limit), ...(runModel ? ["--run-model", runModel] : [])]);
   log(
     `  ${run.seconds.toFixed(1)} s, model RSS ${run.modelRssMB?.toFixed(0)} MB, peak RSS ${run.peakRssMB.toFixed(0)} MB`,
   );

@@ -11,7 +11,7 @@
  * chat template, processor, generate) to the streamer's first generated token; tokens/s counts the
  * tokens after the first over the time after the first.
  *
- *   node --import tsx bench/transformersjs.ts [--model tiny|real] [--repeat 5] [--max-new-tokens 16] [--json]
+ *   node --import tsx bench/transformersjs.ts [--model tiny|real] [--repeat 5] [--max-new-tokens 64 (tiny), 8 (real)] [--json]
  */
 import { basename, dirname } from "node:path";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
@@ -34,7 +34,7 @@ const kind = (flag("model") ?? "tiny") as BenchModel;
 if (kind !== "tiny" && kind !== "real") throw new Error(`--model must be tiny or real, got '${kind}'`);
 const repeat = intFlag("repeat", kind === "tiny" ? 7 : 3);
 const warmup = intFlag("warmup", 1);
-const maxNewTokens = intFlag("max-new-tokens", kind === "tiny" ? 16 : 8);
+const maxNewTokens = intFlag("max-new-tokens", kind === "tiny" ? 64 : 8);
 const startMachine = machine();
 
 if (kind === "real") {
