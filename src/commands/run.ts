@@ -41,9 +41,9 @@ export function register(program: Command): void {
     .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
     .action(async (tasks: string[], flags: RunFlags) => {
       const { parseRunFlags } = await import("../runner/flags.js");
-      const parsed = parseRunFlags(tasks, flags);
-      const { runTasks, checkTaskNames } = await import("../runner/index.js");
-      await checkTaskNames(tasks);
+      const { TASKS } = await import("../../tasks/index.js");
+      const parsed = parseRunFlags(tasks, flags, process.env, Object.keys(TASKS));
+      const { runTasks } = await import("../runner/index.js");
       const { summaryTable } = await import("../runner/summary.js");
       const log = await import("../core/log.js");
       const controller = new AbortController();

@@ -1,6 +1,6 @@
 /** Validation of the `run` flags: every problem reported at once, in one UsageError. */
 import { resolve } from "node:path";
-import { UsageError } from "../core/errors.js";
+import { didYouMean, UsageError } from "../core/errors.js";
 import { parseDtype } from "../models/fastvlm/dtype.js";
 import { modelOptionsFromFlags } from "../models/registry.js";
 import type { DataSettings, ModelSettings } from "./index.js";
@@ -83,14 +83,25 @@ function int(
   return n;
 }
 
-/** Parses and checks the flags; throws one UsageError naming every problem. */
+/**
+ * Parses and checks the flags (and, given `knownTasks`, the task names); throws one UsageError naming every
+ * problem.
+ */
 export function parseRunFlags(
   tasks: string[],
   flags: RunFlags,
   env: NodeJS.ProcessEnv = process.env,
+  knownTasks?: readonly string[],
 ): ParsedRunFlags {
   const problems: string[] = [];
   if (tasks.length === 0) problems.push("name at least one task");
+  if (knownTasks !== undefined) {
+    for (const t of tasks.filter((name) => !knownTasks.includes(name))) {
+      const near = didYouMean(t, knownTasks);
+      const hint = near.length > 0 ? ` (did you mean ${near.map((n) => `'${n}'`).join(" or ")}?)` : "";
+      problems.push(`unknown task '${t}'${hint}; tasks: ${knownTasks.join(", ")}`);
+    }
+  }
   if (new Set(tasks).size !== tasks.length) problems.push("a task is named twice");
   if (flags.model === undefined || flags.model.trim() === "") problems.push("--model is required");
   const limit = flags.limit === undefined ? null : int(problems, "--limit", flags.limit, 1, 1);

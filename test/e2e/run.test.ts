@@ -179,7 +179,10 @@ describe("run", () => {
     expect(bad.stderr).toMatch(/--model is required[\s\S]*--limit[\s\S]*--concurrency[\s\S]*0 ≤ i < n/);
     const unknown = await runCli(["run", "popee", "--model", "baseline:random"], env, work);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Did you mean 'pope'/);
+    expect(unknown.stderr).toMatch(/did you mean 'pope'/);
+    // Task names and flags are checked together.
+    const both = await runCli(["run", "popee", "--concurrency", "x"], env, work);
+    expect(both.stderr).toMatch(/unknown task 'popee'[\s\S]*--concurrency/);
   });
 
   it("three shards merged equal one unsharded run", async () => {
