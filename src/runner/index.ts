@@ -2,7 +2,7 @@
  * `runTasks`: the one entry point `run` and `demo` share. Resolves each task's data through the Hub layer,
  * loads the model once, runs every task (src/runner/task-run.ts) and returns their run records.
  */
-import { UsageError, unknownName } from "../core/errors.js";
+import { InterruptedError, UsageError, unknownName } from "../core/errors.js";
 import * as log from "../core/log.js";
 import type { Json, ModelBackend, TaskSample } from "../core/types.js";
 import type { HubEnv } from "../hub/env.js";
@@ -77,6 +77,24 @@ export async function checkTaskNames(names: string[]): Promise<void> {
 
 /** Runs every task on one model; returns one result per task, in order. */
 export async function runTasks(options: RunTasksOptions): Promise<TaskRunResult[]> {
+  try {
+    return await runTasksInner(options);
+  } catch (err) {
+    // Ctrl-C during a download or model load surfaces as whatever that layer throws: report it as what it is.
+    if (options.signal?.aborted && !(err instanceof InterruptedError)) {
+      throw new InterruptedError(
+        "Interrupted.",
+        "Finished samples are kept; re-run the same command to resume.",
+        {
+          cause: err,
+        },
+      );
+    }
+    throw err;
+  }
+}
+
+async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]> {
   await checkTaskNames(options.tasks);
   const { TASKS } = await import("../../tasks/index.js");
   const { SCORERS } = await import("../../scorers/index.js");
