@@ -75,6 +75,13 @@ export async function checkTaskNames(names: string[]): Promise<void> {
   }
 }
 
+function humanBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 2 ** 20) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return `${(n / 2 ** 30).toFixed(2)} GiB`;
+}
+
 /** Runs every task on one model; returns one result per task, in order. */
 export async function runTasks(options: RunTasksOptions): Promise<TaskRunResult[]> {
   try {
@@ -127,6 +134,11 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
         repoOverride: options.data?.datasetRepo,
         retries: options.data?.retries,
         signal: options.signal,
+        onProgress: (p) => {
+          if (p.bytes === p.total && options.progress !== false) {
+            log.info(`  downloaded ${name}: ${p.path} (${humanBytes(p.total)})`);
+          }
+        },
       }),
     );
   }
