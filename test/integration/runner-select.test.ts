@@ -191,3 +191,46 @@ describe("parseRunFlags", () => {
     });
   });
 });
+
+describe("prefetch", () => {
+  it("reads at most `depth` items ahead and closes the source when the consumer stops", async () => {
+    const { prefetch } = await import("../../src/runner/prefetch.js");
+    let produced = 0;
+    let closed = false;
+    async function* source(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; i < 100; i++) {
+          produced += 1;
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const seen: number[] = [];
+    for await (const x of prefetch(source(), 3)) {
+      seen.push(x);
+      // Give the read-ahead time to run.
+      await new Promise((r) => setTimeout(r, 1));
+      expect(produced - seen.length).toBeLessThanOrEqual(3);
+      if (seen.length === 5) break;
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(closed).toBe(true);
+  });
+
+  it("passes a source error through at its turn", async () => {
+    const { prefetch } = await import("../../src/runner/prefetch.js");
+    async function* failing(): AsyncGenerator<number> {
+      yield 1;
+      throw new Error("row 2 is broken");
+    }
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const x of prefetch(failing(), 4)) seen.push(x);
+      })(),
+    ).rejects.toThrow("row 2 is broken");
+    expect(seen).toEqual([1]);
+  });
+});
