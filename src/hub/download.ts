@@ -513,6 +513,7 @@ async function downloadOne(
       const url = resolveUrl(ctx.env.endpoint, repo, sha, file.path);
       // Unique per process (parallel shards may fetch one blob at once); kept across attempts to resume.
       const incomplete = `${blob}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.incomplete`;
+      await adoptPartial(blobs, etag, incomplete);
       pending = withRetry(
         () => fetchToBlob(ctx, url, file, blob, incomplete),
         retryOptions(ctx, `downloading ${file.path}`),
@@ -530,6 +531,39 @@ async function downloadOne(
     }
   }
   await linkSnapshot(local, blob);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * A download cut short by a killed process (Ctrl-C) leaves `<etag>.<pid>.<rand>.incomplete`. When that
+ * process is gone, take over its largest partial file to resume from, and delete the rest.
+ */
+async function adoptPartial(blobs: string, etag: string, incomplete: string): Promise<void> {
+  const stale: { path: string; size: number }[] = [];
+  for (const name of await readdir(blobs).catch(() => [] as string[])) {
+    const m = /^([0-9a-f]+)\.(\d+)\.[a-z0-9]*\.incomplete$/.exec(name);
+    if (m === null || m[1] !== etag || alive(Number(m[2]))) continue;
+    const path = join(blobs, name);
+    const size = await stat(path).then(
+      (st) => st.size,
+      () => -1,
+    );
+    if (size >= 0) stale.push({ path, size });
+  }
+  stale.sort((a, b) => b.size - a.size);
+  const [best, ...rest] = stale;
+  // Another process may adopt the same file first: a failed rename just means starting fresh.
+  if (best !== undefined) await rename(best.path, incomplete).catch(() => undefined);
+  await Promise.all(rest.map((r) => rm(r.path, { force: true })));
 }
 
 /**

@@ -328,6 +328,20 @@ describe("retries on real faults", () => {
     expect(leftovers(s)).toEqual([]);
   });
 
+  it("resumes from the partial file a killed process left behind", async () => {
+    const s = await setup();
+    const blobs = join(repoCache(s), "blobs");
+    mkdirSync(blobs, { recursive: true });
+    const oid = sha256(s.files[BIG]!);
+    // pid 2^22+1 is above Linux's pid_max default, so no such process is alive.
+    writeFileSync(join(blobs, `${oid}.4194305.abc123.incomplete`), s.files[BIG]!.subarray(0, 9000));
+    writeFileSync(join(blobs, `${oid}.4194306.def456.incomplete`), s.files[BIG]!.subarray(0, 100));
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+    expect(s.hub.requests.filter((r) => r.file === BIG).map((r) => r.range)).toEqual(["bytes=9000-"]);
+    expect(leftovers(s)).toEqual([]);
+  });
+
   it("starts over when resumed bytes turn out wrong", async () => {
     const s = await setup();
     s.hub.setFaults([
