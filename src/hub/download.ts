@@ -702,8 +702,3 @@ export async function readRepoText(
   }
   return readFile(local, "utf8");
 }
-
-/** Whether a path is present in the cached snapshot (no request). */
-export async function isCached(env: HubEnv, repo: RepoRef, sha: string, path: string): Promise<boolean> {
-  return cacheHit(join(snapshotDir(env, repo, sha), ...path.split("/")), undefined);
-}
