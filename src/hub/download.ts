@@ -513,11 +513,14 @@ async function downloadOne(
       const url = resolveUrl(ctx.env.endpoint, repo, sha, file.path);
       // Unique per process (parallel shards may fetch one blob at once); kept across attempts to resume.
       const incomplete = `${blob}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.incomplete`;
-      await adoptPartial(blobs, etag, incomplete);
-      pending = withRetry(
-        () => fetchToBlob(ctx, url, file, blob, incomplete),
-        retryOptions(ctx, `downloading ${file.path}`),
-      ).finally(() => rm(incomplete, { force: true }));
+      // Registered before the first await, so a concurrent caller finds it.
+      pending = (async () => {
+        await adoptPartial(blobs, etag, incomplete);
+        await withRetry(
+          () => fetchToBlob(ctx, url, file, blob, incomplete),
+          retryOptions(ctx, `downloading ${file.path}`),
+        );
+      })().finally(() => rm(incomplete, { force: true }));
       inflight.set(blob, pending);
       pending.then(
         () => inflight.delete(blob),
