@@ -44,6 +44,13 @@ const STEPS: Step[] = [
     real: true,
     timeoutS: 1200,
   },
+  {
+    name: "logits-slice-real",
+    script: "logits-slice.ts",
+    args: ["--model", "real"],
+    real: true,
+    timeoutS: 1200,
+  },
 ];
 
 const quick = has("quick");

@@ -32,7 +32,7 @@ import {
 
 const kind = (flag("model") ?? "tiny") as BenchModel;
 if (kind !== "tiny" && kind !== "real") throw new Error(`--model must be tiny or real, got '${kind}'`);
-const repeat = intFlag("repeat", kind === "tiny" ? 7 : 3);
+const repeat = intFlag("repeat", kind === "tiny" ? 7 : 5);
 const warmup = intFlag("warmup", 1);
 const maxNewTokens = intFlag("max-new-tokens", kind === "tiny" ? 64 : 8);
 const startMachine = machine();

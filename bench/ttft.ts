@@ -35,7 +35,7 @@ import {
 
 const kind = (flag("model") ?? "tiny") as BenchModel;
 if (kind !== "tiny" && kind !== "real") throw new Error(`--model must be tiny or real, got '${kind}'`);
-const repeat = intFlag("repeat", kind === "tiny" ? 9 : 3);
+const repeat = intFlag("repeat", kind === "tiny" ? 15 : 7);
 const warmup = intFlag("warmup", 1);
 const threads = intFlag("threads", 0);
 const startMachine = machine();
