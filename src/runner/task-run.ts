@@ -296,10 +296,12 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
   };
 
   const latencyWanted = settings.latencySamples > 0;
+  // A latency block is reused only when it was measured with the same settings on the same device.
   const latencyDone =
     previous?.latency != null &&
     previous.latency.warmup === settings.warmup &&
-    (previous.latency.sampleIds?.length ?? previous.latency.ttftMs.n) <= settings.latencySamples;
+    previous.config.latencySamples === settings.latencySamples &&
+    previous.env.fingerprint === env.fingerprint;
   if (pending.size === 0 && previous?.status === "complete" && (!latencyWanted || latencyDone)) {
     log.info(`${task.name}: ${dir} is already complete.`);
     return { dir, record: previous };

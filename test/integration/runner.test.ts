@@ -212,6 +212,14 @@ describe("runTask", () => {
     const r = await runTask(input(out, model, { latencySamples: 4, warmup: 2 }));
     expect(stats.calls).toBe(2 + 4);
     expect(r.record.latency?.ttftMs.n).toBe(4);
+    // Same settings: nothing to do. More latency samples: only the latency pass again.
+    const same = fakeModel();
+    await runTask(input(out, same.model, { latencySamples: 4, warmup: 2 }));
+    expect(same.stats.calls).toBe(0);
+    const more = fakeModel();
+    const r2 = await runTask(input(out, more.model, { latencySamples: 6, warmup: 2 }));
+    expect(more.stats.calls).toBe(2 + 6);
+    expect(r2.record.latency?.ttftMs.n).toBe(6);
   });
 
   it("a changed setting or --fresh starts a new run id", async () => {
