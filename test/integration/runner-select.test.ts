@@ -234,3 +234,67 @@ describe("prefetch", () => {
     expect(seen).toEqual([1]);
   });
 });
+
+describe("env and summary", () => {
+  it("collects the device record without loading onnxruntime, and fingerprints execution settings", async () => {
+    const { collectEnv, envFingerprint } = await import("../../src/core/env.js");
+    const env = collectEnv({ executionProvider: "cpu", threads: 2, dtype: { vision_encoder: "fp32" } });
+    expect(env.onnxruntime).toBe("1.30.0");
+    expect(env.harness).toMatch(/^\d+\.\d+\.\d+/);
+    expect(env.cores).toBeGreaterThan(0);
+    expect(env.gitSha === null || /^[0-9a-f]{40}$/.test(env.gitSha)).toBe(true);
+    expect(env.fingerprint).toBe(
+      envFingerprint(env, { executionProvider: "cpu", threads: 2, dtype: { vision_encoder: "fp32" } }),
+    );
+    expect(
+      envFingerprint(env, { executionProvider: "cpu", threads: 4, dtype: { vision_encoder: "fp32" } }),
+    ).not.toBe(env.fingerprint);
+  });
+
+  it("prints one row per run with the primary metric, CI and TTFT", async () => {
+    const { summaryTable } = await import("../../src/runner/summary.js");
+    const stats = { p50: 12.34, p90: 20, p99: 30, mean: 14, stdev: 3, n: 5 };
+    const table = summaryTable([
+      {
+        schemaVersion: 1,
+        runId: "abc",
+        status: "complete",
+        task: {
+          name: "pope",
+          version: 1,
+          primaryMetric: "f1",
+          dataset: { repo: "r", config: "c", split: "s", revision: null },
+        },
+        model: { name: "m", source: "s", revision: null, dtype: {}, executionProvider: "cpu", threads: 0 },
+        config: {},
+        env: {
+          os: "x",
+          cpu: "y",
+          cores: 1,
+          memoryBytes: 1,
+          node: "v20",
+          onnxruntime: null,
+          harness: "0",
+          gitSha: null,
+        },
+        nSamples: { total: 10, scored: 9, failed: 1, parseFailures: 0 },
+        metrics: { f1: 0.5 },
+        ci: { f1: [0.25, 0.75] },
+        latency: {
+          ttftMs: stats,
+          preprocessMs: stats,
+          visionMs: stats,
+          prefillMs: stats,
+          decodeTokensPerSec: 1,
+          warmup: 2,
+          measuredAtConcurrency: 1,
+        },
+        startedAt: "t",
+        finishedAt: "t",
+      },
+    ]);
+    expect(table.split("\n")[2]).toMatch(
+      /^pope\s+10\s+f1\s+0\.5000\s+\[0\.2500, 0\.7500\]\s+1\s+12\.3\s+20\.0\s+complete$/,
+    );
+  });
+});
