@@ -11,7 +11,16 @@
  *
  *   node --import tsx bench/logits-slice.ts [--model tiny|real] [--repeat 5] [--json]
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { onnx as OnnxNs } from "onnx-proto";
@@ -102,7 +111,15 @@ if (!existsSync(join(patched, ".complete"))) {
     if (existsSync(target)) continue;
     if (/^decoder_model_merged(_fp16)?\.onnx$/.test(f)) {
       writeFileSync(target, patchDecoder(readFileSync(join(dir, "onnx", f))));
-    } else symlinkSync(join(dir, "onnx", f), target);
+    } else {
+      // ORT resolves external data with realpath and refuses files outside the model's folder, so
+      // hard-link (same file system, no copy) rather than symlink; copy as a last resort.
+      try {
+        linkSync(join(dir, "onnx", f), target);
+      } catch {
+        copyFileSync(join(dir, "onnx", f), target);
+      }
+    }
   }
   writeFileSync(join(patched, ".complete"), "patched\n");
 }
