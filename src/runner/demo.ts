@@ -11,7 +11,7 @@ import { harnessRoot } from "../core/env.js";
 import { DataError } from "../core/errors.js";
 import * as log from "../core/log.js";
 import type { HubEnv } from "../hub/env.js";
-import { startLocalHub } from "./demo-hub.js";
+import { startHubServer } from "../hub/serve.js";
 import { runTasks } from "./index.js";
 import type { TaskRunResult } from "./task-run.js";
 
@@ -70,7 +70,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await makeTinyModel(modelDir, { ...TINY_OPTIONS });
 
   const work = mkdtempSync(join(tmpdir(), "fastvlm-eval-demo-"));
-  const hub = await startLocalHub(data);
+  const hub = await startHubServer({ root: data, commitTitle: "demo data" });
   const env: HubEnv = { endpoint: hub.url, token: undefined, cacheDir: join(work, "hub"), offline: false };
   log.info(`demo: serving ${data} at ${hub.url} (loopback only); HF cache in ${env.cacheDir}`);
   const { loadFastVLM } = await import("../models/fastvlm/engine.js");
