@@ -173,19 +173,41 @@ export function validateSampleRecord(value: unknown): string[] {
 
 export const RUN_FILE = "run.json";
 export const SAMPLES_FILE = "samples.jsonl";
+/** Per-generation measurements of the serial latency pass (gate bootstraps TTFT intervals from them). */
+export const LATENCY_FILE = "latency.jsonl";
+
+/** One line of latency.jsonl: one measured serial generation (warm-up runs are not written). */
+export interface LatencyLine {
+  /** Sample id. */
+  id: string;
+  /** Engine stage timings of this generation. */
+  timing: Timing;
+  /** Token counts of this generation. */
+  tokens: { prompt: number; visual: number; output: number };
+}
+
+/** Writes `text` to `path` through a temp file, fsync and rename, so a reader never sees half a file. */
+function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  const fd = openSync(tmp, "r");
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+/** Writes latency.jsonl atomically (the whole pass at once). */
+export async function writeLatencyLines(dir: string, lines: readonly LatencyLine[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  writeFileAtomic(join(dir, LATENCY_FILE), lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+}
 
 /** Writes run.json atomically after validating it. */
 export async function writeRunRecord(dir: string, record: RunRecord): Promise<void> {
   const errs = validateRunRecord(record);
   if (errs.length > 0) throw new InternalError(`run.json would be invalid: ${errs.join("; ")}`);
   await mkdir(dir, { recursive: true });
-  const path = join(dir, RUN_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  const fd = openSync(tmp, "r");
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
+  writeFileAtomic(join(dir, RUN_FILE), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** Reads and validates run.json from a run folder. */

@@ -5,7 +5,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DataError, UsageError } from "../core/errors.js";
-import { RUN_FILE, type RunRecord, readRunRecord, readSamples, type SampleRecord } from "../core/records.js";
+import {
+  LATENCY_FILE,
+  RUN_FILE,
+  type RunRecord,
+  readRunRecord,
+  readSamples,
+  type SampleRecord,
+} from "../core/records.js";
 
 /** Primary metric per task when run.json does not name one (DESIGN.md metric table). */
 export const DEFAULT_PRIMARY: Readonly<Record<string, string>> = {
@@ -72,7 +79,7 @@ export function findRunDirs(root: string): string[] {
  * concurrency 1. Null when neither gives any.
  */
 export function serialTtft(dir: string, run: RunRecord, samples: readonly SampleRecord[]): number[] | null {
-  const file = join(dir, "latency.jsonl");
+  const file = join(dir, LATENCY_FILE);
   if (existsSync(file)) {
     const values: number[] = [];
     for (const line of readFileSync(file, "utf8").split("\n")) {

@@ -3,13 +3,15 @@
  * unsharded command would have written. Metrics and CIs are recomputed from the merged samples; the latency
  * block is taken from the lowest-numbered shard that measured one (its env comes with it), because each shard
  * timed its own serial pass on its own device and pooling passes from different machines would mix devices.
+ * That shard's latency.jsonl (one line per timed generation) comes along with its block.
  */
-import { existsSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, renameSync, rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DataError, UsageError } from "../core/errors.js";
 import * as log from "../core/log.js";
 import {
+  LATENCY_FILE,
   type RunRecord,
   readRunRecord,
   readSamples,
@@ -134,7 +136,8 @@ export async function mergeRuns(
   const dir = runDir(out, first.model.name, first.task.name, base);
   await mkdir(dir, { recursive: true });
   // The merged folder is derived data: rebuild it whole.
-  for (const f of ["samples.jsonl", "run.json"]) if (existsSync(`${dir}/${f}`)) rmSync(`${dir}/${f}`);
+  for (const f of ["samples.jsonl", "run.json", LATENCY_FILE])
+    if (existsSync(`${dir}/${f}`)) rmSync(`${dir}/${f}`);
   const writer = new SampleWriter(dir, 0, 256);
   const all: SampleRecord[] = [];
   for (const s of shards) {
@@ -175,6 +178,13 @@ export async function mergeRuns(
     identity: base,
     notes,
   };
+  // The per-generation lines travel with the latency block they summarise (temp + rename, like run.json).
+  const lines = timed ? join(timed.dir, LATENCY_FILE) : null;
+  if (lines !== null && existsSync(lines)) {
+    const tmp = join(dir, `${LATENCY_FILE}.${process.pid}.tmp`);
+    copyFileSync(lines, tmp);
+    renameSync(tmp, join(dir, LATENCY_FILE));
+  }
   await writeRunRecord(dir, record);
   return { dir, record };
 }

@@ -3,17 +3,21 @@
  * appended as results arrive) → serial latency pass → run.json. Data, model and statistics come in as
  * arguments, so the pipeline runs the same on the real Hub and on in-memory fakes.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { collectEnv } from "../core/env.js";
 import { errorText, InterruptedError, TooManyFailuresError, UsageError } from "../core/errors.js";
 import * as log from "../core/log.js";
 import {
+  LATENCY_FILE,
   type LatencyBlock,
+  type LatencyLine,
   type RunRecord,
   readRunRecord,
   readSamples,
   type SampleRecord,
   SampleWriter,
+  writeLatencyLines,
   writeRunRecord,
 } from "../core/records.js";
 import type {
@@ -428,11 +432,17 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
   if (latencyWanted) {
     if (latencyDone && previous?.latency) latency = previous.latency;
     else {
+      // Lines of an earlier pass must not outlive it (gate would read them as this run's).
+      await rm(join(dir, LATENCY_FILE), { force: true });
       const okIds = [...records.values()].filter((r) => r.error === null).map((r) => r.id);
-      latency = await latencyPass(input, okIds, generation, userSignal, progress);
-      if (latency === null) notes.push("latency pass measured nothing (no sample succeeded)");
+      const pass = await latencyPass(input, okIds, generation, userSignal, progress);
+      if (pass === null) notes.push("latency pass measured nothing (no sample succeeded)");
+      else {
+        latency = pass.block;
+        await writeLatencyLines(dir, pass.lines);
+      }
     }
-  }
+  } else await rm(join(dir, LATENCY_FILE), { force: true });
   if (userSignal.aborted) {
     await writeRunRecord(dir, recordOf("partial", null, null));
     throw new InterruptedError(
@@ -445,14 +455,17 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
   return { dir, record };
 }
 
-/** Warm-up runs, then `latencySamples` serial generations; null when nothing could be measured. */
+/**
+ * Warm-up runs, then `latencySamples` serial generations: the summary block and one line per measured
+ * generation (for latency.jsonl); null when nothing could be measured.
+ */
 async function latencyPass(
   input: TaskRunInput,
   okIds: string[],
   generation: GenerationSettings,
   signal: AbortSignal,
   progress: ProgressSink,
-): Promise<LatencyBlock | null> {
+): Promise<{ block: LatencyBlock; lines: LatencyLine[] } | null> {
   const { settings, model } = input;
   const order = latencySubset(okIds, settings.latencySamples, settings.subsetSeed);
   if (order.length === 0) return null;
@@ -478,6 +491,7 @@ async function latencyPass(
   let decodeTokens = 0;
   let decodeMs = 0;
   const ids: string[] = [];
+  const lines: LatencyLine[] = [];
   progress.start(`${input.task.name} latency`, samples.length, 0);
   try {
     for (const s of samples) {
@@ -491,6 +505,11 @@ async function latencyPass(
         decodeTokens += Math.max(0, g.outputTokens - 1);
         decodeMs += g.timing.decodeMs;
         ids.push(s.id);
+        lines.push({
+          id: s.id,
+          timing: g.timing,
+          tokens: { prompt: g.promptTokens, visual: g.visualTokens, output: g.outputTokens },
+        });
         progress.tick(false);
       } catch (err) {
         if (signal.aborted) return null;
@@ -502,7 +521,7 @@ async function latencyPass(
     progress.stop();
   }
   if (ids.length === 0) return null;
-  return {
+  const block: LatencyBlock = {
     ttftMs: latencyStats(ttft),
     preprocessMs: latencyStats(pre),
     visionMs: latencyStats(vision),
@@ -513,4 +532,5 @@ async function latencyPass(
     measuredAtConcurrency: 1,
     sampleIds: ids,
   };
+  return { block, lines };
 }

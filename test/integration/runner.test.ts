@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DataError, InterruptedError, TooManyFailuresError } from "../../src/core/errors.js";
-import { readRunRecord, readSamples, validateRunRecord } from "../../src/core/records.js";
+import {
+  LATENCY_FILE,
+  type LatencyLine,
+  readRunRecord,
+  readSamples,
+  validateRunRecord,
+} from "../../src/core/records.js";
 import type {
   GenerateRequest,
   Generation,
@@ -14,6 +20,8 @@ import type {
   TaskSample,
 } from "../../src/core/types.js";
 import { createBaseline } from "../../src/models/baseline/index.js";
+import { evaluateGate } from "../../src/report/gate.js";
+import { loadRun, loadRunSet } from "../../src/report/runs.js";
 import { mergeRuns } from "../../src/runner/merge.js";
 import { type RunSettings, runTask, type TaskRunInput } from "../../src/runner/task-run.js";
 
@@ -87,7 +95,9 @@ function settings(out: string, over: Partial<RunSettings> = {}): RunSettings {
 }
 
 /** A backend that answers from the id, optionally fails some ids, and counts calls and overlap. */
-function fakeModel(opts: { fail?: Set<string>; delayMs?: number; fingerprint?: string } = {}) {
+function fakeModel(
+  opts: { fail?: Set<string>; delayMs?: number; fingerprint?: string; ttft?: (i: number) => number } = {},
+) {
   let active = 0;
   const stats = { calls: 0, maxActive: 0, ids: [] as string[] };
   const model: ModelBackend = {
@@ -126,7 +136,14 @@ function fakeModel(opts: { fail?: Set<string>; delayMs?: number; fingerprint?: s
           promptTokens: 10,
           visualTokens: 4,
           outputTokens: 2,
-          timing: { preprocessMs: 1, visionMs: 2, prefillMs: 3, ttftMs: 6, decodeMs: 4, totalMs: 10 },
+          timing: {
+            preprocessMs: 1,
+            visionMs: 2,
+            prefillMs: 3,
+            ttftMs: opts.ttft?.(i) ?? 6,
+            decodeMs: 4,
+            totalMs: 10,
+          },
         };
       } finally {
         active -= 1;
@@ -135,6 +152,13 @@ function fakeModel(opts: { fail?: Set<string>; delayMs?: number; fingerprint?: s
     async dispose() {},
   };
   return { model, stats };
+}
+
+function latencyLines(dir: string): LatencyLine[] {
+  return readFileSync(join(dir, LATENCY_FILE), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LatencyLine);
 }
 
 function input(
@@ -176,6 +200,14 @@ describe("runTask", () => {
     expect(record.latency!.decodeTokensPerSec).toBeCloseTo(250, 6); // 1 token per 4 ms
     // accuracy pass + 1 warm-up + 5 measured
     expect(stats.calls).toBe(N + 1 + 5);
+    // latency.jsonl: one line per measured generation, the warm-up left out.
+    const lines = latencyLines(dir);
+    expect(lines.map((l) => l.id)).toEqual(record.latency!.sampleIds);
+    expect(lines[0]).toEqual({
+      id: record.latency!.sampleIds![0],
+      timing: { preprocessMs: 1, visionMs: 2, prefillMs: 3, ttftMs: 6, decodeMs: 4, totalMs: 10 },
+      tokens: { prompt: 10, visual: 4, output: 2 },
+    });
     expect(record.env.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(dir).toContain(join(out, "fake-model-"));
   });
@@ -220,6 +252,8 @@ describe("runTask", () => {
     const r2 = await runTask(input(out, more.model, { latencySamples: 6, warmup: 2 }));
     expect(more.stats.calls).toBe(2 + 6);
     expect(r2.record.latency?.ttftMs.n).toBe(6);
+    // The new pass replaced the old lines.
+    expect(latencyLines(r2.dir).map((l) => l.id)).toEqual(r2.record.latency?.sampleIds);
   });
 
   it("a changed setting or --fresh starts a new run id", async () => {
@@ -329,9 +363,37 @@ describe("runTask", () => {
     expect(merged.record.nSamples).toEqual(whole.record.nSamples);
     expect(merged.record.latency).not.toBeNull();
     expect(validateRunRecord(merged.record)).toEqual([]);
+    // The chosen shard's latency.jsonl comes along with its block.
+    expect(latencyLines(merged.dir)).toEqual(latencyLines(shardDirs[0]!));
+    expect(latencyLines(merged.dir).map((l) => l.id)).toEqual(merged.record.latency?.sampleIds);
     // Missing a shard, or the same shard twice, is refused with every problem named.
     await expect(mergeRuns([shardDirs[0]!, shardDirs[0]!], tmp(), exact)).rejects.toThrow(
       /given twice[\s\S]*missing shard/,
     );
+  });
+
+  it("gate --max-ttft-increase bootstraps an interval from the run's latency.jsonl", async () => {
+    const base = tmp();
+    const cand = tmp();
+    const jitter = (i: number): number => (i * 7) % 11;
+    const opts = { concurrency: 3, latencySamples: 12, warmup: 1 };
+    const b = await runTask(input(base, fakeModel({ ttft: (i) => 100 + jitter(i) }).model, opts));
+    const c = await runTask(input(cand, fakeModel({ ttft: (i) => 160 + jitter(i) }).model, opts));
+    // The gate reads exactly the measured serial TTFTs, not the concurrent accuracy-pass timings.
+    expect(loadRun(b.dir).serialTtftMs).toEqual(latencyLines(b.dir).map((l) => l.timing.ttftMs));
+    expect(loadRun(b.dir).serialTtftMs).toHaveLength(12);
+    const r = evaluateGate(loadRunSet(b.dir), loadRunSet(c.dir), {
+      maxDropPoints: 0,
+      min: {},
+      maxTtftIncreasePct: 10,
+    });
+    const ttftRule = r.rules.find((x) => x.name.startsWith("latency"))!;
+    expect(ttftRule).toBeDefined();
+    expect(ttftRule.detail).toMatch(/95% CI/);
+    expect(ttftRule.detail).not.toMatch(/p50 alone/);
+    expect(ttftRule.pass).toBe(false);
+    const lat = r.comparisons[0]!.latency;
+    expect(lat.status).toBe("compared");
+    if (lat.status === "compared") expect(lat.p50ChangeCi![0]).toBeGreaterThan(10);
   });
 });
