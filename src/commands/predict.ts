@@ -15,6 +15,7 @@ interface PredictFlags {
   threads?: string;
   interOpThreads?: string;
   revision?: string;
+  retries?: string;
   json?: boolean;
 }
 
@@ -46,6 +47,7 @@ export function register(program: Command): void {
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")
     .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
     .option("--revision <rev>", "Hub revision for registry models (default: the locked sha, else main)")
+    .option("--retries <N>", "retries of the request for openai: models (default 4)")
     .option("--json", "print one JSON object: text, tokens, promptTokens, visualTokens, outputTokens, timing")
     .addHelpText(
       "after",
@@ -70,8 +72,20 @@ export function register(program: Command): void {
       } catch (err) {
         problems.push((err as Error).message);
       }
+      if (flags.retries !== undefined) {
+        const n = Number(flags.retries);
+        if (flags.retries.trim() === "" || !Number.isInteger(n) || n < 0)
+          problems.push(`--retries must be a non-negative integer, got '${flags.retries}'`);
+      }
       if (problems.length > 0) {
         throw new UsageError(problems.join("\n"), "See fastvlm-eval predict --help.");
+      }
+      if (flags.model.startsWith("openai:")) {
+        // One generation: one request in flight.
+        opts.openai = {
+          concurrency: 1,
+          ...(flags.retries !== undefined ? { retries: Number(flags.retries) } : {}),
+        };
       }
       const images = flags.image.map((f) => ({ bytes: new Uint8Array(readFileSync(f)), source: f }));
       const { info, out, outJson } = await import("../core/log.js");

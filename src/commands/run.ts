@@ -22,7 +22,7 @@ export function register(program: Command): void {
       "--shard <i/n|auto>",
       "evaluate shard i of n (stable hash of ids); auto: JOB_COMPLETION_INDEX/EVAL_SHARD_COUNT",
     )
-    .option("--concurrency <N>", "generations in flight", "1")
+    .option("--concurrency <N>", "generations in flight (also the openai: backend's request bound)", "1")
     .option("--latency-samples <N>", "samples timed in the serial latency pass (0: none)", "20")
     .option("--warmup <N>", "uncounted warm-up generations before the latency pass", "2")
     .option("--max-new-tokens <N>", "override the task's max new tokens")
@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option("--model-revision <rev>", "model branch, tag or sha")
     .option("--dataset-repo <repo>", "use this dataset repo instead of the task's (one task)")
     .option("--lock <file>", "dataset lock file", undefined)
-    .option("--retries <N>", "Hub retries per request")
+    .option("--retries <N>", "retries per request: Hub downloads and openai: model requests")
     .option("--dtype <spec>", "ONNX dtype, e.g. q4 or vision_encoder=fp16,decoder_model_merged=q4")
     .option("--device <ep>", "execution provider (cpu, cuda, …)")
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")

@@ -55,6 +55,20 @@ export async function openModel(name: string, settings: ModelSettings = {}): Pro
   return resolveModel(name, settings);
 }
 
+/**
+ * The `openai:` backend's options from the run flags: `--concurrency` as its in-flight bound and `--retries`
+ * as its retry count (its own default when not given). Explicit `modelSettings.openai` members win.
+ */
+export function openaiOptionsFor(
+  model: string,
+  concurrency: number,
+  retries: number | undefined,
+  explicit: ModelSettings["openai"],
+): ModelSettings["openai"] {
+  if (!model.startsWith("openai:")) return explicit;
+  return { concurrency, ...(retries !== undefined ? { retries } : {}), ...(explicit ?? {}) };
+}
+
 /** Bootstrap confidence intervals (src/stats/ci.ts), loaded lazily. */
 export async function loadCi(): Promise<CiFunction> {
   const { confidenceIntervals } = await import("../stats/ci.js");
@@ -154,6 +168,12 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
         signal: options.signal,
       },
       lockFile: options.modelSettings?.lockFile ?? options.data?.lockFile,
+      openai: openaiOptionsFor(
+        options.model,
+        options.settings.concurrency,
+        options.data?.retries,
+        options.modelSettings?.openai,
+      ),
     }));
   const results: TaskRunResult[] = [];
   try {

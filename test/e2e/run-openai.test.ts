@@ -1,0 +1,101 @@
+/** `run` and `predict` with an `openai:` model: --concurrency and --retries reach the backend. */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunRecord } from "../../src/core/records.js";
+import { openaiOptionsFor } from "../../src/runner/index.js";
+import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
+import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai.js";
+import { fixtureRoot } from "../helpers/fixtures.js";
+import { cliEnv, runCli, workDir } from "./run-helpers.js";
+
+let hub: FakeHub;
+let work: string;
+let env: NodeJS.ProcessEnv;
+const servers: FakeOpenAI[] = [];
+
+beforeAll(async () => {
+  const root = await fixtureRoot({ rowsPerTask: 16, corruptImages: { docvqa: [2] } });
+  hub = await startFakeHub({ root });
+  work = workDir("e2e-run-openai-");
+  env = cliEnv(hub.url, work);
+  delete env.EVAL_API_KEY;
+  delete env.OPENAI_API_KEY;
+});
+afterAll(async () => {
+  await hub?.close();
+  for (const s of servers) await s.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function fakeOpenAI(options: Parameters<typeof startFakeOpenAI>[0]): Promise<FakeOpenAI> {
+  const s = await startFakeOpenAI({ reply: () => "Yes", ...options });
+  servers.push(s);
+  return s;
+}
+
+function args(server: FakeOpenAI, out: string, extra: string[] = []): string[] {
+  return [
+    "run",
+    "pope",
+    "--model",
+    `openai:${server.baseUrl}#m`,
+    "--limit",
+    "6",
+    "--latency-samples",
+    "0",
+    "--out",
+    join(work, out),
+    "--lock",
+    "lock.json",
+    "--json",
+    ...extra,
+  ];
+}
+
+describe("run --model openai:…", () => {
+  it("completes with --concurrency 2 and never has more than 2 requests in flight", async () => {
+    const server = await fakeOpenAI({ firstTokenDelayMs: 30 });
+    const r = await runCli(args(server, "conc", ["--concurrency", "2"]), env, work);
+    expect(r.stderr).not.toMatch(/InternalError/);
+    expect(r.code).toBe(0);
+    const [rec] = JSON.parse(r.stdout) as RunRecord[];
+    expect(rec?.status).toBe("complete");
+    expect(rec?.nSamples).toMatchObject({ total: 6, failed: 0 });
+    expect(server.requests).toHaveLength(6);
+    expect(server.maxInFlight()).toBeGreaterThanOrEqual(1);
+    expect(server.maxInFlight()).toBeLessThanOrEqual(2);
+  });
+
+  it("--retries reaches the backend: with --retries 0 a 500 is a failed sample, not retried", async () => {
+    const server = await fakeOpenAI({ faults: [{ kind: "status", status: 500 }] });
+    const r = await runCli(args(server, "retries0", ["--retries", "0", "--max-error-rate", "1"]), env, work);
+    expect(r.code).toBe(0);
+    const [rec] = JSON.parse(r.stdout) as RunRecord[];
+    expect(rec?.nSamples).toMatchObject({ total: 6, failed: 1 });
+    // Six samples, no retry of the failed one (the backend's default would have retried it).
+    expect(server.requests).toHaveLength(6);
+  });
+
+  it("predict --retries reaches the backend too", async () => {
+    const server = await fakeOpenAI({ faults: [{ kind: "status", status: 500 }] });
+    const model = `openai:${server.baseUrl}#m`;
+    const r = await runCli(["predict", "--model", model, "--prompt", "Hi?", "--retries", "0"], env, work);
+    expect(r.code).not.toBe(0);
+    expect(server.requests).toHaveLength(1);
+    const bad = await runCli(["predict", "--model", model, "--prompt", "Hi?", "--retries", "x"], env, work);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--retries must be a non-negative integer/);
+  });
+
+  it("openaiOptionsFor fills openai: models only, and explicit options win", () => {
+    expect(openaiOptionsFor("openai:http://127.0.0.1:1/v1#m", 3, undefined, undefined)).toEqual({
+      concurrency: 3,
+    });
+    expect(openaiOptionsFor("openai:http://127.0.0.1:1/v1#m", 3, 0, { retries: 2 })).toEqual({
+      concurrency: 3,
+      retries: 2,
+    });
+    expect(openaiOptionsFor("baseline:random", 3, 1, undefined)).toBeUndefined();
+  });
+});
