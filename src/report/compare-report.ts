@@ -2,7 +2,7 @@
  * `compare` over several run sets: each later set against the first, per task, rendered as a terminal table,
  * Markdown or JSON.
  */
-import { type CompareOptions, compareTask, type TaskComparison } from "./compare.js";
+import { type CompareOptions, compareTask, failedNote, type TaskComparison } from "./compare.js";
 import { ciPts, clip, mdTable, ms, pts, signed, signedPts, textTable } from "./format.js";
 import type { LoadedRun } from "./runs.js";
 
@@ -104,6 +104,8 @@ function notes(report: CompareReport): string[] {
         `${e.task}: ${un.baseline} id(s) only in the baseline and ${un.candidate} only in the candidate were left out of the paired comparison.`,
       );
     }
+    const failed = failedNote(e);
+    if (failed !== null) lines.push(`${e.task}: ${failed}.`);
     if (e.issues.length > 0) lines.push(`${e.task}: not strictly comparable: ${e.issues.join("; ")}.`);
     if (e.latency.status !== "compared") lines.push(`${e.task}: latency not compared: ${e.latency.reason}.`);
     else {
@@ -183,6 +185,7 @@ export function compareJson(report: CompareReport): unknown[] {
     shared: e.shared,
     unpaired: e.unpaired,
     flips: e.flips,
+    failed: e.failed,
     examples: e.examples,
     latency: e.latency,
     issues: e.issues,

@@ -87,6 +87,11 @@ export interface TaskComparison {
   unpaired: { baseline: number; candidate: number };
   /** Right→wrong and wrong→right counts over shared ids. */
   flips: { rightToWrong: number; wrongToRight: number };
+  /**
+   * Shared ids whose sample failed (no score) on each side. compare and gate count them as wrong, while the
+   * runner's run.json metrics leave failed samples out, so the two can differ by these.
+   */
+  failed: { baseline: number; candidate: number };
   /** The first few flipped samples each way (ids sorted). */
   examples: { rightToWrong: FlipExample[]; wrongToRight: FlipExample[] };
   /** TTFT deltas. */
@@ -113,6 +118,11 @@ export interface CompareOptions {
  */
 export function isRight(sample: SampleRecord | undefined): boolean {
   return sample !== undefined && sample.score !== null && sample.score >= 0.5;
+}
+
+/** A sample that failed (an error, no score): counted as wrong by compare and gate. */
+export function isFailed(sample: SampleRecord): boolean {
+  return sample.error !== null || sample.score === null;
 }
 
 function asScored(s: SampleRecord): ScoredSample {
@@ -249,8 +259,19 @@ export function compareTask(
     shared: sharedIds.length,
     unpaired: { baseline: bById.size - sharedIds.length, candidate: cById.size - sharedIds.length },
     flips: { rightToWrong: r2w, wrongToRight: w2r },
+    failed: { baseline: bShared.filter(isFailed).length, candidate: cShared.filter(isFailed).length },
     examples: { rightToWrong, wrongToRight },
     latency: compareLatency(baseline, candidate, options),
     issues: comparabilityIssues(baseline, candidate),
   };
+}
+
+/** A sentence on the failed shared samples of a comparison, or null when none failed. */
+export function failedNote(c: Pick<TaskComparison, "failed">): string | null {
+  const { baseline, candidate } = c.failed;
+  if (baseline + candidate === 0) return null;
+  return (
+    `${baseline} shared sample(s) failed in the baseline and ${candidate} in the candidate; ` +
+    "they count as wrong here (run.json metrics leave failed samples out)"
+  );
 }

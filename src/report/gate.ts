@@ -4,7 +4,7 @@
  * renderings.
  */
 import { UsageError } from "../core/errors.js";
-import { type CompareOptions, compareTask, type TaskComparison } from "./compare.js";
+import { type CompareOptions, compareTask, failedNote, type TaskComparison } from "./compare.js";
 import { ciPts, mdTable, ms, pts, signed, signedPts } from "./format.js";
 import type { LoadedRun } from "./runs.js";
 
@@ -28,6 +28,8 @@ export interface RuleResult {
   skipped: boolean;
   /** One-line explanation with the numbers. */
   detail: string;
+  /** Accuracy rules: shared ids whose sample failed on each side (counted as wrong). */
+  failed?: { baseline: number; candidate: number };
 }
 
 /** The gate's result. */
@@ -79,7 +81,14 @@ function accuracyRule(c: TaskComparison, maxDropPoints: number): RuleResult {
   if (fail) why = `drop exceeds ${maxDropPoints} pts and the interval lies below zero`;
   else if (dropPts > maxDropPoints) why = `within noise (the interval includes zero)`;
   else why = `within the allowed drop of ${maxDropPoints} pts`;
-  return { name, pass: !fail, skipped: false, detail: `${numbers}: ${why}` };
+  const failed = failedNote(c);
+  return {
+    name,
+    pass: !fail,
+    skipped: false,
+    detail: `${numbers}: ${why}${failed === null ? "" : `; ${failed}`}`,
+    failed: c.failed,
+  };
 }
 
 function minRule(task: string, min: number, candidate: LoadedRun | undefined): RuleResult {

@@ -2,7 +2,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ScoredSample } from "../../src/core/types.js";
 import { compareTask } from "../../src/report/compare.js";
-import { evaluateGate, gateJunit, gateMarkdown, parseMins } from "../../src/report/gate.js";
+import {
+  compareJson,
+  compareMarkdown,
+  compareRunSets,
+  compareText,
+} from "../../src/report/compare-report.js";
+import { evaluateGate, gateJson, gateJunit, gateMarkdown, parseMins } from "../../src/report/gate.js";
 import { loadRun, loadRunSet } from "../../src/report/runs.js";
 import { binaryScores, dropRight, latencies, makeRun, tempDir } from "./report-fixtures.js";
 
@@ -244,5 +250,51 @@ describe("gate reports", () => {
     expect(md).toContain("❌ failed");
     expect(md).toContain("FAIL");
     expect(md).toContain("drop &lt;5&gt;");
+  });
+});
+
+describe("failed samples in compare and gate", () => {
+  it("says how many shared ids failed on each side, in JSON, text and Markdown", async () => {
+    const root = tempDir();
+    const scores = binaryScores(40, 0.5);
+    const b = await makeRun(join(root, "base", "docvqa"), { scores, model: "base", failed: [0, 1] });
+    const c = await makeRun(join(root, "cand", "docvqa"), { scores, model: "cand", failed: [2, 3, 4] });
+    const baseline = loadRunSet(b);
+    const candidate = loadRunSet(c);
+    const cmp = compareTask(baseline.get("docvqa")!, candidate.get("docvqa")!);
+    expect(cmp.failed).toEqual({ baseline: 2, candidate: 3 });
+    const sets = [
+      { label: "base", runs: baseline },
+      { label: "cand", runs: candidate },
+    ];
+    const report = compareRunSets(sets);
+    expect((compareJson(report)[0] as { failed: unknown }).failed).toEqual({ baseline: 2, candidate: 3 });
+    const line =
+      /docvqa: 2 shared sample\(s\) failed in the baseline and 3 in the candidate; they count as wrong/;
+    expect(compareText(report)).toMatch(line);
+    expect(compareMarkdown(report)).toMatch(line);
+
+    const gate = evaluateGate(baseline, candidate, rules);
+    const acc = gate.rules[0]!;
+    expect(acc.failed).toEqual({ baseline: 2, candidate: 3 });
+    expect(acc.detail).toMatch(/2 shared sample\(s\) failed in the baseline and 3 in the candidate/);
+    expect(gateJson(gate).rules[0]!.failed).toEqual({ baseline: 2, candidate: 3 });
+    expect(gateMarkdown(gate, { baseline: "base", candidate: "cand" })).toMatch(/3 in the candidate/);
+  });
+
+  it("stays quiet when nothing failed", async () => {
+    const root = tempDir();
+    const scores = binaryScores(40, 0.5);
+    const b = await makeRun(join(root, "base", "docvqa"), { scores, model: "base" });
+    const c = await makeRun(join(root, "cand", "docvqa"), { scores, model: "cand" });
+    const sets = [
+      { label: "base", runs: loadRunSet(b) },
+      { label: "cand", runs: loadRunSet(c) },
+    ];
+    const report = compareRunSets(sets);
+    expect(report.entries[0]!.failed).toEqual({ baseline: 0, candidate: 0 });
+    expect(compareText(report)).not.toMatch(/failed in the baseline/);
+    const gate = evaluateGate(sets[0]!.runs, sets[1]!.runs, rules);
+    expect(gate.rules[0]!.detail).not.toMatch(/failed/);
   });
 });

@@ -43,6 +43,8 @@ export interface MakeRunOptions {
   finishedAt?: string;
   /** Extra metrics. */
   metrics?: Record<string, number>;
+  /** Indices of samples that failed (error set, score and prediction null). */
+  failed?: number[];
 }
 
 const PRIMARY: Record<string, string> = {
@@ -79,15 +81,16 @@ export async function makeRun(dir: string, o: MakeRunOptions): Promise<string> {
   const latencyIds = ttft ? ids.slice(0, ttft.length) : [];
   const samples: SampleRecord[] = o.scores.map((score, i) => {
     const serial = ttft && i < ttft.length ? ttft[i]! : null;
+    const failed = o.failed?.includes(i) === true;
     return {
       id: ids[i]!,
-      prediction: o.predictions ? (o.predictions[i] ?? null) : `p${i}`,
+      prediction: failed ? null : o.predictions ? (o.predictions[i] ?? null) : `p${i}`,
       parsed: null,
-      parseOk: true,
-      rule: "exact",
-      score,
+      parseOk: !failed,
+      rule: failed ? "error" : "exact",
+      score: failed ? null : score,
       reference: o.references?.[i] ?? { answers: ["x"] },
-      error: null,
+      error: failed ? "Error: failed on purpose" : null,
       timing:
         serial === null
           ? null
@@ -133,7 +136,12 @@ export async function makeRun(dir: string, o: MakeRunOptions): Promise<string> {
       gitSha: null,
       fingerprint: o.fingerprint ?? "dev-a",
     },
-    nSamples: { total: o.scores.length, scored: o.scores.length, failed: 0, parseFailures: 0 },
+    nSamples: {
+      total: o.scores.length,
+      scored: o.scores.length - (o.failed?.length ?? 0),
+      failed: o.failed?.length ?? 0,
+      parseFailures: 0,
+    },
     metrics: { [metricName]: o.metric ?? mean, ...o.metrics },
     ci: {},
     latency: ttft
