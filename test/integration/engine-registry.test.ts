@@ -136,6 +136,8 @@ describe("resolveModel", () => {
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toContain("Did you mean 'fastvlm-0.5b'");
     expect((err as UsageError).hint).toContain("openai:");
+    // The documented baseline form (the parser also takes `constant:`).
+    expect((err as UsageError).hint).toContain("baseline:constant=<text>");
     await expect(resolveModel("hf:foo/bar")).rejects.toThrow(/Unknown model prefix/);
   });
 });
