@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { COMMANDS } from "./commands/index.js";
+import { COMMANDS, SUMMARIES } from "./commands/index.js";
 import { didYouMean, EXIT, HarnessError, InternalError, UsageError } from "./core/errors.js";
 
 function version(): string {
@@ -21,17 +21,26 @@ export function buildProgram(): Command {
   program
     .name("fastvlm-eval")
     .description(
-      "Evaluate vision-language models (FastVLM first) on GQA, TextVQA, DocVQA, POPE, SEED-Bench and MMMU,\n" +
+      "Evaluate vision-language models (FastVLM first) on GQA, TextVQA, DocVQA, POPE, SEED-Bench and MMMU " +
         "with reference-exact metrics and on-device time-to-first-token.",
     )
     .version(version(), "-V, --version", "print the version")
     .showSuggestionAfterError(true)
+    .addHelpText(
+      "after",
+      "\nStart with `fastvlm-eval demo` (offline), then `fastvlm-eval run <task> --model fastvlm-0.5b`.\n" +
+        "Each command has --help with examples. Docs: README.md.",
+    )
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
       writeOut: (s) => process.stdout.write(s),
     });
   for (const register of COMMANDS) register(program);
+  for (const command of program.commands) {
+    const summary = SUMMARIES[command.name()];
+    if (summary !== undefined) command.summary(summary);
+  }
   program.on("command:*", (operands: string[]) => {
     const name = operands[0] ?? "";
     const names = program.commands.map((c) => c.name());

@@ -14,7 +14,7 @@ export function register(program: Command): void {
   program
     .command("compare")
     .description(
-      "Compare runs against the first: primary metric deltas with paired bootstrap 95% CIs, right/wrong flips,\n" +
+      "Compare runs against the first: primary metric deltas with paired bootstrap 95% CIs, right/wrong flips, " +
         "and TTFT deltas (only on the same device). Each <run> is a run folder or a folder of runs.",
     )
     .argument("<run...>", "run folders or folders of runs (the first is the baseline)")

@@ -52,7 +52,7 @@ export function register(program: Command): void {
   program
     .command("fetch")
     .description(
-      "Download the datasets of one or more tasks into the Hugging Face cache (verified, retried) and pin\n" +
+      "Download the datasets of one or more tasks into the Hugging Face cache (verified, retried) and pin " +
         "their commit sha and file digests in datasets/lock.json.",
     )
     .argument("<task...>", "task names (gqa, textvqa, docvqa, pope, seedbench, mmmu)")

@@ -24,8 +24,8 @@ export function register(program: Command): void {
   program
     .command("gate")
     .description(
-      "Gate a candidate against a baseline: fails (exit 1) when a task drops more than --max-drop points with a\n" +
-        "paired 95% interval entirely below zero, when a task is under its --min, or when TTFT p50 grows more than\n" +
+      "Gate a candidate against a baseline: fails (exit 1) when a task drops more than --max-drop points with a " +
+        "paired 95% interval entirely below zero, when a task is under its --min, or when TTFT p50 grows more than " +
         "--max-ttft-increase percent (same device only).",
     )
     .option("--baseline <run|dir>", "baseline run folder or folder of runs")

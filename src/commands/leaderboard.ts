@@ -15,7 +15,7 @@ export function register(program: Command): void {
   program
     .command("leaderboard")
     .description(
-      "Build leaderboard.json, README.md and a self-contained index.html (sortable table, accuracy-vs-TTFT\n" +
+      "Build leaderboard.json, README.md and a self-contained index.html (sortable table, accuracy-vs-TTFT " +
         "scatter with its Pareto front, run details) from every complete run.json under --runs.",
     )
     .option("--runs <DIR>", "folder searched recursively for run.json", "predictions")

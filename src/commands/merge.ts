@@ -11,7 +11,7 @@ export function register(program: Command): void {
   program
     .command("merge")
     .description(
-      "Join the shard folders of one run (run --shard i/n) into one complete run folder under --out:\n" +
+      "Join the shard folders of one run (run --shard i/n) into one complete run folder under --out: " +
         "checks they are the same run, disjoint and all present; recomputes metrics and CIs from the samples.",
     )
     .argument("<run-dir...>", "shard run folders")

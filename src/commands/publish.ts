@@ -15,7 +15,7 @@ export function register(program: Command): void {
   program
     .command("publish")
     .description(
-      "Upload the leaderboard folder to a Hub dataset or Space in one commit (HF_TOKEN, HF_ENDPOINT),\n" +
+      "Upload the leaderboard folder to a Hub dataset or Space in one commit (HF_TOKEN, HF_ENDPOINT), " +
         "creating the repo when it does not exist. --dry-run lists the files and sends nothing.",
     )
     .option("--repo <org/name>", "target repo")

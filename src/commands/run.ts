@@ -7,8 +7,8 @@ export function register(program: Command): void {
   program
     .command("run")
     .description(
-      "Run benchmarks on a model: rows stream from the Hub cache, generations run concurrently, every sample is\n" +
-        "scored and appended to <out>/<model>/<task>/<run-id>/samples.jsonl; then a serial latency pass (TTFT).\n" +
+      "Run benchmarks on a model: rows stream from the Hub cache, generations run concurrently, every sample is " +
+        "scored and appended to <out>/<model>/<task>/<run-id>/samples.jsonl; then a serial latency pass (TTFT). " +
         "Re-running the same command resumes; kill -9 safe.",
     )
     .argument("<task...>", "tasks (gqa, textvqa, docvqa, pope, seedbench, mmmu)")

@@ -32,10 +32,10 @@ export function register(program: Command): void {
     .command("score")
     .summary("score a predictions file with the reference metric, or re-score a saved run")
     .description(
-      "Score predictions with the benchmark's reference metric, without running a model.\n" +
-        "  score --task <task> --predictions <file.jsonl> --out <dir>\n" +
+      "Score predictions with the benchmark's reference metric, without running a model. " +
+        "  score --task <task> --predictions <file.jsonl> --out <dir> " +
         '      each line: {"id": …, "prediction": …, "doc": {Hub row fields}}; writes <dir>/samples.jsonl and run.json\n' +
-        "  score <run-dir>\n" +
+        "  score <run-dir> " +
         "      re-score a saved run with the current scorer (rewrites its scores and metrics)",
     )
     .argument("[run-dir]", "a run folder to re-score")
