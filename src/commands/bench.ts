@@ -33,7 +33,7 @@ export function register(program: Command): void {
   program
     .command("bench")
     .description(
-      "Measure on-device latency for one image + prompt: model load time, then per-run and median TTFT,\n" +
+      "Measure on-device latency for one image + prompt: model load time, then per-run and median TTFT, " +
         "preprocess/vision/prefill spans and decode tokens/s, with the device fingerprint.",
     )
     .requiredOption("--model <name>", "registry name (fastvlm-0.5b) or a model folder")
