@@ -37,7 +37,8 @@ export function register(program: Command): void {
           log.out(`Run folders: ${flags.out}/predictions/`);
           if (result.leaderboardDir) log.out(`Leaderboard: ${result.leaderboardDir}/index.html`);
           log.out(
-            "The model has random weights: the scores show the pipeline works, not how good FastVLM is.",
+            "The model has random weights and baseline:random guesses: the scores show the pipeline works, " +
+              "not how good FastVLM is.",
           );
         }
       } finally {

@@ -151,6 +151,9 @@ const SCRIPT = String.raw`
     var pad = (a1 - a0) * 0.06; a0 -= pad; a1 += pad;
     if (y1 - y0 < 1e-9) { y0 -= 1; y1 += 1; }
     var py = (y1 - y0) * 0.08; y0 -= py; y1 += py;
+    // Scores are percentages: never draw an axis below 0 or above 100.
+    y0 = Math.max(0, y0); y1 = Math.min(100, y1);
+    var xDigits = (logX ? x1 / x0 < 2 : a1 - a0 < 10) ? 1 : 0;
     function sx(v) { return L + (fx(v) - a0) / (a1 - a0) * (W - L - R); }
     function sy(v) { return T + (1 - (v - y0) / (y1 - y0)) * (H - T - B); }
     var axis = svg("g", { "class": "axis" });
@@ -159,7 +162,7 @@ const SCRIPT = String.raw`
     for (var i = 0; i <= 4; i++) {
       var yv = y0 + (y1 - y0) * i / 4, xv = logX ? Math.exp(a0 + (a1 - a0) * i / 4) : a0 + (a1 - a0) * i / 4;
       axis.appendChild(svg("text", { x: L - 6, y: sy(yv) + 4, "text-anchor": "end" }, yv.toFixed(1)));
-      axis.appendChild(svg("text", { x: sx(xv), y: H - B + 16, "text-anchor": "middle" }, xv.toFixed(0)));
+      axis.appendChild(svg("text", { x: sx(xv), y: H - B + 16, "text-anchor": "middle" }, xv.toFixed(xDigits)));
     }
     axis.appendChild(svg("text", { x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, "TTFT p50 (ms" + (logX ? ", log scale" : "") + ")"));
     axis.appendChild(svg("text", { x: 14, y: (T + H - B) / 2, "text-anchor": "middle", transform: "rotate(-90 14 " + (T + H - B) / 2 + ")" }, metricLabel(state.metric)));

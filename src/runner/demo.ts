@@ -29,13 +29,16 @@ export interface DemoOptions {
 
 /** What the demo produced. */
 export interface DemoResult {
-  /** One run per task. */
+  /** One run per task for the tiny model, then one per task for the random baseline. */
   runs: TaskRunResult[];
   /** The leaderboard folder, or null when it could not be built. */
   leaderboardDir: string | null;
   /** The tiny model folder. */
   modelDir: string;
 }
+
+/** The chance-level baseline the demo runs beside the model. */
+export const BASELINE_MODEL = "baseline:random";
 
 /** Name the demo model's runs are filed under. */
 export const DEMO_MODEL_NAME = "fastvlm-tiny-random";
@@ -80,30 +83,41 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
   try {
     const { TASKS } = await import("../../tasks/index.js");
+    const settings = {
+      out: join(out, "predictions"),
+      limit: null,
+      subsetSeed: 0,
+      shard: null,
+      concurrency: 2,
+      latencySamples: 4,
+      warmup: 1,
+      maxNewTokens: 8,
+      fresh: false,
+      maxErrorRate: 1,
+      promptSettings: { imageMode: "pad" },
+      extraConfig: { demo: true },
+    };
+    const data = { env, lockFile: join(work, "lock.json") };
     const runs = await runTasks({
       tasks: Object.keys(TASKS),
       model: DEMO_MODEL_NAME,
       backend,
-      settings: {
-        out: join(out, "predictions"),
-        limit: null,
-        subsetSeed: 0,
-        shard: null,
-        concurrency: 2,
-        latencySamples: 4,
-        warmup: 1,
-        // Random weights rarely say <|im_end|>: a short cap keeps the demo quick.
-        maxNewTokens: 8,
-        fresh: false,
-        // The demo shows the pipeline; a failed sample is reported, never fatal.
-        maxErrorRate: 1,
-        promptSettings: { imageMode: "pad" },
-        extraConfig: { demo: true },
-      },
-      data: { env, lockFile: join(work, "lock.json") },
+      settings,
+      data,
       signal: options.signal,
       progress: options.progress,
     });
+    // A chance-level row beside the model, as a leaderboard would show it (no latency pass: it has no TTFT).
+    runs.push(
+      ...(await runTasks({
+        tasks: Object.keys(TASKS),
+        model: BASELINE_MODEL,
+        settings: { ...settings, latencySamples: 0, warmup: 0 },
+        data,
+        signal: options.signal,
+        progress: options.progress,
+      })),
+    );
     let leaderboardDir: string | null = join(out, "leaderboard");
     try {
       const { buildLeaderboard } = await import("../report/leaderboard.js");

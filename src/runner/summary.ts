@@ -5,13 +5,29 @@ function fmt(value: number | undefined, digits = 4): string {
   return value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(digits);
 }
 
-/** One row per run: task, n, primary metric ± CI half-width, failures, TTFT p50/p90, status. */
+/**
+ * One row per run: task, n, primary metric with its 95% CI, failures, TTFT p50/p90, status; a leading
+ * model column when the records span several models.
+ */
 export function summaryTable(records: RunRecord[]): string {
-  const header = ["task", "n", "metric", "value", "95% CI", "failed", "TTFT p50 ms", "TTFT p90 ms", "status"];
+  const manyModels = new Set(records.map((r) => r.model.name)).size > 1;
+  const header = [
+    ...(manyModels ? ["model"] : []),
+    "task",
+    "n",
+    "metric",
+    "value",
+    "95% CI",
+    "failed",
+    "TTFT p50 ms",
+    "TTFT p90 ms",
+    "status",
+  ];
   const rows = records.map((r) => {
     const primary = r.task.primaryMetric ?? Object.keys(r.metrics)[0] ?? "";
     const ci = r.ci[primary];
     return [
+      ...(manyModels ? [r.model.name] : []),
       r.task.name,
       String(r.nSamples.scored + r.nSamples.failed),
       primary,

@@ -1,5 +1,5 @@
 /** `fastvlm-eval demo`: offline, bundled data, tiny model generated at run time, all six tasks. */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { type RunRecord, validateRunRecord } from "../../src/core/records.js";
@@ -19,7 +19,14 @@ it("runs all six tasks offline and builds the leaderboard", async () => {
   };
   const r = await runCli(["demo", "--out", join(work, "out"), "--json"], env, work);
   expect({ code: r.code, stderr: r.code === 0 ? "" : r.stderr }).toEqual({ code: 0, stderr: "" });
-  const records = JSON.parse(r.stdout) as RunRecord[];
+  const all = JSON.parse(r.stdout) as RunRecord[];
+  const records = all.filter((x) => x.model.name === "fastvlm-tiny-random");
+  const baseline = all.filter((x) => x.model.name === "baseline:random");
+  expect(baseline.map((x) => x.task.name).sort()).toEqual(records.map((x) => x.task.name).sort());
+  for (const rec of baseline) {
+    expect(rec.status).toBe("complete");
+    expect(rec.latency).toBeNull();
+  }
   expect(records.map((x) => x.task.name).sort()).toEqual([
     "docvqa",
     "gqa",
@@ -36,6 +43,9 @@ it("runs all six tasks offline and builds the leaderboard", async () => {
     expect(rec.latency?.ttftMs.n).toBe(4);
     expect(rec.latency!.ttftMs.p50).toBeGreaterThan(0);
   }
-  expect(existsSync(join(work, "out", "leaderboard", "leaderboard.json"))).toBe(true);
+  const board = JSON.parse(readFileSync(join(work, "out", "leaderboard", "leaderboard.json"), "utf8")) as {
+    rows: unknown[];
+  };
+  expect(board.rows).toHaveLength(2);
   expect(existsSync(join(work, "hf"))).toBe(false);
 });
