@@ -1,6 +1,8 @@
 /**
  * Download core: revision → sha, listings, and files at a sha into the Python-compatible HF cache.
- * Every file is verified (size, and sha256 for LFS or the git blob sha1 otherwise), retried with backoff,
+ * Every file is verified (size, and sha256 for LFS; for small files the listed oid as a git blob sha1, or a
+ * plain sha1/sha256 some servers give; files without any usable checksum get the size check and one warning),
+ * retried with backoff,
  * written to `blobs/<etag>.<pid>.<random>.incomplete` (resumed with Range after a cut) and landed by rename, so a cache entry is whole or absent.
  */
 import { createHash } from "node:crypto";
@@ -68,7 +70,7 @@ const DEFAULT_RETRIES = 6;
 const PARALLEL_DOWNLOADS = 3;
 const listingMemo = new Map<string, RepoFile[]>();
 /** Blob downloads in flight in this process, so two callers wanting one blob share one download. */
-const inflight = new Map<string, Promise<void>>();
+const inflight = new Map<string, Promise<string>>();
 
 function context(opts: HubOptions = {}): Ctx {
   const env = opts.env ?? hubEnv();
@@ -297,17 +299,30 @@ export async function listRepoFiles(repo: RepoRef, sha: string, opts?: HubOption
   return files;
 }
 
+/** A listed hash as lower-case hex (a `sha256:` prefix dropped), or undefined when it is not 40/64 hex. */
+function cleanOid(v: unknown, lengths: readonly number[] = [40, 64]): string | undefined {
+  if (typeof v !== "string") return undefined;
+  const s = v
+    .trim()
+    .toLowerCase()
+    .replace(/^sha256:/, "");
+  return /^[0-9a-f]+$/.test(s) && lengths.includes(s.length) ? s : undefined;
+}
+
 function toRepoFile(entry: {
   path: string;
   size: number;
   oid?: string | undefined;
   lfs?: { oid: string; size: number } | undefined;
 }): RepoFile {
+  const lfsSha256 = cleanOid(entry.lfs?.oid, [64]);
+  // For an LFS file the git oid hashes the pointer, not the content: it cannot check the download.
+  const gitOid = entry.lfs ? undefined : cleanOid(entry.oid);
   return {
     path: entry.path,
     size: entry.lfs?.size ?? entry.size,
-    ...(entry.lfs ? { lfsSha256: entry.lfs.oid } : {}),
-    ...(entry.oid !== undefined ? { gitOid: entry.oid } : {}),
+    ...(lfsSha256 !== undefined ? { lfsSha256 } : {}),
+    ...(gitOid !== undefined ? { gitOid } : {}),
   };
 }
 
@@ -367,8 +382,8 @@ async function cacheHit(
   }
   if (expected?.size !== undefined && expected.size !== size) return false;
   if (expected?.sha256 !== undefined && (await cachedSha256(local)) !== expected.sha256) return false;
-  // Small git files are cheap to re-hash when the listing gave their blob sha1.
-  if (gitOid !== undefined && (await gitBlobSha1(local, size)) !== gitOid) return false;
+  // Small git files are cheap to re-hash when the listing gave their oid.
+  if (gitOid !== undefined && !(await matchesOid(local, size, gitOid))) return false;
   return true;
 }
 
@@ -427,7 +442,7 @@ export async function downloadExpected(
     missing.map((f) =>
       limit(async () => {
         const info = meta.get(f.path)!;
-        await downloadOne(ctx, repo, sha, info, join(root, ...f.path.split("/")));
+        await downloadOne(ctx, repo, sha, info, join(root, ...f.path.split("/")), f.sha256);
         const local = join(root, ...f.path.split("/"));
         if (f.sha256 !== undefined && (await cachedSha256(local)) !== f.sha256) {
           throw new HubError(
@@ -482,6 +497,21 @@ async function fileMetadata(
   return meta;
 }
 
+/** How a download is checked: sha256 of the content, a small file's listed oid, or the size only. */
+type Check = { kind: "sha256"; want: string } | { kind: "oid"; want: string } | { kind: "none" };
+
+function checkOf(file: RepoFile, lockedSha256: string | undefined): Check {
+  if (file.lfsSha256 !== undefined) return { kind: "sha256", want: file.lfsSha256 };
+  if (file.gitOid !== undefined) return { kind: "oid", want: file.gitOid };
+  // No usable checksum from the Hub: the lock's sha256 (a file fetched before) still checks it.
+  const locked = cleanOid(lockedSha256, [64]);
+  if (locked !== undefined) return { kind: "sha256", want: locked };
+  return { kind: "none" };
+}
+
+/** Files already warned about as unverifiable, so a file is named once per process and cache. */
+const warnedUnverified = new Set<string>();
+
 /** Downloads one file into its blob (verified) and links the snapshot entry to it. */
 async function downloadOne(
   ctx: Ctx,
@@ -489,24 +519,35 @@ async function downloadOne(
   sha: string,
   file: RepoFile,
   local: string,
+  lockedSha256?: string,
 ): Promise<void> {
-  const etag = file.lfsSha256 ?? file.gitOid;
-  if (etag === undefined || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(etag)) {
-    throw new HubError(
-      `The Hub gave no usable checksum for ${file.path} of ${describeRepo(repo)} (etag ${JSON.stringify(etag)}).`,
-      HUB_HINT(ctx.env),
-    );
-  }
+  const check = checkOf(file, lockedSha256);
   const blobs = join(repoCacheDir(ctx.env.cacheDir, repo), "blobs");
-  const blob = join(blobs, etag);
   await mkdir(blobs, { recursive: true });
+  if (check.kind === "none") {
+    const key = `${ctx.env.cacheDir}|${describeRepo(repo)}@${sha}:${file.path}`;
+    if (!warnedUnverified.has(key)) {
+      warnedUnverified.add(key);
+      warn(
+        `${file.path} of ${describeRepo(repo)} at ${sha.slice(0, 8)}: the Hub listing gives no usable checksum, so only its size (${file.size} bytes) can be verified; it is cached under the sha256 of what was received.`,
+      );
+    }
+  }
+  // Blobs are named by their etag; an unverifiable file gets its name (its sha256) only once it is received.
+  const etag =
+    check.kind === "none"
+      ? createHash("sha1").update(`unverified\0${repo.kind}/${repo.id}@${sha}/${file.path}`).digest("hex")
+      : check.want;
+  const blob = join(blobs, etag);
   // An existing blob is reused when its size is right; small (git) blobs are cheap to re-hash, so check them too.
   const blobOk =
+    check.kind !== "none" &&
     (await stat(blob).then(
       (s) => s.size === file.size,
       () => false,
     )) &&
-    (file.lfsSha256 !== undefined || (await gitBlobSha1(blob, file.size)) === file.gitOid);
+    (check.kind === "sha256" || (await matchesOid(blob, file.size, check.want)));
+  let landed = blob;
   if (!blobOk) {
     let pending = inflight.get(blob);
     if (pending === undefined) {
@@ -516,8 +557,8 @@ async function downloadOne(
       // Registered before the first await, so a concurrent caller finds it.
       pending = (async () => {
         await adoptPartial(blobs, etag, incomplete);
-        await withRetry(
-          () => fetchToBlob(ctx, url, file, blob, incomplete),
+        return withRetry(
+          () => fetchToBlob(ctx, url, file, check, blobs, incomplete),
           retryOptions(ctx, `downloading ${file.path}`),
         );
       })().finally(() => rm(incomplete, { force: true }));
@@ -528,12 +569,12 @@ async function downloadOne(
       );
     }
     try {
-      await pending;
+      landed = await pending;
     } catch (err) {
       throw hubFailure(ctx, repo, `to download ${file.path} at ${sha}`, err);
     }
   }
-  await linkSnapshot(local, blob);
+  await linkSnapshot(local, landed);
 }
 
 function alive(pid: number): boolean {
@@ -571,16 +612,17 @@ async function adoptPartial(blobs: string, etag: string, incomplete: string): Pr
 
 /**
  * One attempt: GET the file (resuming a partial `.incomplete` with a Range request), hash while
- * writing, check size and checksum, rename into place. Bad bytes discard the partial file; a cut
- * connection keeps it for the next attempt.
+ * writing, check size and checksum, rename into place; returns the blob path. Bad bytes discard the
+ * partial file; a cut connection keeps it for the next attempt.
  */
 async function fetchToBlob(
   ctx: Ctx,
   url: string,
   file: RepoFile,
-  blob: string,
+  check: Check,
+  blobs: string,
   incomplete: string,
-): Promise<void> {
+): Promise<string> {
   let have = await stat(incomplete).then(
     (s) => s.size,
     () => 0,
@@ -620,13 +662,18 @@ async function fetchToBlob(
     }
   }
   const sha256 = createHash("sha256");
-  // Small files are named by their git blob sha1: sha1("blob <size>\0" + content).
-  const sha1 = file.lfsSha256 === undefined ? createHash("sha1").update(`blob ${file.size}\0`) : null;
+  // Small files are named by their oid: normally the git blob sha1, sha1("blob <size>\0" + content);
+  // some servers list a plain sha1 of the content instead.
+  const sha1s =
+    check.kind === "oid" && check.want.length === 40
+      ? [createHash("sha1").update(`blob ${file.size}\0`), createHash("sha1")]
+      : [];
+  const update = (chunk: Uint8Array): void => {
+    sha256.update(chunk);
+    for (const h of sha1s) h.update(chunk);
+  };
   if (have > 0) {
-    for await (const chunk of createReadStream(incomplete)) {
-      sha256.update(chunk as Buffer);
-      sha1?.update(chunk as Buffer);
-    }
+    for await (const chunk of createReadStream(incomplete)) update(chunk as Buffer);
   }
   let bytes = have;
   // Each chunk is written before the next is read, so when the connection drops every byte
@@ -636,28 +683,37 @@ async function fetchToBlob(
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
       await out.write(chunk);
       bytes += chunk.length;
-      sha256.update(chunk);
-      sha1?.update(chunk);
+      update(chunk);
       ctx.onProgress?.({ path: file.path, bytes, total: file.size });
     }
   } finally {
     await out.close();
   }
   if (bytes < file.size) throw new TransientError(`truncated body: got ${bytes} of ${file.size} bytes`);
-  const got = sha1 !== null ? sha1.digest("hex") : sha256.digest("hex");
-  const want = file.lfsSha256 ?? file.gitOid;
-  if (bytes > file.size || got !== want) {
+  const digests = [sha256.digest("hex"), ...sha1s.map((h) => h.digest("hex"))];
+  const ok = check.kind === "none" || digests.includes(check.want);
+  if (bytes > file.size || !ok) {
     await rm(incomplete, { force: true });
-    const what = bytes > file.size ? `${bytes} bytes, expected ${file.size}` : `got ${got}, expected ${want}`;
-    throw new TransientError(`${sha1 !== null ? "git blob sha1" : "sha256"} mismatch: ${what}`);
+    const want = check.kind === "none" ? "" : check.want;
+    const what =
+      bytes > file.size
+        ? `${bytes} bytes, expected ${file.size}`
+        : `got ${check.kind === "oid" && sha1s.length > 0 ? digests[1] : digests[0]}, expected ${want}`;
+    throw new TransientError(`${check.kind === "oid" ? "git blob oid" : "sha256"} mismatch: ${what}`);
   }
+  const blob = join(blobs, check.kind === "none" ? digests[0]! : check.want);
   await rename(incomplete, blob);
+  return blob;
 }
 
-async function gitBlobSha1(path: string, size: number): Promise<string> {
-  const hash = createHash("sha1").update(`blob ${size}\0`);
-  await pipeline(createReadStream(path), hash);
-  return hash.digest("hex");
+/** Whether a small file matches its listed oid: git blob sha1, or a plain sha1/sha256 of the content. */
+async function matchesOid(path: string, size: number, oid: string): Promise<boolean> {
+  const hashes =
+    oid.length === 40
+      ? [createHash("sha1").update(`blob ${size}\0`), createHash("sha1")]
+      : [createHash("sha256")];
+  for await (const chunk of createReadStream(path)) for (const h of hashes) h.update(chunk as Buffer);
+  return hashes.some((h) => h.digest("hex") === oid);
 }
 
 /** Points `snapshots/<sha>/<path>` at `../../blobs/<etag>` with a relative link (a copy where links fail). */

@@ -35,6 +35,11 @@ export interface HubRequestHooks {
    * before authorisation and serving. Return true when the hook answered the request itself.
    */
   classified?(target: HubRequestTarget, res: ServerResponse): boolean | Promise<boolean>;
+  /**
+   * Rewrites a JSON answer (revision info, a tree page, paths-info) before it is sent, to mimic servers
+   * that answer differently; `content` reads a file of the revision.
+   */
+  json?(endpoint: HubEndpoint, body: unknown, content: (path: string) => Buffer | undefined): unknown;
   /** Rewrites the file bytes a resolve request is about to send (after Range). */
   body?(body: Buffer): Buffer;
   /** Writes the resolve body in place of `res.end(body)` (headers already sent); return true when it did. */
@@ -321,19 +326,28 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       return json(res, 404, { error: "Repository not found" }, { "X-Error-Code": "RepositoryNotFound" });
     if (rev === null) return notFound(res, "RevisionNotFound", `Invalid rev id: ${revSeg}`);
 
+    const content = (p: string): Buffer | undefined => {
+      const f = rev.files.find((x) => x.path === p);
+      return f ? readFileSync(f.abs) : undefined;
+    };
+    const shaped = (body: unknown): unknown => (hooks?.json ? hooks.json(endpoint, body, content) : body);
     if (endpoint === "revision") {
-      return json(res, 200, {
-        _id: createHash("sha1").update(id).digest("hex").slice(0, 24),
-        id,
-        sha: rev.sha,
-        private: false,
-        gated: false,
-        disabled: false,
-        downloads: 0,
-        likes: 0,
-        lastModified: "2026-01-01T00:00:00.000Z",
-        siblings: rev.files.map((f) => ({ rfilename: f.path })),
-      });
+      return json(
+        res,
+        200,
+        shaped({
+          _id: createHash("sha1").update(id).digest("hex").slice(0, 24),
+          id,
+          sha: rev.sha,
+          private: false,
+          gated: false,
+          disabled: false,
+          downloads: 0,
+          likes: 0,
+          lastModified: "2026-01-01T00:00:00.000Z",
+          siblings: rev.files.map((f) => ({ rfilename: f.path })),
+        }),
+      );
     }
     if (endpoint === "tree") {
       const prefix = filePath === "" ? "" : `${filePath}/`;
@@ -358,7 +372,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
         const host = req.headers.host ?? "127.0.0.1";
         headers.Link = `<http://${host}${next.pathname}${next.search}>; rel="next"`;
       }
-      return json(res, 200, page, headers);
+      return json(res, 200, shaped(page), headers);
     }
     if (endpoint === "paths-info") {
       const text = await readBody(req);
@@ -380,7 +394,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
         if (f) return [entryJson(f, rev, expand)];
         return dirs.has(p) ? [{ type: "directory", oid: gitBlobSha1(p), size: 0, path: p }] : [];
       });
-      return json(res, 200, out);
+      return json(res, 200, shaped(out));
     }
     const f = rev.files.find((x) => x.path === filePath);
     if (!f) {

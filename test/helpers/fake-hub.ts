@@ -6,6 +6,7 @@
  * `<root>/datasets/<org>/<name>@<branch>/` serves another branch. The commit sha of a revision is a
  * deterministic hash of its folder's content, so changing a file moves `main` to a new sha.
  */
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type HubEndpoint, type HubRequestHooks, startHubServer } from "../../src/hub/serve.js";
 
@@ -58,6 +59,27 @@ export type Route = (
   hub: FakeHub,
 ) => boolean | Promise<boolean>;
 
+/**
+ * Ways another Hub-compatible server may answer differently from ours (all off by default), so tests can
+ * check the client copes with servers we have not seen.
+ */
+export interface HubVariant {
+  /** What small (non-LFS) files list as `oid`: the git blob sha1 (default), nothing, a plain sha1 or sha256 of the content, or junk. */
+  oid?: "git" | "none" | "sha1" | "sha256" | "bad";
+  /** LFS entries list no `lfs.oid` (and no usable `oid`): nothing to verify the content against. */
+  noLfsOid?: boolean;
+  /** Revision info has no `sha` (resolve answers still carry X-Repo-Commit). */
+  noRevisionSha?: boolean;
+  /** Directory entries of tree listings have no `size`. */
+  noDirSize?: boolean;
+  /** paths-info answers 404 (an older or smaller server without the endpoint). */
+  noPathsInfo?: boolean;
+  /** Resolve answers 302 to the same path plus `?redirected=1` on `to` (default: this server). */
+  redirect?: { to?: string };
+  /** Range headers are ignored: files come whole with 200 and no Content-Range. */
+  ignoreRange?: boolean;
+}
+
 /** Options of startFakeHub. */
 export interface FakeHubOptions {
   /** The folder served. */
@@ -72,6 +94,8 @@ export interface FakeHubOptions {
   extraRoutes?: Route[];
   /** Repos (`datasets/org/name`, `models/org/name`) that need `Authorization: Bearer <token>`. */
   gated?: { token: string; repos: string[] };
+  /** Answer like a different Hub-compatible server (see HubVariant). */
+  variant?: HubVariant;
 }
 
 /** A running fake Hub. */
@@ -110,6 +134,44 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     return f;
   }
 
+  const variant = options.variant ?? {};
+
+  /** One listing entry as the variant server would write it. */
+  function reshapeEntry(e: Record<string, unknown>, content: (p: string) => Buffer | undefined): unknown {
+    if (e.type === "directory") {
+      if (!variant.noDirSize) return e;
+      const { size: _size, ...rest } = e;
+      return rest;
+    }
+    const out = { ...e };
+    if (out.lfs !== undefined) {
+      if (variant.noLfsOid) {
+        const { oid: _oid, ...lfs } = out.lfs as Record<string, unknown>;
+        out.lfs = lfs;
+        delete out.oid;
+      }
+      return out;
+    }
+    const body = content(String(e.path)) ?? Buffer.alloc(0);
+    const mode = variant.oid ?? "git";
+    if (mode === "none") delete out.oid;
+    else if (mode === "sha1") out.oid = createHash("sha1").update(body).digest("hex");
+    else if (mode === "sha256") out.oid = createHash("sha256").update(body).digest("hex");
+    else if (mode === "bad") out.oid = "not-a-hash";
+    return out;
+  }
+
+  function reshape(endpoint: Endpoint, body: unknown, content: (p: string) => Buffer | undefined): unknown {
+    if (endpoint === "revision" && variant.noRevisionSha) {
+      const { sha: _sha, ...rest } = body as Record<string, unknown>;
+      return rest;
+    }
+    if ((endpoint === "tree" || endpoint === "paths-info") && Array.isArray(body)) {
+      return body.map((e) => reshapeEntry(e as Record<string, unknown>, content));
+    }
+    return body;
+  }
+
   /** Hooks for one request: log it, and apply the first matching fault rule. */
   function onRequest(req: IncomingMessage): HubRequestHooks {
     const log: RequestLog = {
@@ -121,11 +183,26 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       range: req.headers.range,
     };
     requests.push(log);
+    const redirected = (req.url ?? "").includes("redirected=1");
+    if (variant.ignoreRange) delete req.headers.range;
     let fault: Fault | undefined;
     return {
+      json: (endpoint, body, content) => reshape(endpoint, body, content),
       async classified({ endpoint, target, file }, res) {
         log.endpoint = endpoint;
         if (file !== undefined) log.file = file;
+        if (endpoint === "paths-info" && variant.noPathsInfo) {
+          res.writeHead(404, { "Content-Type": "application/json" });
+          res.end(JSON.stringify({ error: "Not Found" }));
+          return true;
+        }
+        if (endpoint === "resolve" && variant.redirect && !redirected) {
+          const base = variant.redirect.to ?? `http://${req.headers.host}`;
+          const path = (req.url ?? "/").split("?")[0];
+          res.writeHead(302, { Location: `${base}${path}?redirected=1` });
+          res.end();
+          return true;
+        }
         fault = takeFault(endpoint, target);
         if (fault === undefined) return false;
         log.fault = fault.kind;

@@ -1,0 +1,171 @@
+/**
+ * The download core against Hub-compatible servers that answer differently from huggingface.co (the fake
+ * Hub's `variant` option): other checksum shapes in listings, and endpoint variations. No mocks of the code
+ * under test.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { HubError } from "../../src/core/errors.js";
+import type { DatasetSpec } from "../../src/core/types.js";
+import { ensureDataset, type HubEnv, hubEnv } from "../../src/hub/index.js";
+import { type FakeHub, type FakeHubOptions, startFakeHub } from "../helpers/fake-hub.js";
+
+const CARD = `---
+configs:
+- config_name: default
+  data_files:
+  - split: test
+    path: data/test-*
+---
+# A tiny dataset
+`;
+const SPEC: DatasetSpec = { repo: "org/ds", config: "default", split: "test" };
+const BIG = "data/test-00001-of-00002.parquet";
+
+function bytes(n: number, seed: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  return b;
+}
+const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
+
+interface Setup {
+  root: string;
+  hub: FakeHub;
+  env: HubEnv;
+  lockFile: string;
+  cache: string;
+  files: Record<string, Buffer>;
+}
+
+const open: FakeHub[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(open.splice(0).map((h) => h.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function writeRepo(served: string): Record<string, Buffer> {
+  const repoDir = join(served, "datasets", "org", "ds");
+  const files: Record<string, Buffer> = {
+    "README.md": Buffer.from(CARD),
+    "data/test-00000-of-00002.parquet": bytes(3000, 1),
+    [BIG]: bytes(20_000, 2),
+  };
+  for (const [p, b] of Object.entries(files)) {
+    mkdirSync(dirname(join(repoDir, p)), { recursive: true });
+    writeFileSync(join(repoDir, p), b);
+  }
+  return files;
+}
+
+async function setup(extra: Partial<FakeHubOptions> = {}, token?: string): Promise<Setup> {
+  const root = mkdtempSync(join(tmpdir(), "hub-var-"));
+  dirs.push(root);
+  const files = writeRepo(join(root, "served"));
+  const hub = await startFakeHub({ root: join(root, "served"), ...extra });
+  open.push(hub);
+  const cache = join(root, "cache");
+  const env = hubEnv({ HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache, ...(token ? { HF_TOKEN: token } : {}) });
+  return { root, hub, env, lockFile: join(root, "lock.json"), cache, files };
+}
+
+const fast = { retryBaseMs: 1 };
+const snap = (s: Setup) => join(s.cache, "datasets--org--ds", "snapshots", s.hub.shaOf("dataset", "org/ds"));
+const count = (s: Setup, file: string) =>
+  s.hub.requests.filter((r) => r.endpoint === "resolve" && r.file === file).length;
+
+/** Captures stderr lines while running f. */
+async function stderrOf<T>(f: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+  const lines: string[] = [];
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    return { value: await f(), lines };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe("checksums other servers give", () => {
+  it("a small file with no oid: size-checked, cached under its sha256, one warning naming it", async () => {
+    const s = await setup({ variant: { oid: "none" } });
+    const { value: got, lines } = await stderrOf(() =>
+      ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast }),
+    );
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+    expect(readlinkSync(join(snap(s), "README.md"))).toBe(`../../blobs/${sha256(CARD)}`);
+    const warnings = lines.filter((l) => l.includes("no usable checksum"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("README.md");
+    // LFS files still carry their sha256: no warning for them.
+    expect(lines.join("")).not.toContain(BIG);
+  });
+
+  it("a junk oid is no checksum either, and a truncated small file is still retried by size", async () => {
+    const s = await setup({
+      variant: { oid: "bad" },
+      faults: [{ kind: "truncate", path: "README.md", times: 1 }],
+    });
+    const { lines } = await stderrOf(() =>
+      ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast }),
+    );
+    expect(count(s, "README.md")).toBe(2);
+    expect(readFileSync(join(snap(s), "README.md"), "utf8")).toBe(CARD);
+    expect(lines.filter((l) => l.includes("no usable checksum"))).toHaveLength(1);
+  });
+
+  it.each(["sha1", "sha256"] as const)(
+    "accepts a small file whose oid is the plain %s of its content, and still retries wrong bytes",
+    async (oid) => {
+      const s = await setup({ variant: { oid }, faults: [{ kind: "corrupt", path: "README.md", times: 1 }] });
+      const { lines } = await stderrOf(() =>
+        ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast }),
+      );
+      expect(count(s, "README.md")).toBe(2);
+      expect(readFileSync(join(snap(s), "README.md"), "utf8")).toBe(CARD);
+      expect(lines.join("")).not.toContain("no usable checksum");
+      // A second run re-checks the cached file against the same oid and makes no file request.
+      rmSync(s.lockFile);
+      const before = count(s, "README.md");
+      await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+      expect(count(s, "README.md")).toBe(before);
+    },
+  );
+
+  it("LFS entries without an oid: warned, cached by sha256, locked; the lock then verifies strictly", async () => {
+    const s = await setup({ variant: { noLfsOid: true } });
+    const { value: got, lines } = await stderrOf(() =>
+      ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast }),
+    );
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+    expect(lines.filter((l) => l.includes("no usable checksum") && l.includes(BIG))).toHaveLength(1);
+    expect(readlinkSync(join(snap(s), BIG))).toBe(`../../../blobs/${sha256(s.files[BIG]!)}`);
+    const lock = JSON.parse(readFileSync(s.lockFile, "utf8"));
+    expect(lock.datasets["org/ds@default:test"].files[1].sha256).toBe(sha256(s.files[BIG]!));
+
+    // Fresh cache, same lock: the server still gives no checksum, but the lock's sha256 catches wrong bytes.
+    const env2 = hubEnv({ HF_ENDPOINT: s.hub.url, HF_HUB_CACHE: join(s.root, "cache2") });
+    s.hub.setFaults([{ kind: "corrupt", path: BIG }]);
+    const err = await ensureDataset(SPEC, { env: env2, lockFile: s.lockFile, retries: 1, ...fast }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(HubError);
+    expect((err as HubError).message).toMatch(/sha256 mismatch/);
+    expect((err as HubError).message).toContain(BIG);
+  });
+
+  it("a normal listing gives no warning", async () => {
+    const s = await setup();
+    const { lines } = await stderrOf(() =>
+      ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast }),
+    );
+    expect(lines.join("")).not.toContain("no usable checksum");
+  });
+});
