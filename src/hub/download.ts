@@ -97,6 +97,25 @@ function context(opts: HubOptions = {}): Ctx {
   };
 }
 
+/** HTTP status of a failed request's error (@huggingface/hub's HubApiError or ours), when it has one. */
+function statusOf(err: unknown): number | undefined {
+  const last = err instanceof RetriesExhausted ? err.last : err;
+  if (last instanceof TransientError || last instanceof PermanentError) return last.status;
+  const status = (last as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** The HubOptions a context was made from (for calling another public function). */
+function optsOf(ctx: Ctx): HubOptions {
+  return {
+    env: ctx.env,
+    retries: ctx.retries,
+    retryBaseMs: ctx.baseMs,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  };
+}
+
 function authHeaders(ctx: Ctx): Record<string, string> {
   return ctx.token !== undefined ? { Authorization: `Bearer ${ctx.token}` } : {};
 }
@@ -249,6 +268,8 @@ export async function resolveRevision(repo: RepoRef, revision: string, opts?: Hu
   } catch (err) {
     throw hubFailure(ctx, repo, `to resolve revision '${revision}'`, err);
   }
+  // Some Hub-compatible servers leave `sha` out of revision info; resolve answers carry it as X-Repo-Commit.
+  if (typeof sha !== "string" || !isCommitSha(sha)) sha = await repoCommitHeader(ctx, repo, revision);
   if (typeof sha !== "string" || !isCommitSha(sha)) {
     throw new HubError(
       `The Hub answered revision '${revision}' of ${describeRepo(repo)} without a valid commit sha.`,
@@ -259,6 +280,31 @@ export async function resolveRevision(repo: RepoRef, revision: string, opts?: Hu
     await writeAtomic(join(repoCacheDir(ctx.env.cacheDir, repo), "refs", revision), sha);
   }
   return sha;
+}
+
+/**
+ * The commit a revision points to, from the X-Repo-Commit header of a HEAD request on a file URL (the
+ * header is there even when the file does not exist, like Python's hf_hub_download relies on); null when absent.
+ */
+async function repoCommitHeader(ctx: Ctx, repo: RepoRef, revision: string): Promise<string | null> {
+  try {
+    return await withRetry(
+      async () => {
+        const res = await ctx.fetch(resolveUrl(ctx.env.endpoint, repo, revision, "README.md"), {
+          method: "HEAD",
+          headers: authHeaders(ctx),
+          // The header is on the Hub's own answer, not on a CDN it may redirect to.
+          redirect: "manual",
+        });
+        await res.body?.cancel();
+        if (isTransientStatus(res.status)) throw new TransientError(`HTTP ${res.status}`, res.status);
+        return res.headers.get("x-repo-commit");
+      },
+      retryOptions(ctx, `resolving ${repo.id}@${revision} from X-Repo-Commit`),
+    );
+  } catch {
+    return null;
+  }
 }
 
 /** Every file of the repo at a sha (offline: the files present in the cached snapshot). */
@@ -483,7 +529,22 @@ async function fileMetadata(
         retryOptions(ctx, `paths-info ${repo.id}`),
       );
     } catch (err) {
-      throw hubFailure(ctx, repo, `to look up ${ask.join(", ")} at ${sha}`, err);
+      const status = statusOf(err);
+      // A server without paths-info (404/405/501): the tree listing has the same metadata.
+      if (status !== 404 && status !== 405 && status !== 501) {
+        throw hubFailure(ctx, repo, `to look up ${ask.join(", ")} at ${sha}`, err);
+      }
+      infos = await listRepoFiles(repo, sha, optsOf(ctx)).then((all) =>
+        all
+          .filter((f) => ask.includes(f.path))
+          .map((f) => ({
+            type: "file" as const,
+            path: f.path,
+            size: f.size,
+            oid: f.gitOid ?? "",
+            ...(f.lfsSha256 !== undefined ? { lfs: { oid: f.lfsSha256, size: f.size, pointerSize: 0 } } : {}),
+          })),
+      );
     }
     for (const info of infos) if (info.type === "file") meta.set(info.path, toRepoFile(info));
   }

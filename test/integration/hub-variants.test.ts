@@ -10,7 +10,15 @@ import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { HubError } from "../../src/core/errors.js";
 import type { DatasetSpec } from "../../src/core/types.js";
-import { ensureDataset, type HubEnv, hubEnv } from "../../src/hub/index.js";
+import {
+  downloadFiles,
+  ensureDataset,
+  type HubEnv,
+  hubEnv,
+  listRepoFiles,
+  readRepoText,
+  resolveRevision,
+} from "../../src/hub/index.js";
 import { type FakeHub, type FakeHubOptions, startFakeHub } from "../helpers/fake-hub.js";
 
 const CARD = `---
@@ -167,5 +175,112 @@ describe("checksums other servers give", () => {
       ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast }),
     );
     expect(lines.join("")).not.toContain("no usable checksum");
+  });
+});
+
+const TOKEN = "hf_VariantTokenAbc123456";
+const REF = { kind: "dataset", id: "org/ds" } as const;
+
+describe("endpoint variations", () => {
+  it("revision info without sha: the commit comes from X-Repo-Commit of a resolve answer", async () => {
+    const s = await setup({ variant: { noRevisionSha: true } });
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    const sha = s.hub.shaOf("dataset", "org/ds");
+    expect(got.sha).toBe(sha);
+    expect(readFileSync(join(s.cache, "datasets--org--ds", "refs", "main"), "utf8")).toBe(sha);
+    expect(s.hub.requests.some((r) => r.method === "HEAD" && r.url.includes("/resolve/main/"))).toBe(true);
+  });
+
+  it("revision info without sha and no X-Repo-Commit either: a clear HubError", async () => {
+    const s = await setup({ variant: { noRevisionSha: true } });
+    s.hub.addRoute((req, res) => {
+      if (req.method !== "HEAD") return false;
+      res.writeHead(200);
+      res.end();
+      return true;
+    });
+    const err = await resolveRevision(REF, "main", { env: s.env, ...fast }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubError);
+    expect((err as HubError).message).toMatch(/without a valid commit sha/);
+  });
+
+  it("LFS entries whose oid is the pointer's git sha1 are checked by lfs.oid; directories without size are skipped", async () => {
+    const s = await setup({ pageSize: 1, variant: { noDirSize: true } });
+    const sha = await resolveRevision(REF, "main", { env: s.env, ...fast });
+    const files = await listRepoFiles(REF, sha, { env: s.env, ...fast });
+    expect(files.map((f) => f.path)).toEqual(Object.keys(s.files).sort());
+    const big = files.find((f) => f.path === BIG)!;
+    expect(big).toMatchObject({ size: 20_000, lfsSha256: sha256(s.files[BIG]!) });
+    expect(big.gitOid).toBeUndefined();
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+  });
+
+  it("without paths-info, file metadata comes from the tree listing (and missing files are still null)", async () => {
+    const s = await setup({ variant: { noPathsInfo: true } });
+    const sha = s.hub.shaOf("dataset", "org/ds");
+    const local = await downloadFiles(REF, sha, [BIG], { env: s.env, ...fast });
+    expect(readFileSync(local[BIG]!)).toEqual(s.files[BIG]);
+    expect(await readRepoText(REF, sha, "nope.txt", { env: s.env, ...fast })).toBeNull();
+    expect(s.hub.requests.some((r) => r.endpoint === "paths-info")).toBe(true);
+    expect(s.hub.requests.some((r) => r.endpoint === "tree")).toBe(true);
+    // A lock-driven fetch (no listing at hand) works the same way.
+    await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    rmSync(join(s.cache), { recursive: true, force: true });
+    const again = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(again.fromLock).toBe(true);
+    expect(readFileSync(again.files[1]!)).toEqual(s.files[BIG]);
+  });
+
+  it("follows a same-host resolve redirect with the token and the resume Range", async () => {
+    const s = await setup(
+      {
+        variant: { redirect: {} },
+        gated: { token: TOKEN, repos: ["datasets/org/ds"] },
+        faults: [{ kind: "reset", path: BIG, afterBytes: 7000, times: 1 }],
+      },
+      TOKEN,
+    );
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+    const big = s.hub.requests.filter((r) => r.file === BIG);
+    const followed = big.filter((r) => r.url.includes("redirected=1"));
+    expect(followed).toHaveLength(2);
+    expect(followed.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(followed.map((r) => r.range)).toEqual([undefined, "bytes=7000-"]);
+  });
+
+  it("never sends the token to another host a resolve redirects to", async () => {
+    const root = mkdtempSync(join(tmpdir(), "hub-cdn-"));
+    dirs.push(root);
+    writeRepo(root);
+    const cdn = await startFakeHub({ root });
+    open.push(cdn);
+    const s = await setup({ variant: { redirect: { to: cdn.url } } }, TOKEN);
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+    const cdnFiles = cdn.requests.filter((r) => r.endpoint === "resolve");
+    expect(cdnFiles.length).toBeGreaterThan(0);
+    expect(cdnFiles.every((r) => r.authorization === undefined)).toBe(true);
+    // The Hub itself got the token.
+    expect(
+      s.hub.requests
+        .filter((r) => r.endpoint === "resolve")
+        .every((r) => r.authorization === `Bearer ${TOKEN}`),
+    ).toBe(true);
+  });
+
+  it("a server that ignores Range (200, no Content-Range) makes a resume start over, still verified", async () => {
+    const s = await setup({
+      variant: { ignoreRange: true },
+      faults: [{ kind: "reset", path: BIG, afterBytes: 7000, times: 1 }],
+    });
+    const got = await ensureDataset(SPEC, { env: s.env, lockFile: s.lockFile, ...fast });
+    expect(readFileSync(got.files[1]!)).toEqual(s.files[BIG]);
+    // The second attempt asked for the rest, got the whole file with 200, and started over.
+    expect(s.hub.requests.filter((r) => r.file === BIG).map((r) => [r.range, r.status])).toEqual([
+      [undefined, 200],
+      ["bytes=7000-", 200],
+    ]);
   });
 });
