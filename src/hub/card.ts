@@ -12,6 +12,10 @@ export interface CardConfig {
   name: string;
   /** Split → path patterns, in card order. */
   dataFiles: Record<string, string[]>;
+  /** `default: true`: the config `datasets.load_dataset` picks when none is named. */
+  default?: true;
+  /** `data_dir`: the folder the split conventions apply under when there are no data_files. */
+  dataDir?: string;
 }
 
 interface Line {
@@ -32,7 +36,7 @@ export function parseCardConfigs(card: string): CardConfig[] {
   const fm = frontMatter(card);
   if (fm === null) return [];
   const lines = fm.split("\n");
-  const start = lines.findIndex((l) => /^configs:\s*(#.*)?$/.test(l));
+  const start = lines.findIndex((l) => /^(configs|"configs"|'configs'):\s*(#.*)?$/.test(l));
   if (start < 0) return [];
   const block: string[] = [];
   for (const l of lines.slice(start + 1)) {
@@ -50,7 +54,14 @@ function toConfig(entry: YamlValue, index: number): CardConfig {
     throw new Error(`configs[${index}] is not a mapping`);
   }
   const name = typeof entry.config_name === "string" ? entry.config_name : "default";
-  return { name, dataFiles: dataFiles(entry.data_files ?? null, name) };
+  const isDefault = typeof entry.default === "string" && /^(true|True|TRUE|yes)$/.test(entry.default);
+  const dataDir = typeof entry.data_dir === "string" ? entry.data_dir.replace(/^\.?\/+|\/+$/g, "") : "";
+  return {
+    name,
+    dataFiles: dataFiles(entry.data_files ?? null, name),
+    ...(isDefault ? { default: true as const } : {}),
+    ...(dataDir !== "" ? { dataDir } : {}),
+  };
 }
 
 function asStrings(value: YamlValue, where: string): string[] {
@@ -202,6 +213,7 @@ function scalar(text: string): YamlValue {
     return t.slice(1, end).replace(/''/g, "'");
   }
   if (t.startsWith("[")) return flowSeq(t);
+  if (t.startsWith("{")) return flowMap(t);
   const plain = t.replace(/\s+#.*$/, "");
   return plain === "~" || plain === "null" ? null : plain;
 }
@@ -223,13 +235,12 @@ function closingQuote(t: string, q: string): number {
   throw new Error(`unterminated quote in '${t}'`);
 }
 
-function flowSeq(t: string): YamlValue[] {
-  const end = t.lastIndexOf("]");
-  if (end < 0) throw new Error(`unterminated '[' in '${t}'`);
-  const body = t.slice(1, end);
+/** Splits a flow collection's body on top-level commas (not inside quotes or nested brackets). */
+function flowItems(body: string): string[] {
   const items: string[] = [];
   let cur = "";
   let quote: string | null = null;
+  let depth = 0;
   for (const c of body) {
     if (quote !== null) {
       cur += c;
@@ -237,13 +248,36 @@ function flowSeq(t: string): YamlValue[] {
     } else if (c === '"' || c === "'") {
       quote = c;
       cur += c;
-    } else if (c === ",") {
+    } else if (c === "," && depth === 0) {
       items.push(cur);
       cur = "";
-    } else cur += c;
+    } else {
+      if (c === "[" || c === "{") depth++;
+      if (c === "]" || c === "}") depth--;
+      cur += c;
+    }
   }
   if (cur.trim() !== "") items.push(cur);
-  return items.map((s) => scalar(s.trim()));
+  return items.map((s) => s.trim());
+}
+
+function flowSeq(t: string): YamlValue[] {
+  const end = t.lastIndexOf("]");
+  if (end < 0) throw new Error(`unterminated '[' in '${t}'`);
+  return flowItems(t.slice(1, end)).map(scalar);
+}
+
+/** A flow mapping such as `{split: test, path: [a, b]}`. */
+function flowMap(t: string): YamlValue {
+  const end = t.lastIndexOf("}");
+  if (end < 0) throw new Error(`unterminated '{' in '${t}'`);
+  const map: { [key: string]: YamlValue } = {};
+  for (const item of flowItems(t.slice(1, end))) {
+    const kv = splitKey(item);
+    if (kv === null) throw new Error(`expected 'key: value' in '${t}'`);
+    map[kv[0]] = kv[1] === "" ? null : scalar(kv[1]);
+  }
+  return map;
 }
 
 /** A data_files glob as a RegExp: `*` and `?` stay inside a path segment, `**` crosses them, `{a,b}` alternates. */
@@ -313,14 +347,25 @@ export function splitFiles(
 ): SplitFiles {
   let patterns: string[];
   if (configs.length > 0) {
-    const cfg = configs.find((c) => c.name === config);
+    // A task's "default" is what load_dataset picks without a name: the `default: true` config, or the only one.
+    const cfg =
+      configs.find((c) => c.name === config) ??
+      (config === "default"
+        ? (configs.find((c) => c.default) ?? (configs.length === 1 ? configs[0] : undefined))
+        : undefined);
     if (cfg === undefined) {
       return {
         ok: false,
         problem: `the dataset card has no config '${config}' (configs: ${configs.map((c) => c.name).join(", ")})`,
       };
     }
-    const p = cfg.dataFiles[split];
+    const noFiles = Object.keys(cfg.dataFiles).length === 0;
+    // A config with only data_dir (or nothing) gets the folder conventions under that folder.
+    const p = noFiles
+      ? cfg.dataDir !== undefined
+        ? [`${cfg.dataDir}/${split}-*`, `${cfg.dataDir}/${split}/*`, `${cfg.dataDir}/data/${split}-*`]
+        : conventionPatterns(config, split)
+      : cfg.dataFiles[split];
     if (p === undefined) {
       return {
         ok: false,

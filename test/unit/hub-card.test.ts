@@ -79,6 +79,7 @@ describe("parseCardConfigs", () => {
     const configs = parseCardConfigs(INDENTED);
     expect(configs[0]).toEqual({
       name: "default",
+      default: true,
       dataFiles: {
         validation: ["data/validation-*.parquet"],
         test: ["data/test-00000-of-00002.parquet", "data/test-00001-of-00002.parquet"],
@@ -167,5 +168,92 @@ describe("splitFiles", () => {
       files: ["data/test-00000-of-00001.parquet"],
     });
     expect(splitFiles([], paths, "default", "dev").ok).toBe(false);
+  });
+});
+
+describe("card variants other datasets use", () => {
+  const VARIANTS = [
+    "---",
+    "# a comment before the keys",
+    '"configs":',
+    "- config_name: 'main'   # quoted value, trailing comment",
+    "  default: true",
+    '  "data_files":',
+    "  - {split: test, path: data/test-*}",
+    "  - {split: 'validation', path: [data/val-0.parquet, 'data/val-1.parquet']}",
+    "- config_name: solo",
+    "  data_files: solo/*.parquet",
+    "- config_name: dirs",
+    "  data_dir: ./Dir/",
+    "dataset_info:",
+    "  features:",
+    "  - name: image",
+    "    dtype: image",
+    "  - name: configs",
+    "    dtype: string",
+    "---",
+    "# Card",
+  ].join("\r\n");
+
+  it("reads quoted keys, flow-mapping entries, default: true, data_dir and keys after configs (CRLF)", () => {
+    expect(parseCardConfigs(VARIANTS)).toEqual([
+      {
+        name: "main",
+        default: true,
+        dataFiles: { test: ["data/test-*"], validation: ["data/val-0.parquet", "data/val-1.parquet"] },
+      },
+      { name: "solo", dataFiles: { train: ["solo/*.parquet"] } },
+      { name: "dirs", dataFiles: {}, dataDir: "Dir" },
+    ]);
+  });
+
+  it("a task's 'default' config is the card's default: true config, or its only config", () => {
+    const paths = [
+      "data/test-00000.parquet",
+      "data/train-0.parquet",
+      "Dir/test-0.parquet",
+      "Dir/x/y.parquet",
+    ];
+    const configs = parseCardConfigs(VARIANTS);
+    expect(splitFiles(configs, paths, "default", "test")).toMatchObject({
+      ok: true,
+      files: ["data/test-00000.parquet"],
+    });
+    const only = [{ name: "custom", dataFiles: { test: ["data/test-*"] } }];
+    expect(splitFiles(only, paths, "default", "test")).toMatchObject({ ok: true });
+    // Two configs, neither named nor marked default: no guessing.
+    const two = [...only, { name: "other", dataFiles: { test: ["x/*"] } }];
+    expect(splitFiles(two, paths, "default", "test").ok).toBe(false);
+    // A named config is never swapped for the default one.
+    expect(splitFiles(configs, paths, "missing", "test").ok).toBe(false);
+  });
+
+  it("a config with only data_dir uses the split conventions under that folder", () => {
+    const paths = ["Dir/test-00000-of-00001.parquet", "Dir/validation/0000.parquet", "data/test-0.parquet"];
+    const configs = parseCardConfigs(VARIANTS);
+    expect(splitFiles(configs, paths, "dirs", "test")).toMatchObject({ files: [paths[0]] });
+    expect(splitFiles(configs, paths, "dirs", "validation")).toMatchObject({ files: [paths[1]] });
+  });
+
+  it("a list of {split, path} entries with path lists, and a bare list of paths as train", () => {
+    const card =
+      "---\nconfigs:\n- config_name: a\n  data_files:\n  - split: test\n    path:\n    - t/0.parquet\n    - t/1.parquet\n- config_name: b\n  data_files:\n  - b/0.parquet\n  - b/1.parquet\n---\n";
+    expect(parseCardConfigs(card)).toEqual([
+      { name: "a", dataFiles: { test: ["t/0.parquet", "t/1.parquet"] } },
+      { name: "b", dataFiles: { train: ["b/0.parquet", "b/1.parquet"] } },
+    ]);
+  });
+
+  it("without front matter, the tree conventions find <config>/<split>-*, <config>/<split>/*.parquet and data/<split>-*", () => {
+    const paths = [
+      "GQA_q/testdev-00000-of-00001.parquet",
+      "imgs/testdev/0000.parquet",
+      "data/validation-00000-of-00001.parquet",
+    ];
+    const configs = parseCardConfigs("# no front matter\r\nconfigs: not yaml here\r\n");
+    expect(configs).toEqual([]);
+    expect(splitFiles(configs, paths, "GQA_q", "testdev")).toMatchObject({ files: [paths[0]] });
+    expect(splitFiles(configs, paths, "imgs", "testdev")).toMatchObject({ files: [paths[1]] });
+    expect(splitFiles(configs, paths, "default", "validation")).toMatchObject({ files: [paths[2]] });
   });
 });
