@@ -51,6 +51,7 @@ const STEPS: Step[] = [
     real: true,
     timeoutS: 1200,
   },
+  { name: "threads-real", script: "threads.ts", args: ["--model", "real"], real: true, timeoutS: 1200 },
 ];
 
 const quick = has("quick");
