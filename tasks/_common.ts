@@ -110,6 +110,35 @@ export function int(raw: RawRow, column: string): number {
   return v;
 }
 
+/** Reads a required id column: a string, or an integer (int32/int64, number or bigint) as its decimal form. */
+export function idStr(raw: RawRow, column: string): string {
+  const v = raw[column];
+  if (typeof v === "string") return v;
+  if (typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v))) return String(v);
+  throw columnError(column, "a string or integer id", v);
+}
+
+/** Reads a required integer column that some copies store as a decimal string ("3"). */
+export function intLike(raw: RawRow, column: string): number {
+  const v = raw[column];
+  if (typeof v === "string" && /^\s*-?\d+\s*$/.test(v)) return Number(v);
+  return int(raw, column);
+}
+
+/**
+ * Reads a reference-answers column: a list of strings where some copies hold nulls. Null entries are
+ * dropped (they can match nothing; lmms-eval would crash on them); a list with no string is an error.
+ */
+export function answerList(raw: RawRow, column: string): string[] {
+  const v = raw[column];
+  if (!Array.isArray(v)) throw columnError(column, "a list of strings", v);
+  const bad = v.findIndex((x) => typeof x !== "string" && x !== null);
+  if (bad >= 0) throw columnError(`${column}[${bad}]`, "a string", v[bad]);
+  const out = v.filter((x): x is string => typeof x === "string");
+  if (out.length === 0) throw columnError(column, "at least one answer string", v);
+  return out;
+}
+
 /** Reads a required list-of-strings column. */
 export function strList(raw: RawRow, column: string): string[] {
   const v = raw[column];
@@ -119,21 +148,32 @@ export function strList(raw: RawRow, column: string): string[] {
   return v as string[];
 }
 
-/** True when a value looks like an HF `Image` struct with bytes. */
-function imageBytes(v: unknown): Uint8Array | null {
-  if (v === null || typeof v !== "object") return null;
-  const bytes = (v as { bytes?: unknown }).bytes;
-  return bytes instanceof Uint8Array ? bytes : null;
+/**
+ * An HF `Image` struct as an ImageInput, or null when the value is not one. A struct with null bytes but a
+ * path (an image stored outside the parquet) cannot be loaded: it becomes an empty image whose source says
+ * why, so that sample fails at the model stage with that message instead of the whole load failing.
+ */
+function imageInput(v: unknown, source: string): ImageInput | null {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof Uint8Array) return null;
+  const { bytes, path } = v as { bytes?: unknown; path?: unknown };
+  if (bytes instanceof Uint8Array) return { bytes, source };
+  if ((bytes === null || bytes === undefined) && typeof path === "string" && path !== "") {
+    return {
+      bytes: new Uint8Array(0),
+      source: `${source} (no bytes in the parquet, only the path ${JSON.stringify(path)}, which cannot be loaded)`,
+    };
+  }
+  return null;
 }
 
 /** Reads a required HF `Image` column (`{bytes, path}`); the bytes are not decoded here. */
 export function image(raw: RawRow, column: string, source = column): ImageInput {
   const v = raw[column];
-  const bytes = imageBytes(v);
-  if (bytes === null) {
+  const img = imageInput(v, source);
+  if (img === null) {
     throw columnError(column, "an Image struct {bytes, path} with bytes", v);
   }
-  return { bytes, source };
+  return img;
 }
 
 /** Reads an optional HF `Image` column: null when the column is null or absent. */
@@ -143,15 +183,18 @@ export function optionalImage(raw: RawRow, column: string): ImageInput | null {
   return image(raw, column);
 }
 
-/** Reads a `Sequence(Image)` column (SEED-Bench `image`). */
+/** Reads a `Sequence(Image)` column (SEED-Bench `image`); a copy storing one Image struct gives one image. */
 export function imageList(raw: RawRow, column: string): ImageInput[] {
   const v = raw[column];
-  if (!Array.isArray(v)) throw columnError(column, "a list of Image structs", v);
+  if (!Array.isArray(v)) {
+    const single = imageInput(v, `${column}[0]`);
+    if (single === null) throw columnError(column, "a list of Image structs", v);
+    return [single];
+  }
   return v.map((item, k) => {
-    const bytes = imageBytes(item);
-    if (bytes === null)
-      throw columnError(`${column}[${k}]`, "an Image struct {bytes, path} with bytes", item);
-    return { bytes, source: `${column}[${k}]` };
+    const img = imageInput(item, `${column}[${k}]`);
+    if (img === null) throw columnError(`${column}[${k}]`, "an Image struct {bytes, path} with bytes", item);
+    return img;
   });
 }
 
@@ -216,10 +259,11 @@ export class RefProblems {
     return "";
   }
 
-  /** An integer field (numbers and numeric strings of ints are not mixed up: numbers only). */
+  /** An integer field (some copies store it as a decimal string, "3"). */
   int(field: string): number {
     const v = this.doc[field];
     if (typeof v === "number" && Number.isInteger(v)) return v;
+    if (typeof v === "string" && /^\s*-?\d+\s*$/.test(v)) return Number(v);
     this.problems.push(`'${field}' should be an integer, got ${describe(v)}`);
     return 0;
   }
@@ -228,6 +272,18 @@ export class RefProblems {
   strList(field: string): string[] {
     const v = this.doc[field];
     if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+    this.problems.push(`'${field}' should be a list of strings, got ${describe(v)}`);
+    return [];
+  }
+
+  /** Reference answers: a list of strings, null entries dropped (see answerList); none left is a problem. */
+  answers(field: string): string[] {
+    const v = this.doc[field];
+    if (Array.isArray(v) && v.every((x) => typeof x === "string" || x === null)) {
+      const out = v.filter((x): x is string => typeof x === "string");
+      if (out.length === 0) this.problems.push(`'${field}' is empty`);
+      return out;
+    }
     this.problems.push(`'${field}' should be a list of strings, got ${describe(v)}`);
     return [];
   }

@@ -6,7 +6,7 @@
  * Deviations: none.
  */
 import type { AnswersRef, ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { docOf, image, RefProblems, SHORT_ANSWER, str, strList } from "./_common.js";
+import { answerList, docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated DocVQA row. */
 export interface DocVqaRow {
@@ -31,10 +31,9 @@ export const docvqa: TaskDefinition<DocVqaRow, AnswersRef> = {
     split: "validation",
   },
   parseRow(raw: RawRow): DocVqaRow {
-    // questionId is a string on the Hub; accept an integer too and keep its decimal form.
-    const q = raw.questionId;
-    const id = typeof q === "number" || typeof q === "bigint" ? String(q) : str(raw, "questionId");
-    strList(raw, "answers");
+    // questionId is a string on the Hub; an integer keeps its decimal form.
+    const id = idStr(raw, "questionId");
+    answerList(raw, "answers");
     return { id, question: str(raw, "question"), image: image(raw, "image"), doc: docOf(raw, ["image"]) };
   },
   id: (row) => row.id,
@@ -43,8 +42,7 @@ export const docvqa: TaskDefinition<DocVqaRow, AnswersRef> = {
   doc: (row) => row.doc,
   referenceFromDoc(doc): AnswersRef {
     const p = new RefProblems(doc);
-    const answers = p.strList("answers");
-    if (Array.isArray(doc.answers) && answers.length === 0) p.add("'answers' is empty");
+    const answers = p.answers("answers");
     p.check("docvqa");
     return { answers };
   },

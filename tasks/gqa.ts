@@ -7,7 +7,7 @@
  * Deviations: none.
  */
 import type { ExactMatchRef, ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { docOf, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
+import { docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated GQA question row (with its joined image). */
 export interface GqaRow {
@@ -36,8 +36,8 @@ export const gqa: TaskDefinition<GqaRow, ExactMatchRef> = {
   },
   joinRows: [{ config: IMAGES_CONFIG, localKey: "imageId", foreignKey: "id", columns: ["image"] }],
   parseRow(raw: RawRow): GqaRow {
-    const id = str(raw, "id");
-    str(raw, "imageId");
+    const id = idStr(raw, "id");
+    idStr(raw, "imageId");
     str(raw, "answer");
     return {
       id,

@@ -55,9 +55,18 @@ export function mmmuImageColumns(prompt: string): string[] {
   return [...names].sort();
 }
 
-function parseOptions(text: string, column: string): string[] {
+/** `options`: a Python-literal list in a string (the Hub's form), or a copy's real list of strings. */
+function parseOptions(value: unknown, column: string): string[] {
+  if (Array.isArray(value)) {
+    const bad = value.findIndex((x) => typeof x !== "string");
+    if (bad >= 0) throw new DataError(`Column '${column}[${bad}]': expected a string.`);
+    return value as string[];
+  }
+  if (typeof value !== "string") {
+    throw new DataError(`Column '${column}': expected a Python-literal list string or a list of strings.`);
+  }
   try {
-    return parsePyStringList(text);
+    return parsePyStringList(value);
   } catch (err) {
     if (err instanceof PyLiteralError) {
       throw new DataError(`Column '${column}': not a Python list of strings (${err.message}).`);
@@ -87,8 +96,11 @@ export const mmmu: TaskDefinition<MmmuRow, MmmuRef> = {
     const question = str(raw, "question");
     const questionType = str(raw, "question_type");
     str(raw, "answer");
-    const optionsText = str(raw, "options");
-    const options = questionType === "multiple-choice" ? parseOptions(optionsText, "options") : [];
+    if (typeof raw.options !== "string" && !Array.isArray(raw.options)) {
+      throw new DataError("Column 'options': expected a Python-literal list string or a list of strings.");
+    }
+    // Open questions do not use their options (often "[]"), so only multiple-choice ones are parsed.
+    const options = questionType === "multiple-choice" ? parseOptions(raw.options, "options") : [];
     const prompt = mmmuPrompt(question, questionType, options);
     const images = mmmuImageColumns(prompt).map((col) => {
       if (!IMAGE_COLUMNS.includes(col)) {
@@ -109,16 +121,16 @@ export const mmmu: TaskDefinition<MmmuRow, MmmuRef> = {
     const id = p.str("id");
     const answer = p.str("answer");
     const questionType = p.str("question_type");
-    const optionsText = p.str("options");
     let options: string[] = [];
-    if (questionType === "multiple-choice" && typeof doc.options === "string") {
-      try {
-        options = parsePyStringList(optionsText);
-      } catch (err) {
-        p.add(
-          `'options' is not a Python list of strings (${err instanceof Error ? err.message : String(err)})`,
-        );
+    try {
+      if (
+        questionType === "multiple-choice" ||
+        (typeof doc.options !== "string" && !Array.isArray(doc.options))
+      ) {
+        options = parseOptions(doc.options, "options");
       }
+    } catch (err) {
+      p.add(`'options' is not a list of strings (${err instanceof Error ? err.message : String(err)})`);
     }
     const subject = typeof doc.id === "string" ? mmmuSubject(id) : "";
     if (subject === null) p.add(`'id' ${JSON.stringify(id)} does not look like <split>_<Subject>_<number>`);

@@ -8,7 +8,7 @@
  * A copy without an `id` column gets `<category>-<question_id>` instead (also unique).
  */
 import type { ImageInput, Json, PopeRef, RawRow, TaskDefinition } from "../src/core/types.js";
-import { docOf, image, pyStrip, RefProblems, SHORT_ANSWER, str } from "./_common.js";
+import { docOf, idStr, image, pyStrip, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated POPE row. */
 export interface PopeRow {
@@ -36,7 +36,8 @@ export const pope: TaskDefinition<PopeRow, PopeRef> = {
   },
   parseRow(raw: RawRow): PopeRow {
     const category = str(raw, "category");
-    const id = raw.id === undefined ? `${category}-${str(raw, "question_id")}` : str(raw, "id");
+    const id =
+      raw.id === undefined || raw.id === null ? `${category}-${idStr(raw, "question_id")}` : idStr(raw, "id");
     str(raw, "answer");
     return {
       id,

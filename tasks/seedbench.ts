@@ -9,7 +9,7 @@
  * image part only, which is what FastVLM reports as SeedBench-Img.
  */
 import type { ImageInput, Json, RawRow, SeedRef, TaskDefinition } from "../src/core/types.js";
-import { docOf, imageList, int, MC_ANSWER, RefProblems, str } from "./_common.js";
+import { docOf, idStr, imageList, intLike, MC_ANSWER, RefProblems, str } from "./_common.js";
 
 /** A validated SEED-Bench row. */
 export interface SeedRow {
@@ -49,9 +49,9 @@ export const seedbench: TaskDefinition<SeedRow, SeedRef> = {
       str(raw, "choice_d"),
     ];
     return {
-      id: str(raw, "question_id"),
+      id: idStr(raw, "question_id"),
       dataType,
-      questionTypeId: int(raw, "question_type_id"),
+      questionTypeId: intLike(raw, "question_type_id"),
       question: str(raw, "question"),
       choices,
       // Video rows are dropped by keep(); skip decoding their frame list checks.

@@ -7,7 +7,7 @@
  * Deviations: none.
  */
 import type { AnswersRef, ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { docOf, image, int, pyCapitalize, RefProblems, SHORT_ANSWER, str, strList } from "./_common.js";
+import { answerList, docOf, idStr, image, pyCapitalize, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated TextVQA row. */
 export interface TextVqaRow {
@@ -32,8 +32,8 @@ export const textvqa: TaskDefinition<TextVqaRow, AnswersRef> = {
     split: "validation",
   },
   parseRow(raw: RawRow): TextVqaRow {
-    const id = String(int(raw, "question_id"));
-    strList(raw, "answers");
+    const id = idStr(raw, "question_id");
+    answerList(raw, "answers");
     return { id, question: str(raw, "question"), image: image(raw, "image"), doc: docOf(raw, ["image"]) };
   },
   id: (row) => row.id,
@@ -42,8 +42,7 @@ export const textvqa: TaskDefinition<TextVqaRow, AnswersRef> = {
   doc: (row) => row.doc,
   referenceFromDoc(doc): AnswersRef {
     const p = new RefProblems(doc);
-    const answers = p.strList("answers");
-    if (Array.isArray(doc.answers) && answers.length === 0) p.add("'answers' is empty");
+    const answers = p.answers("answers");
     p.check("textvqa");
     return { answers };
   },
