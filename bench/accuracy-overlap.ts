@@ -11,17 +11,22 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SCORERS } from "../scorers/index.js";
 import type { FixtureTask } from "../scripts/make-fixtures.js";
 import { readSamples } from "../src/core/records.js";
-import type { Json, TaskSample } from "../src/core/types.js";
-import { loadSamples } from "../src/data/samples.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
-import { silentProgress } from "../src/runner/progress.js";
-import { runTask } from "../src/runner/task-run.js";
-import { TASKS } from "../tasks/index.js";
-import { fixtureDatasetFiles, fixtureRoot } from "../test/helpers/fixtures.js";
-import { emit, ensureModel, intFlag, log, machine, round, target } from "./common.js";
+import { fixtureRoot } from "../test/helpers/fixtures.js";
+import {
+  emit,
+  ensureModel,
+  fixtureTask,
+  intFlag,
+  log,
+  machine,
+  round,
+  runFixtureTask,
+  target,
+  warmOnFirstSample,
+} from "./common.js";
 
 const rows = intFlag("rows", 16);
 const maxNewTokens = intFlag("max-new-tokens", 8);
@@ -37,47 +42,19 @@ const perTask: Record<string, { samples: number; wallMs: number; modelMs: number
 let wallSum = 0;
 let modelSum = 0;
 try {
-  const warm = TASKS.docvqa!;
-  const files = fixtureDatasetFiles(root, "docvqa", {
-    config: warm.dataset.config,
-    split: warm.dataset.split,
-  });
-  for await (const s of loadSamples(warm, files)) {
-    await engine.generate({ images: s.images, prompt: s.prompt, generation: { maxNewTokens, stop: [] } });
-    break;
-  }
+  const warm = await fixtureTask(root, "docvqa");
+  await warmOnFirstSample(engine, warm.task, warm.dataset, maxNewTokens);
   for (const name of TASK_NAMES) {
-    const task = TASKS[name]!;
-    const dataset = fixtureDatasetFiles(root, name, {
-      config: task.dataset.config,
-      split: task.dataset.split,
-    });
+    const { task, dataset } = await fixtureTask(root, name);
     const t0 = performance.now();
-    const result = await runTask({
+    const result = await runFixtureTask({
       task,
-      scorer: SCORERS[task.scorer]!,
-      dataset: {
-        repo: dataset.repo,
-        config: task.dataset.config,
-        split: task.dataset.split,
-        sha: dataset.sha,
-      },
-      samples: () => loadSamples(task, dataset) as AsyncIterable<TaskSample<Json>>,
+      dataset,
       model: engine,
-      settings: {
-        out,
-        limit: null,
-        subsetSeed: 0,
-        shard: null,
-        concurrency: 1,
-        latencySamples: 0,
-        warmup: 0,
-        maxNewTokens,
-        fresh: true,
-        maxErrorRate: 1,
-        promptSettings: { imageMode: "pad" },
-      },
-      progress: silentProgress,
+      out,
+      limit: null,
+      concurrency: 1,
+      maxNewTokens,
     });
     const wallMs = performance.now() - t0;
     const records = readSamples(result.dir).records;

@@ -8,7 +8,12 @@ import { existsSync, mkdirSync, statfsSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FixtureTask } from "../scripts/make-fixtures.js";
+import type { ModelBackend } from "../src/core/types.js";
+import type { DatasetFiles } from "../src/data/samples.js";
 import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../src/models/fastvlm/tiny.js";
+import type { TaskRunResult } from "../src/runner/task-run.js";
+import type { AnyTask } from "../tasks/index.js";
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -18,6 +23,13 @@ export const CACHE = join(ROOT, ".cache", "bench");
 
 /** Which model a step runs on. */
 export type BenchModel = "tiny" | "real";
+
+/** `--model tiny|real`, or `fallback` when absent. */
+export function modelFlag(fallback: BenchModel): BenchModel {
+  const kind = flag("model") ?? fallback;
+  if (kind !== "tiny" && kind !== "real") throw new Error(`--model must be tiny or real, got '${kind}'`);
+  return kind;
+}
 
 /** Generator options of the bench models (tiny = the test model; real = FastVLM-0.5B shapes). */
 export function modelOptions(kind: BenchModel): TinyModelOptions {
@@ -45,6 +57,29 @@ export function realModelProblem(): string | null {
     return `only ${(freemem() / 2 ** 30).toFixed(1)} GiB of memory free; the real-dims bench wants ${(REAL_MEM_BYTES / 2 ** 30).toFixed(0)} GiB`;
   }
   return null;
+}
+
+/**
+ * When a step asks for the real-dims model and this machine cannot hold it: prints the step's result with
+ * `skipped(note)` as its (unmeasured) targets and exits 0, so the suite goes on.
+ */
+export function skipIfNoRealModel(
+  kind: BenchModel,
+  step: string,
+  startMachine: Machine,
+  skipped: (note: string) => Target[] = () => [],
+): void {
+  if (kind !== "real") return;
+  const problem = realModelProblem();
+  if (!problem) return;
+  log(`skipping ${step}: ${problem}`);
+  emit({
+    step,
+    machine: startMachine,
+    targets: skipped(`skipped: ${problem}`),
+    details: { skipped: problem },
+  });
+  process.exit(0);
 }
 
 /** Folder of a bench model. */
@@ -217,4 +252,102 @@ export function emit(result: StepResult): void {
       `${verdict}  ${t.name}: ${t.value ?? "-"} ${t.unit} (target ${t.op} ${t.bound})${t.note ? ` — ${t.note}` : ""}\n`,
     );
   }
+}
+
+/**
+ * Side-by-side timing of two contenders in one process: `warmup` rounds of both, then `repeat` rounds whose
+ * order alternates (a, b, b, a, …) so neither always runs on caches the other warmed and load drifts hit both.
+ * `progress` words the round's pair for the stderr log.
+ */
+export async function pairedRuns<A, B>(opts: {
+  warmup: number;
+  repeat: number;
+  a: () => Promise<A>;
+  b: () => Promise<B>;
+  progress: (a: A, b: B) => string;
+}): Promise<{ a: A[]; b: B[] }> {
+  for (let i = 0; i < opts.warmup; i++) {
+    await opts.a();
+    await opts.b();
+  }
+  const a: A[] = [];
+  const b: B[] = [];
+  for (let i = 0; i < opts.repeat; i++) {
+    if (i % 2 === 0) {
+      a.push(await opts.a());
+      b.push(await opts.b());
+    } else {
+      b.push(await opts.b());
+      a.push(await opts.a());
+    }
+    log(`  ${i + 1}/${opts.repeat}: ${opts.progress(a.at(-1)!, b.at(-1)!)}`);
+  }
+  return { a, b };
+}
+
+/** A fixture task (test/helpers/fixtures.ts) and its dataset files under a fixture root. */
+export async function fixtureTask(
+  root: string,
+  name: FixtureTask,
+): Promise<{ task: AnyTask; dataset: DatasetFiles }> {
+  // Imported here so that steps which only need the helpers above (and bench/data.ts's children) stay light.
+  const { TASKS } = await import("../tasks/index.js");
+  const { fixtureDatasetFiles } = await import("../test/helpers/fixtures.js");
+  const task = TASKS[name]!;
+  return {
+    task,
+    dataset: fixtureDatasetFiles(root, name, { config: task.dataset.config, split: task.dataset.split }),
+  };
+}
+
+/** One generation on the task's first sample (warms the model's sessions before anything is timed). */
+export async function warmOnFirstSample(
+  model: ModelBackend,
+  task: AnyTask,
+  dataset: DatasetFiles,
+  maxNewTokens: number,
+): Promise<void> {
+  const { loadSamples } = await import("../src/data/samples.js");
+  for await (const s of loadSamples(task, dataset)) {
+    await model.generate({ images: s.images, prompt: s.prompt, generation: { maxNewTokens, stop: [] } });
+    break;
+  }
+}
+
+/** An accuracy pass of the runner over a fixture dataset: no latency pass, fresh, greedy, pad images. */
+export async function runFixtureTask(opts: {
+  task: AnyTask;
+  dataset: DatasetFiles;
+  model: ModelBackend;
+  out: string;
+  limit: number | null;
+  concurrency: number;
+  maxNewTokens: number;
+}): Promise<TaskRunResult> {
+  const { SCORERS } = await import("../scorers/index.js");
+  const { loadSamples } = await import("../src/data/samples.js");
+  const { silentProgress } = await import("../src/runner/progress.js");
+  const { runTask } = await import("../src/runner/task-run.js");
+  const { task, dataset } = opts;
+  return runTask({
+    task,
+    scorer: SCORERS[task.scorer]!,
+    dataset: { repo: dataset.repo, config: task.dataset.config, split: task.dataset.split, sha: dataset.sha },
+    samples: () => loadSamples(task, dataset),
+    model: opts.model,
+    settings: {
+      out: opts.out,
+      limit: opts.limit,
+      subsetSeed: 0,
+      shard: null,
+      concurrency: opts.concurrency,
+      latencySamples: 0,
+      warmup: 0,
+      maxNewTokens: opts.maxNewTokens,
+      fresh: true,
+      maxErrorRate: 1,
+      promptSettings: { imageMode: "pad" },
+    },
+    progress: silentProgress,
+  });
 }

@@ -10,48 +10,34 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SCORERS } from "../scorers/index.js";
-import type { FixtureTask } from "../scripts/make-fixtures.js";
-import type { Json, ModelBackend, TaskSample } from "../src/core/types.js";
-import { loadSamples } from "../src/data/samples.js";
+import type { ModelBackend } from "../src/core/types.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
-import { silentProgress } from "../src/runner/progress.js";
-import { runTask } from "../src/runner/task-run.js";
-import { TASKS } from "../tasks/index.js";
-import { fixtureDatasetFiles, fixtureRoot } from "../test/helpers/fixtures.js";
+import { fixtureRoot } from "../test/helpers/fixtures.js";
 import {
-  type BenchModel,
   emit,
   ensureModel,
-  flag,
+  fixtureTask,
   intFlag,
   log,
   machine,
   median,
-  realModelProblem,
+  modelFlag,
   round,
+  runFixtureTask,
+  skipIfNoRealModel,
   target,
+  warmOnFirstSample,
 } from "./common.js";
 
-const kind = (flag("model") ?? "real") as BenchModel;
+const kind = modelFlag("real");
 const samples = intFlag("samples", 8);
 const rounds = intFlag("rounds", 2);
 const startMachine = machine();
-if (kind === "real" && realModelProblem()) {
-  emit({
-    step: `threads-${kind}`,
-    machine: startMachine,
-    targets: [],
-    details: { skipped: realModelProblem() },
-  });
-  process.exit(0);
-}
+skipIfNoRealModel(kind, `threads-${kind}`, startMachine);
 
 const dir = await ensureModel(kind);
 const root = await fixtureRoot({ rowsPerTask: Math.max(16, samples) });
-const name: FixtureTask = "docvqa";
-const task = TASKS[name]!;
-const dataset = fixtureDatasetFiles(root, name, { config: task.dataset.config, split: task.dataset.split });
+const { task, dataset } = await fixtureTask(root, "docvqa");
 const engines = { default: await loadFastVLM(dir), one: await loadFastVLM(dir, { threads: 1 }) };
 const configs: { label: string; engine: ModelBackend; concurrency: number }[] = [
   { label: "c1-default", engine: engines.default, concurrency: 1 },
@@ -63,43 +49,19 @@ const rates: Record<string, number[]> = Object.fromEntries(configs.map((c) => [c
 try {
   for (const c of configs) {
     // Warm each engine once.
-    for await (const s of loadSamples(task, dataset)) {
-      await c.engine.generate({
-        images: s.images,
-        prompt: s.prompt,
-        generation: { maxNewTokens: 4, stop: [] },
-      });
-      break;
-    }
+    await warmOnFirstSample(c.engine, task, dataset, 4);
   }
   for (let r = 0; r < rounds; r++) {
     for (const c of r % 2 === 0 ? configs : [...configs].reverse()) {
       const t0 = performance.now();
-      await runTask({
+      await runFixtureTask({
         task,
-        scorer: SCORERS[task.scorer]!,
-        dataset: {
-          repo: dataset.repo,
-          config: task.dataset.config,
-          split: task.dataset.split,
-          sha: dataset.sha,
-        },
-        samples: () => loadSamples(task, dataset) as AsyncIterable<TaskSample<Json>>,
+        dataset,
         model: c.engine,
-        settings: {
-          out: join(out, `${c.label}-${r}`),
-          limit: samples,
-          subsetSeed: 0,
-          shard: null,
-          concurrency: c.concurrency,
-          latencySamples: 0,
-          warmup: 0,
-          maxNewTokens: 8,
-          fresh: true,
-          maxErrorRate: 1,
-          promptSettings: { imageMode: "pad" },
-        },
-        progress: silentProgress,
+        out: join(out, `${c.label}-${r}`),
+        limit: samples,
+        concurrency: c.concurrency,
+        maxNewTokens: 8,
       });
       const rate = samples / ((performance.now() - t0) / 1000);
       rates[c.label]!.push(rate);

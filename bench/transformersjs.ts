@@ -17,41 +17,28 @@ import { basename, dirname } from "node:path";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
 import {
-  type BenchModel,
   emit,
   ensureModel,
-  flag,
   intFlag,
   log,
   machine,
   median,
-  realModelProblem,
+  modelFlag,
+  pairedRuns,
   round,
+  skipIfNoRealModel,
   target,
 } from "./common.js";
 
-const kind = (flag("model") ?? "tiny") as BenchModel;
-if (kind !== "tiny" && kind !== "real") throw new Error(`--model must be tiny or real, got '${kind}'`);
+const kind = modelFlag("tiny");
 const repeat = intFlag("repeat", kind === "tiny" ? 7 : 5);
 const warmup = intFlag("warmup", 1);
 const maxNewTokens = intFlag("max-new-tokens", kind === "tiny" ? 64 : 8);
 const startMachine = machine();
 
-if (kind === "real") {
-  const problem = realModelProblem();
-  if (problem) {
-    log(`skipping the real-dims transformers.js bench: ${problem}`);
-    emit({
-      step: `transformersjs-${kind}`,
-      machine: startMachine,
-      targets: [
-        target(`TTFT harness/transformers.js (${kind})`, null, "<=", 0.85, "ratio", `skipped: ${problem}`),
-      ],
-      details: { skipped: problem },
-    });
-    process.exit(0);
-  }
-}
+skipIfNoRealModel(kind, `transformersjs-${kind}`, startMachine, (note) => [
+  target(`TTFT harness/transformers.js (${kind})`, null, "<=", 0.85, "ratio", note),
+]);
 
 const dir = await ensureModel(kind);
 const image = await defaultBenchImage();
@@ -135,24 +122,13 @@ async function runHarness(): Promise<SideRun> {
   };
 }
 
-for (let i = 0; i < warmup; i++) {
-  await runHarness();
-  await runTjs();
-}
-const H: SideRun[] = [];
-const T: SideRun[] = [];
-for (let i = 0; i < repeat; i++) {
-  if (i % 2 === 0) {
-    H.push(await runHarness());
-    T.push(await runTjs());
-  } else {
-    T.push(await runTjs());
-    H.push(await runHarness());
-  }
-  log(
-    `  ${i + 1}/${repeat}: ttft harness ${H.at(-1)!.ttftMs.toFixed(1)} ms, transformers.js ${T.at(-1)!.ttftMs.toFixed(1)} ms`,
-  );
-}
+const { a: H, b: T } = await pairedRuns({
+  warmup,
+  repeat,
+  a: runHarness,
+  b: runTjs,
+  progress: (h, t) => `ttft harness ${h.ttftMs.toFixed(1)} ms, transformers.js ${t.ttftMs.toFixed(1)} ms`,
+});
 await engine.dispose();
 await model.dispose();
 globalThis.fetch = realFetch;

@@ -20,41 +20,28 @@ import { type Dtype, GRAPHS, type GraphName, graphFile } from "../src/models/fas
 import { type FastVLMEngine, loadFastVLM } from "../src/models/fastvlm/engine.js";
 import { createSession, makeTensor, type OrtSession, type OrtTensor } from "../src/models/fastvlm/ort.js";
 import {
-  type BenchModel,
   emit,
   ensureModel,
-  flag,
   intFlag,
   log,
   machine,
   median,
-  realModelProblem,
+  modelFlag,
+  pairedRuns,
   round,
+  skipIfNoRealModel,
   target,
 } from "./common.js";
 
-const kind = (flag("model") ?? "tiny") as BenchModel;
-if (kind !== "tiny" && kind !== "real") throw new Error(`--model must be tiny or real, got '${kind}'`);
+const kind = modelFlag("tiny");
 const repeat = intFlag("repeat", kind === "tiny" ? 15 : 7);
 const warmup = intFlag("warmup", 1);
 const threads = intFlag("threads", 0);
 const startMachine = machine();
 
-if (kind === "real") {
-  const problem = realModelProblem();
-  if (problem) {
-    log(`skipping the real-dims TTFT bench: ${problem}`);
-    emit({
-      step: `ttft-${kind}`,
-      machine: startMachine,
-      targets: [
-        target(`harness(vision+prefill)/floor (${kind})`, null, "<=", 1.03, "ratio", `skipped: ${problem}`),
-      ],
-      details: { skipped: problem },
-    });
-    process.exit(0);
-  }
-}
+skipIfNoRealModel(kind, `ttft-${kind}`, startMachine, (note) => [
+  target(`harness(vision+prefill)/floor (${kind})`, null, "<=", 1.03, "ratio", note),
+]);
 
 const dir = await ensureModel(kind);
 const image = await defaultBenchImage();
@@ -127,37 +114,22 @@ async function floorOnce(): Promise<FloorRun> {
   return { totalMs: t3 - t0, visionMs: t1 - t0, embedMs: t2 - t1, decoderMs: t3 - t2 };
 }
 
-for (let i = 0; i < warmup; i++) {
-  await engine.generate(request);
-  await floorOnce();
-}
-const harness: { ttftMs: number; preprocessMs: number; visionMs: number; prefillMs: number }[] = [];
-const floor: FloorRun[] = [];
-for (let i = 0; i < repeat; i++) {
-  // Alternate which goes first so neither always runs on a cache warmed by the other.
-  const h = async (): Promise<void> => {
+// Alternating order, so neither always runs on a cache warmed by the other.
+const { a: harness, b: floor } = await pairedRuns({
+  warmup,
+  repeat,
+  a: async () => {
     const g = await engine.generate(request);
-    harness.push({
+    return {
       ttftMs: g.timing.ttftMs,
       preprocessMs: g.timing.preprocessMs,
       visionMs: g.timing.visionMs,
       prefillMs: g.timing.prefillMs,
-    });
-  };
-  const f = async (): Promise<void> => {
-    floor.push(await floorOnce());
-  };
-  if (i % 2 === 0) {
-    await h();
-    await f();
-  } else {
-    await f();
-    await h();
-  }
-  log(
-    `  ${i + 1}/${repeat}: harness ttft ${harness.at(-1)!.ttftMs.toFixed(1)} ms, floor ${floor.at(-1)!.totalMs.toFixed(1)} ms`,
-  );
-}
+    };
+  },
+  b: floorOnce,
+  progress: (h, f) => `harness ttft ${h.ttftMs.toFixed(1)} ms, floor ${f.totalMs.toFixed(1)} ms`,
+});
 await engine.dispose();
 for (const s of Object.values(floorSessions)) await s.release();
 
