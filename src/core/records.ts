@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { DataError, InternalError } from "./errors.js";
 import { runRecordSchema, sampleRecordSchema } from "./schemas/records.js";
-import type { Json, LatencyStats, Timing } from "./types.js";
+import type { Json, LatencyStats, ModelIdentity, Timing } from "./types.js";
 
 /** One line of samples.jsonl. */
 export interface SampleRecord {
@@ -91,6 +91,12 @@ export interface EnvRecord {
   fingerprint?: string;
 }
 
+/** The model part of run.json. */
+export interface RunRecordModel extends ModelIdentity {
+  /** Model fingerprint (weights + settings). */
+  fingerprint?: string;
+}
+
 /** run.json. */
 export interface RunRecord {
   /** Always 1 for this layout. */
@@ -113,22 +119,7 @@ export interface RunRecord {
     dataset: { repo: string; config: string; split: string; revision: string | null };
   };
   /** Model identity. */
-  model: {
-    /** Name as given. */
-    name: string;
-    /** Hub repo, folder or URL. */
-    source: string;
-    /** Hub sha or null. */
-    revision: string | null;
-    /** dtype per graph. */
-    dtype: Record<string, string>;
-    /** Execution provider. */
-    executionProvider: string;
-    /** Intra-op threads. */
-    threads: number;
-    /** Model fingerprint. */
-    fingerprint?: string;
-  };
+  model: RunRecordModel;
   /** Every setting that shaped the results. */
   config: Record<string, Json>;
   /** Device and software. */

@@ -182,8 +182,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-/** Describes a loaded backend, recorded in run.json. */
-export interface ModelInfo {
+/** Which model ran where and how: the part of ModelInfo that run.json and the leaderboard rows show. */
+export interface ModelIdentity {
   /** The name the user gave (`fastvlm-0.5b`, `./ckpt`, `baseline:random`). */
   name: string;
   /** Where it came from: Hub repo id, absolute folder, URL or `builtin`. */
@@ -196,6 +196,10 @@ export interface ModelInfo {
   executionProvider: string;
   /** Intra-op threads per session (0 = runtime default). */
   threads: number;
+}
+
+/** Describes a loaded backend, recorded in run.json. */
+export interface ModelInfo extends ModelIdentity {
   /** A stable fingerprint of weights + settings, part of the run identity. */
   fingerprint: string;
 }

@@ -1,5 +1,7 @@
 /** JSON Schema (draft 2020-12) of leaderboard/leaderboard.json; `buildLeaderboard` validates with ajv on write. */
 
+import { modelIdentitySchema } from "../core/schemas/records.js";
+
 const nullableNumber = { type: ["number", "null"] } as const;
 
 const ttft = {
@@ -66,19 +68,7 @@ export const leaderboardSchema = {
         additionalProperties: false,
         properties: {
           id: { type: "string", pattern: "^[A-Za-z0-9_-]+$" },
-          model: {
-            type: "object",
-            required: ["name", "source", "revision", "dtype", "executionProvider", "threads"],
-            additionalProperties: false,
-            properties: {
-              name: { type: "string" },
-              source: { type: "string" },
-              revision: { type: ["string", "null"] },
-              dtype: { type: "object", additionalProperties: { type: "string" } },
-              executionProvider: { type: "string" },
-              threads: { type: "integer", minimum: 0 },
-            },
-          },
+          model: modelIdentitySchema,
           device: {
             type: "object",
             required: ["key", "label"],

@@ -11,7 +11,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { DataError, InternalError } from "../core/errors.js";
 import { warn } from "../core/log.js";
 import { type RunRecord, readRunRecord } from "../core/records.js";
-import type { Json } from "../core/types.js";
+import type { Json, ModelIdentity } from "../core/types.js";
 import { mdTable, ms, pts } from "./format.js";
 import { leaderboardHtml } from "./leaderboard-html.js";
 import { leaderboardSchema } from "./leaderboard-schema.js";
@@ -76,14 +76,7 @@ export interface LeaderboardRow {
   /** Stable id (anchor in index.html). */
   id: string;
   /** Model identity. */
-  model: {
-    name: string;
-    source: string;
-    revision: string | null;
-    dtype: Record<string, string>;
-    executionProvider: string;
-    threads: number;
-  };
+  model: ModelIdentity;
   /** Device the latency was measured on. */
   device: { key: string; label: string };
   /** Group id: rows with the same columns (averages are comparable within a group). */

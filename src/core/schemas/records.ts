@@ -17,6 +17,21 @@ const latencyStats = {
   },
 } as const;
 
+/** `ModelIdentity` (src/core/types.ts): run.json's model adds a fingerprint; leaderboard rows show it as is. */
+export const modelIdentitySchema = {
+  type: "object",
+  required: ["name", "source", "revision", "dtype", "executionProvider", "threads"],
+  additionalProperties: false,
+  properties: {
+    name: { type: "string" },
+    source: { type: "string" },
+    revision: { type: ["string", "null"] },
+    dtype: { type: "object", additionalProperties: { type: "string" } },
+    executionProvider: { type: "string" },
+    threads: { type: "integer", minimum: 0 },
+  },
+} as const;
+
 const timing = {
   type: "object",
   required: ["preprocessMs", "visionMs", "prefillMs", "ttftMs", "decodeMs", "totalMs"],
@@ -132,18 +147,8 @@ export const runRecordSchema = {
       },
     },
     model: {
-      type: "object",
-      required: ["name", "source", "revision", "dtype", "executionProvider", "threads"],
-      additionalProperties: false,
-      properties: {
-        name: { type: "string" },
-        source: { type: "string" },
-        revision: { type: ["string", "null"] },
-        dtype: { type: "object", additionalProperties: { type: "string" } },
-        executionProvider: { type: "string" },
-        threads: { type: "integer", minimum: 0 },
-        fingerprint: { type: "string" },
-      },
+      ...modelIdentitySchema,
+      properties: { ...modelIdentitySchema.properties, fingerprint: { type: "string" } },
     },
     config: { type: "object" },
     env: {
