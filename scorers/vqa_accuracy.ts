@@ -19,7 +19,16 @@ export const vqaAccuracy: Scorer<AnswersRef> = {
   primary: "vqa_accuracy",
   scoreSample(prediction, reference) {
     const pred = evalAiNormalize(pyStrip(prediction));
-    const answers = reference.answers.map(evalAiNormalize);
+    // The ~10 answers of a question repeat: normalise each distinct string once.
+    const normalized = new Map<string, string>();
+    const answers = reference.answers.map((a) => {
+      let n = normalized.get(a);
+      if (n === undefined) {
+        n = evalAiNormalize(a);
+        normalized.set(a, n);
+      }
+      return n;
+    });
     const parseOk = pred !== "";
     if (answers.length === 0) return { score: 0, parsed: pred, parseOk, rule: "no_answers" };
     const accs = answers.map((_, i) => {
