@@ -7,7 +7,8 @@
  * logits, and that the greedy token ids stay identical.
  *
  * The patch is generic for the onnx-community layout: walk back from the `logits` output through
- * Identity/Cast to the MatMul/Gemm and slice its activation input. A loader could apply it in memory.
+ * Identity/Cast to the MatMul/Gemm and slice its activation input. The engine applies the same patch
+ * (src/models/fastvlm/graph-patch.ts) in memory under `--logits last`.
  *
  *   node --import tsx bench/logits-slice.ts [--model tiny|real] [--repeat 5] [--json]
  */
@@ -21,11 +22,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import type { onnx as OnnxNs } from "onnx-proto";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
+import { decodeModel, sliceLastLogits } from "../src/models/fastvlm/graph-patch.js";
 import {
   type BenchModel,
   CACHE,
@@ -41,9 +41,6 @@ import {
   target,
 } from "./common.js";
 
-const require = createRequire(import.meta.url);
-const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
-
 const kind = (flag("model") ?? "tiny") as BenchModel;
 const repeat = intFlag("repeat", kind === "tiny" ? 7 : 3);
 const startMachine = machine();
@@ -57,47 +54,11 @@ if (kind === "real" && realModelProblem()) {
   process.exit(0);
 }
 
-/** Returns the patched model bytes, or throws when the graph does not have the expected shape. */
+/** Returns the patched model bytes (the engine's --logits last patch), or throws when it does not apply. */
 function patchDecoder(bytes: Uint8Array): Uint8Array {
-  const model = onnx.ModelProto.decode(bytes);
-  const graph = model.graph!;
-  const nodes = graph.node ?? [];
-  const producer = (name: string): OnnxNs.INodeProto | undefined =>
-    nodes.find((n) => n.output?.includes(name));
-  let node = producer("logits");
-  while (node && (node.opType === "Identity" || node.opType === "Cast")) node = producer(node.input![0]!);
-  if (!node || (node.opType !== "MatMul" && node.opType !== "Gemm")) {
-    throw new Error(`logits is not produced by a MatMul/Gemm (found ${node?.opType ?? "nothing"})`);
-  }
-  const x = node.input![0]!;
-  const i64 = (name: string, v: bigint): OnnxNs.ITensorProto => ({
-    name,
-    dims: [1],
-    dataType: 7,
-    rawData: new Uint8Array(BigInt64Array.of(v).buffer),
-  });
-  graph.initializer = [
-    ...(graph.initializer ?? []),
-    i64("bench_last_start", -1n),
-    i64("bench_last_end", 9223372036854775807n),
-    i64("bench_last_axis", 1n),
-  ];
-  const sliced = `${x}_last_position`;
-  const slice: OnnxNs.INodeProto = {
-    name: "bench_slice_last_position",
-    opType: "Slice",
-    input: [x, "bench_last_start", "bench_last_end", "bench_last_axis"],
-    output: [sliced],
-  };
-  node.input![0] = sliced;
-  graph.node = [...nodes.slice(0, nodes.indexOf(node)), slice, ...nodes.slice(nodes.indexOf(node))];
-  const out = graph.output?.find((o) => o.name === "logits");
-  const dim = out?.type?.tensorType?.shape?.dim?.[1];
-  if (dim) {
-    dim.dimValue = null;
-    dim.dimParam = "logits_positions";
-  }
-  return onnx.ModelProto.encode(model).finish();
+  const r = sliceLastLogits(decodeModel(bytes));
+  if (!r.ok) throw new Error(r.reason);
+  return r.bytes;
 }
 
 const dir = await ensureModel(kind);

@@ -16,6 +16,7 @@ interface BenchFlags {
   threads?: string;
   interOpThreads?: string;
   revision?: string;
+  logits?: string;
   json?: boolean;
 }
 
@@ -48,6 +49,10 @@ export function register(program: Command): void {
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")
     .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
     .option("--revision <rev>", "Hub revision for registry models (default: the locked sha, else main)")
+    .option(
+      "--logits <rows>",
+      "logits at prefill: all (the shipped graph, default) or last (last position only: faster, less memory)",
+    )
     .option("--json", 'print {"runs": [...], "median": {...}, "loadMs", "device": {...}, …} on stdout')
     .addHelpText(
       "after",
@@ -123,6 +128,7 @@ export function register(program: Command): void {
           outJson({
             model: backend.info.name,
             modelFingerprint: backend.info.fingerprint,
+            logits: backend.info.logits ?? "all",
             image: flags.image ?? null,
             prompt,
             warmup,

@@ -15,6 +15,7 @@ interface PredictFlags {
   threads?: string;
   interOpThreads?: string;
   revision?: string;
+  logits?: string;
   retries?: string;
   json?: boolean;
 }
@@ -47,6 +48,10 @@ export function register(program: Command): void {
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")
     .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
     .option("--revision <rev>", "Hub revision for registry models (default: the locked sha, else main)")
+    .option(
+      "--logits <rows>",
+      "logits at prefill: all (the shipped graph, default) or last (last position only: faster, less memory)",
+    )
     .option("--retries <N>", "retries of the request for openai: models (default 4)")
     .option("--json", "print one JSON object: text, tokens, promptTokens, visualTokens, outputTokens, timing")
     .addHelpText(

@@ -39,6 +39,10 @@ export function register(program: Command): void {
     .option("--device <ep>", "execution provider (cpu, cuda, …)")
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")
     .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
+    .option(
+      "--logits <rows>",
+      "logits at prefill: all (the shipped graph, default) or last (last position only: faster, less memory)",
+    )
     .action(async (tasks: string[], flags: RunFlags) => {
       const { parseRunFlags } = await import("../runner/flags.js");
       const { TASKS } = await import("../../tasks/index.js");

@@ -202,6 +202,8 @@ export interface ModelIdentity {
 export interface ModelInfo extends ModelIdentity {
   /** A stable fingerprint of weights + settings, part of the run identity. */
   fingerprint: string;
+  /** ONNX decoders: `last` when logits are computed for the last position only (`--logits`), else `all`. */
+  logits?: "all" | "last";
 }
 
 /** A model the runner can call; sample failures come back as rejected promises of ModelError/DataError. */

@@ -126,6 +126,7 @@ export async function resolveModel(name: string, opts: ResolveOptions = {}): Pro
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     ...(opts.interOpThreads !== undefined ? { interOpThreads: opts.interOpThreads } : {}),
     ...(opts.imageMode !== undefined ? { imageMode: opts.imageMode } : {}),
+    ...(opts.logits !== undefined ? { logits: opts.logits } : {}),
   };
   const entry = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
   if (entry) {
@@ -169,6 +170,8 @@ export interface ModelFlags {
   imageMode?: string;
   /** --revision. */
   revision?: string;
+  /** --logits. */
+  logits?: string;
 }
 
 const DEVICE_NAMES = ["cpu", "cuda", "coreml", "dml", "webgpu"] as const;
@@ -207,6 +210,10 @@ export function modelOptionsFromFlags(flags: ModelFlags, parse: (spec: string) =
     else problems.push(`--image-mode must be pad or crop, got '${flags.imageMode}'`);
   }
   if (flags.revision !== undefined) opts.revision = flags.revision;
+  if (flags.logits !== undefined) {
+    if (flags.logits === "all" || flags.logits === "last") opts.logits = flags.logits;
+    else problems.push(`--logits must be all or last, got '${flags.logits}'`);
+  }
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   return opts;
 }

@@ -51,6 +51,8 @@ export interface RunFlags {
   threads?: string;
   /** --image-mode. */
   imageMode?: string;
+  /** --logits. */
+  logits?: string;
 }
 
 /** Validated `run` settings. */
@@ -134,6 +136,7 @@ export function parseRunFlags(
         threads: flags.threads,
         imageMode: flags.imageMode,
         revision: flags.modelRevision,
+        logits: flags.logits,
       },
       parseDtype,
     );
@@ -178,6 +181,8 @@ export function parseRunFlags(
         dtype: flags.dtype ?? null,
         device: flags.device ?? null,
         threads: modelSettings.threads ?? null,
+        // Requested; the effective choice is in the model fingerprint (a patched decoder changes it).
+        logits: modelSettings.logits ?? "all",
         datasetRepoOverride: flags.datasetRepo ?? null,
       },
     },

@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DataError, HarnessError, ModelError } from "../../core/errors.js";
+import { warn } from "../../core/log.js";
 import type {
   GenerateOptions,
   GenerateRequest,
@@ -36,6 +37,16 @@ import {
   graphFile,
 } from "./dtype.js";
 import { float32ToHalf, halfToFloat, halfToFloat32 } from "./fp16.js";
+import {
+  decodeModel,
+  graphInputNames,
+  LOGITS_TO_KEEP_INPUTS,
+  type LogitsMode,
+  type SlicedGraph,
+  type StageOptions,
+  sliceLastLogits,
+  stagePatchedModel,
+} from "./graph-patch.js";
 import {
   createSession,
   type Device,
@@ -64,6 +75,14 @@ export interface FastVLMOptions {
   source?: string;
   /** Hub commit sha, or null for a local folder. */
   revision?: string | null;
+  /**
+   * `all` (default): the decoder graph as shipped. `last`: logits for the last position only (a
+   * decoder declaring num_logits_to_keep/logits_to_keep already does this; others are patched in
+   * memory at load, falling back to `all` with a warning when the graph does not allow it).
+   */
+  logits?: LogitsMode;
+  /** Where the patched decoder is staged (tests). */
+  logitsStage?: StageOptions;
 }
 
 /** What the engine reads from the folder's JSON files. */
@@ -261,7 +280,7 @@ export function checkGraphs(
     ...checkIo("decoder_model_merged", files.decoder_model_merged, "input", dec.inputs, decIn),
     ...checkIo("decoder_model_merged", files.decoder_model_merged, "output", dec.outputs, decOut),
   );
-  const known = new Set([...decIn.map((e) => e.name), "use_cache_branch", "num_logits_to_keep"]);
+  const known = new Set<string>([...decIn.map((e) => e.name), "use_cache_branch", ...LOGITS_TO_KEEP_INPUTS]);
   const extra = dec.inputs.filter((m) => !known.has(m.name)).map((m) => m.name);
   if (extra.length > 0) {
     problems.push(
@@ -365,9 +384,12 @@ export function fingerprint(
   dtype: DtypeMap,
   imageMode: ImageMode,
   revision: string | null,
+  patchedLogits = false,
 ): string {
   const h = createHash("sha256");
   h.update(`revision:${revision ?? "local"}\nimage:${imageMode}\n`);
+  // Only a patched decoder computes differently; the default keeps its old fingerprint (runs resume).
+  if (patchedLogits) h.update("logits:last-patched\n");
   for (const g of GRAPHS) h.update(`${g}=${dtype[g]}\n`);
   for (const name of ["config.json", "tokenizer_config.json", "preprocessor_config.json"]) {
     const p = join(dir, name);
@@ -495,9 +517,10 @@ export class FastVLMEngine implements ModelBackend {
     if (declared.some((m) => m.name === "use_cache_branch")) {
       feeds.use_cache_branch = makeTensor("bool", Uint8Array.of(pastLen > 0 ? 1 : 0), [1]);
     }
-    if (declared.some((m) => m.name === "num_logits_to_keep")) {
-      // Only the last position's logits are used: 1 spares the [L, vocab] prefill logits.
-      feeds.num_logits_to_keep = makeTensor("int64", BigInt64Array.of(1n), []);
+    for (const m of declared) {
+      // Only the last position's logits are used: 1 spares the [L, vocab] prefill logits (any --logits).
+      if ((LOGITS_TO_KEEP_INPUTS as readonly string[]).includes(m.name))
+        feeds[m.name] = makeTensor("int64", BigInt64Array.of(1n), m.shape?.length === 1 ? [1] : []);
     }
     const out = await this.runGraph("decoder_model_merged", feeds);
     dispose(
@@ -506,6 +529,7 @@ export class FastVLMEngine implements ModelBackend {
       feeds.position_ids,
       feeds.use_cache_branch,
       feeds.num_logits_to_keep,
+      feeds.logits_to_keep,
     );
     const present: Record<string, OrtTensor> = {};
     for (const [name, t] of Object.entries(out)) {
@@ -706,6 +730,76 @@ function fillFromGraphs(config: FastVLMConfig, sessions: Record<GraphName, OrtSe
   }
 }
 
+const warnedLogits = new Set<string>();
+
+/** The decoder session and how many logits rows it computes. */
+interface DecoderLoad {
+  session: OrtSession;
+  /** Effective mode: `last` when the graph keeps one row (its own input or the patch). */
+  logits: LogitsMode;
+  /** Whether the in-memory Slice patch was applied. */
+  patched: boolean;
+}
+
+const keepsLogits = (names: readonly string[]): boolean =>
+  names.some((n) => (LOGITS_TO_KEEP_INPUTS as readonly string[]).includes(n));
+
+/**
+ * Creates the decoder session for `mode`. `last` on a graph without a logits-to-keep input applies the
+ * Slice patch (graph-patch.ts); when that is not possible it warns once per file and loads as shipped.
+ */
+async function createDecoder(
+  path: string,
+  sessionOpts: Parameters<typeof createSession>[1],
+  mode: LogitsMode,
+  stage: StageOptions | undefined,
+): Promise<DecoderLoad> {
+  const asShipped = async (): Promise<DecoderLoad> => {
+    const session = await createSession(path, sessionOpts);
+    return {
+      session,
+      logits: keepsLogits(session.inputs.map((m) => m.name)) ? "last" : "all",
+      patched: false,
+    };
+  };
+  if (mode === "all" || !existsSync(path)) return asShipped();
+  const fallback = (reason: string): Promise<DecoderLoad> => {
+    if (!warnedLogits.has(path)) {
+      warnedLogits.add(path);
+      warn(`--logits last: cannot patch ${path} (${reason}); computing logits for all positions instead.`);
+    }
+    return asShipped();
+  };
+  let patch: SlicedGraph;
+  try {
+    const model = decodeModel(readFileSync(path));
+    if (keepsLogits(graphInputNames(model))) return asShipped();
+    const result = sliceLastLogits(model);
+    if (!result.ok) return fallback(result.reason);
+    patch = result;
+  } catch (err) {
+    // Not decodable here: loading as shipped reports the file problem properly.
+    return fallback(`not readable as ONNX: ${(err as Error).message}`);
+  }
+  let staged: ReturnType<typeof stagePatchedModel>;
+  try {
+    staged = stagePatchedModel(path, patch, stage);
+  } catch (err) {
+    return fallback((err as Error).message);
+  }
+  try {
+    const session =
+      staged.kind === "path"
+        ? await createSession(staged.path, sessionOpts)
+        : await createSession(path, sessionOpts, { bytes: staged.bytes, externalData: staged.externalData });
+    return { session, logits: "last", patched: true };
+  } catch (err) {
+    return fallback(`ONNX Runtime rejected the patched graph: ${(err as Error).message}`);
+  } finally {
+    staged.cleanup();
+  }
+}
+
 /** Loads a FastVLM folder in the onnx-community layout. */
 export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promise<FastVLMEngine> {
   const root = resolve(dir);
@@ -732,13 +826,24 @@ export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promi
     string
   >;
   const sessions: Partial<Record<GraphName, OrtSession>> = {};
+  const sessionOpts = {
+    device,
+    threads,
+    ...(opts.interOpThreads !== undefined ? { interOpThreads: opts.interOpThreads } : {}),
+  };
+  let logits: LogitsMode = "all";
+  let patched = false;
   try {
     for (const g of GRAPHS) {
-      sessions[g] = await createSession(join(root, files[g]), {
-        device,
-        threads,
-        ...(opts.interOpThreads !== undefined ? { interOpThreads: opts.interOpThreads } : {}),
-      });
+      const path = join(root, files[g]);
+      if (g === "decoder_model_merged") {
+        const dec = await createDecoder(path, sessionOpts, opts.logits ?? "all", opts.logitsStage);
+        sessions[g] = dec.session;
+        logits = dec.logits;
+        patched = dec.patched;
+      } else {
+        sessions[g] = await createSession(path, sessionOpts);
+      }
     }
     fillFromGraphs(config, sessions as Record<GraphName, OrtSession>, root);
     checkGraphs(sessions as Record<GraphName, OrtSession>, config, files);
@@ -755,7 +860,8 @@ export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promi
     dtype: { ...dtype },
     executionProvider: device,
     threads,
-    fingerprint: fingerprint(root, files, dtype, imageMode, revision),
+    logits,
+    fingerprint: fingerprint(root, files, dtype, imageMode, revision, patched),
   };
   return new FastVLMEngine(config, sessions as Record<GraphName, OrtSession>, tokenizer, imageMode, info);
 }

@@ -126,9 +126,24 @@ function meta(list: readonly ort.InferenceSession.ValueMetadata[]): IoMeta[] {
   );
 }
 
-/** Creates a session from a path (so `.onnx_data` next to it resolves). */
-export async function createSession(path: string, opts: SessionOptions): Promise<OrtSession> {
-  if (!existsSync(path)) {
+/** A model given as bytes instead of read from `path` (a patched graph). */
+export interface ModelBytes {
+  /** The .onnx contents. */
+  bytes: Uint8Array;
+  /** External data files: `location` as written in the model → contents (onnxruntime-node takes bytes only). */
+  externalData: { path: string; data: Uint8Array }[];
+}
+
+/**
+ * Creates a session from a path (so `.onnx_data` next to it resolves), or from `from`'s bytes, in which
+ * case `path` only names the model in errors and `from.externalData` must list every data file.
+ */
+export async function createSession(
+  path: string,
+  opts: SessionOptions,
+  from?: ModelBytes,
+): Promise<OrtSession> {
+  if (!from && !existsSync(path)) {
     throw new ModelError(
       `Model file ${path} does not exist.`,
       "Check the model folder, or download it again.",
@@ -137,14 +152,18 @@ export async function createSession(path: string, opts: SessionOptions): Promise
   if (opts.device !== "cpu") checkDevice(opts.device);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(path, {
+    const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [opts.device],
       graphOptimizationLevel: "all",
       executionMode: "sequential",
       ...(opts.threads > 0 ? { intraOpNumThreads: opts.threads } : {}),
       ...(opts.interOpThreads && opts.interOpThreads > 0 ? { interOpNumThreads: opts.interOpThreads } : {}),
       logSeverityLevel: 3,
-    });
+    };
+    session = from
+      ? // Always pass externalData with bytes: without it ORT resolves locations against the cwd.
+        await ort.InferenceSession.create(from.bytes, { ...options, externalData: from.externalData })
+      : await ort.InferenceSession.create(path, options);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     const providerProblem =
@@ -163,6 +182,7 @@ export async function createSession(path: string, opts: SessionOptions): Promise
     outputs: meta(session.outputMetadata),
     run: async (feeds) =>
       (await session.run(feeds as Record<string, ort.Tensor>)) as Record<string, OrtTensor>,
-    release: () => session.release(),
+    // `from` stays referenced until release: ORT may use in-memory external data in place.
+    release: () => session.release().then(() => void from),
   };
 }
