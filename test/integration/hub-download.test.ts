@@ -6,28 +6,26 @@ import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { HubError, OfflineError, UsageError } from "../../src/core/errors.js";
 import type { DatasetSpec } from "../../src/core/types.js";
 import {
   downloadFiles,
   ensureDataset,
-  type HubEnv,
   hubEnv,
   listRepoFiles,
   readRepoText,
   resolveRevision,
 } from "../../src/hub/index.js";
-import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
+import type { FakeHubOptions } from "../helpers/fake-hub.js";
+import { bytes, type HubSetup, sha256, useHubDatasets } from "../helpers/hub-dataset.js";
 
 const CARD = `---
 configs:
@@ -46,41 +44,14 @@ configs:
 const SPEC: DatasetSpec = { repo: "org/ds", config: "default", split: "test" };
 const TOKEN = "hf_TestTokenAbcdef123456";
 
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
-  return b;
-}
-
-const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const gitSha1 = (b: Buffer | string) => {
   const buf = Buffer.from(b);
   return createHash("sha1").update(`blob ${buf.length}\0`).update(buf).digest("hex");
 };
 
-interface Setup {
-  root: string;
-  hub: FakeHub;
-  env: HubEnv;
-  lockFile: string;
-  cache: string;
-  files: Record<string, Buffer>;
-}
+const { setup: serve, open } = useHubDatasets("hub-dl-");
 
-const open: FakeHub[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close()));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function setup(
-  extra: Partial<Parameters<typeof startFakeHub>[0]> = {},
-  token?: string,
-): Promise<Setup> {
-  const root = mkdtempSync(join(tmpdir(), "hub-dl-"));
-  dirs.push(root);
-  const repoDir = join(root, "served", "datasets", "org", "ds");
+function setup(extra: Partial<FakeHubOptions> = {}, token?: string): Promise<HubSetup> {
   const files: Record<string, Buffer> = {
     "README.md": Buffer.from(CARD),
     "data/test-00000-of-00002.parquet": bytes(3000, 1),
@@ -88,21 +59,13 @@ async function setup(
     "data/train-00000-of-00001.parquet": bytes(500, 3),
     "images/sub/test-00000-of-00001.parquet": bytes(4000, 4),
   };
-  for (const [p, b] of Object.entries(files)) {
-    mkdirSync(dirname(join(repoDir, p)), { recursive: true });
-    writeFileSync(join(repoDir, p), b);
-  }
-  const hub = await startFakeHub({ root: join(root, "served"), pageSize: 2, ...extra });
-  open.push(hub);
-  const cache = join(root, "cache");
-  const env = hubEnv({ HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache, ...(token ? { HF_TOKEN: token } : {}) });
-  return { root, hub, env, lockFile: join(root, "lock.json"), cache, files };
+  return serve(files, { pageSize: 2, ...extra }, token);
 }
 
 const fast = { retryBaseMs: 1 };
-const repoCache = (s: Setup) => join(s.cache, "datasets--org--ds");
+const repoCache = (s: HubSetup) => join(s.cache, "datasets--org--ds");
 
-function leftovers(s: Setup): string[] {
+function leftovers(s: HubSetup): string[] {
   const blobs = join(repoCache(s), "blobs");
   return existsSync(blobs) ? readdirSync(blobs).filter((n) => n.includes(".incomplete")) : [];
 }
@@ -300,7 +263,7 @@ describe("download into the HF cache", () => {
 
 describe("retries on real faults", () => {
   const BIG = "data/test-00001-of-00002.parquet";
-  const count = (s: Setup, path: string) => s.hub.requests.filter((r) => r.file === path).length;
+  const count = (s: HubSetup, path: string) => s.hub.requests.filter((r) => r.file === path).length;
 
   it.each([
     ["HTTP 500 three times", { kind: "status", status: 500 } as const],

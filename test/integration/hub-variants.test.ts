@@ -3,23 +3,22 @@
  * Hub's `variant` option): other checksum shapes in listings, and endpoint variations. No mocks of the code
  * under test.
  */
-import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { HubError } from "../../src/core/errors.js";
 import type { DatasetSpec } from "../../src/core/types.js";
 import {
   downloadFiles,
   ensureDataset,
-  type HubEnv,
   hubEnv,
   listRepoFiles,
   readRepoText,
   resolveRevision,
 } from "../../src/hub/index.js";
-import { type FakeHub, type FakeHubOptions, startFakeHub } from "../helpers/fake-hub.js";
+import { type FakeHubOptions, startFakeHub } from "../helpers/fake-hub.js";
+import { bytes, type HubSetup, sha256, useHubDatasets, writeDatasetRepo } from "../helpers/hub-dataset.js";
 
 const CARD = `---
 configs:
@@ -33,58 +32,27 @@ configs:
 const SPEC: DatasetSpec = { repo: "org/ds", config: "default", split: "test" };
 const BIG = "data/test-00001-of-00002.parquet";
 
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
-  return b;
-}
-const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
-
-interface Setup {
-  root: string;
-  hub: FakeHub;
-  env: HubEnv;
-  lockFile: string;
-  cache: string;
-  files: Record<string, Buffer>;
-}
-
-const open: FakeHub[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
+const { setup: serve, open, dirs } = useHubDatasets("hub-var-");
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all(open.splice(0).map((h) => h.close()));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function writeRepo(served: string): Record<string, Buffer> {
-  const repoDir = join(served, "datasets", "org", "ds");
-  const files: Record<string, Buffer> = {
+function repoFiles(): Record<string, Buffer> {
+  return {
     "README.md": Buffer.from(CARD),
     "data/test-00000-of-00002.parquet": bytes(3000, 1),
     [BIG]: bytes(20_000, 2),
   };
-  for (const [p, b] of Object.entries(files)) {
-    mkdirSync(dirname(join(repoDir, p)), { recursive: true });
-    writeFileSync(join(repoDir, p), b);
-  }
-  return files;
 }
 
-async function setup(extra: Partial<FakeHubOptions> = {}, token?: string): Promise<Setup> {
-  const root = mkdtempSync(join(tmpdir(), "hub-var-"));
-  dirs.push(root);
-  const files = writeRepo(join(root, "served"));
-  const hub = await startFakeHub({ root: join(root, "served"), ...extra });
-  open.push(hub);
-  const cache = join(root, "cache");
-  const env = hubEnv({ HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache, ...(token ? { HF_TOKEN: token } : {}) });
-  return { root, hub, env, lockFile: join(root, "lock.json"), cache, files };
+function setup(extra: Partial<FakeHubOptions> = {}, token?: string): Promise<HubSetup> {
+  return serve(repoFiles(), extra, token);
 }
 
 const fast = { retryBaseMs: 1 };
-const snap = (s: Setup) => join(s.cache, "datasets--org--ds", "snapshots", s.hub.shaOf("dataset", "org/ds"));
-const count = (s: Setup, file: string) =>
+const snap = (s: HubSetup) =>
+  join(s.cache, "datasets--org--ds", "snapshots", s.hub.shaOf("dataset", "org/ds"));
+const count = (s: HubSetup, file: string) =>
   s.hub.requests.filter((r) => r.endpoint === "resolve" && r.file === file).length;
 
 /** Captures stderr lines while running f. */
@@ -253,7 +221,7 @@ describe("endpoint variations", () => {
   it("never sends the token to another host a resolve redirects to", async () => {
     const root = mkdtempSync(join(tmpdir(), "hub-cdn-"));
     dirs.push(root);
-    writeRepo(root);
+    writeDatasetRepo(root, repoFiles());
     const cdn = await startFakeHub({ root });
     open.push(cdn);
     const s = await setup({ variant: { redirect: { to: cdn.url } } }, TOKEN);
