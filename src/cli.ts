@@ -78,5 +78,19 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A failure no command caught (a promise nobody awaited, a throw in a callback): a bug, exit 70. */
+function crash(kind: string, err: unknown): never {
+  const bug = new InternalError(`${kind}: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+  });
+  report(bug);
+  if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exit(bug.exitCode);
+}
+
+// Node's default for these is exit 1, which scripts would read as "gate failed".
+process.on("unhandledRejection", (err) => crash("Unhandled promise rejection", err));
+process.on("uncaughtException", (err) => crash("Uncaught exception", err));
+
 const code = await main(process.argv);
 process.exit(code);
