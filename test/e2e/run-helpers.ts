@@ -1,9 +1,12 @@
 /** Shared set-up of the `run` end-to-end tests: fixture datasets behind a fake Hub, and a CLI spawner. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FixtureOptions } from "../../scripts/make-fixtures.js";
+import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
+import { fixtureRoot } from "../helpers/fixtures.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(ROOT, "dist", "src", "cli.js");
@@ -56,4 +59,48 @@ export function spawnCli(
 /** Runs the CLI to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> {
   return spawnCli(args, env, cwd).done;
+}
+
+/** A test file's fake Hub over fixture datasets, with a work folder and the CLI environment for both. */
+export interface FixtureHub {
+  /** The fake Hub serving the fixture datasets. */
+  hub: FakeHub;
+  /** Temp work folder (cwd of CLI runs, private HF_HOME). */
+  work: string;
+  /** CLI environment pointing at `hub` and `work`. */
+  env: NodeJS.ProcessEnv;
+  /** Closes the Hub and removes the work folder. */
+  close(): Promise<void>;
+}
+
+/** Starts a fake Hub over fixture datasets (built or reused per `fixture`) and makes a work folder. */
+export async function startFixtureHub(fixture: FixtureOptions, prefix?: string): Promise<FixtureHub> {
+  const hub = await startFakeHub({ root: await fixtureRoot(fixture) });
+  const work = workDir(prefix);
+  return {
+    hub,
+    work,
+    env: cliEnv(hub.url, work),
+    close: async () => {
+      await hub.close();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `run <tasks> --model baseline:random --out <out> --latency-samples <n> --json --lock lock.json`. */
+export function baselineRunArgs(tasks: readonly string[], out: string, latencySamples: number): string[] {
+  return [
+    "run",
+    ...tasks,
+    "--model",
+    "baseline:random",
+    "--out",
+    out,
+    "--latency-samples",
+    String(latencySamples),
+    "--json",
+    "--lock",
+    "lock.json",
+  ];
 }

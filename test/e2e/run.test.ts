@@ -1,29 +1,22 @@
 /** `fastvlm-eval run` end to end: fixture datasets served by a fake Hub, baselines and the tiny model. */
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunRecord, readRunRecord, readSamples, validateRunRecord } from "../../src/core/records.js";
-import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
-import { fixtureRoot } from "../helpers/fixtures.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
-import { cliEnv, runCli, workDir } from "./run-helpers.js";
+import { baselineRunArgs, type FixtureHub, runCli, startFixtureHub } from "./run-helpers.js";
 
 const TASKS = ["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"];
-let hub: FakeHub;
+let fx: FixtureHub;
 let work: string;
 let env: NodeJS.ProcessEnv;
-const cleanup: string[] = [];
 
 beforeAll(async () => {
-  const root = await fixtureRoot({ rowsPerTask: 16, corruptImages: { docvqa: [2] } });
-  hub = await startFakeHub({ root });
-  work = workDir();
-  cleanup.push(work);
-  env = cliEnv(hub.url, work);
+  fx = await startFixtureHub({ rowsPerTask: 16, corruptImages: { docvqa: [2] } });
+  ({ work, env } = fx);
 });
 afterAll(async () => {
-  await hub?.close();
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+  await fx?.close();
 });
 
 /** Run folders of a task under the only model folder of `out`. */
@@ -35,23 +28,7 @@ function runFolders(out: string, task: string): string[] {
 describe("run", () => {
   it("runs all six tasks with a baseline and writes schema-valid records", async () => {
     const out = join(work, "all");
-    const r = await runCli(
-      [
-        "run",
-        ...TASKS,
-        "--model",
-        "baseline:random",
-        "--out",
-        out,
-        "--latency-samples",
-        "3",
-        "--json",
-        "--lock",
-        "lock.json",
-      ],
-      env,
-      work,
-    );
+    const r = await runCli(baselineRunArgs(TASKS, out, 3), env, work);
     expect(r.stderr).not.toMatch(/InternalError/);
     expect(r.code).toBe(0);
     const records = JSON.parse(r.stdout) as RunRecord[];

@@ -2,50 +2,29 @@
  * `fastvlm-eval score <run-dir>` on folders written by `run` (fixture datasets behind the fake Hub, a baseline
  * model): re-scoring with the same scorers reproduces every score and metric, and the folder stays valid.
  */
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunRecord, readRunRecord, readSamples, validateRunRecord } from "../../src/core/records.js";
-import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
-import { fixtureRoot } from "../helpers/fixtures.js";
-import { cliEnv, runCli, workDir } from "./run-helpers.js";
+import { baselineRunArgs, type FixtureHub, runCli, startFixtureHub } from "./run-helpers.js";
 
 const TASKS = ["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"];
-let hub: FakeHub;
+let fx: FixtureHub;
 let work: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  const root = await fixtureRoot({ rowsPerTask: 12 });
-  hub = await startFakeHub({ root });
-  work = workDir("e2e-score-run-");
-  env = cliEnv(hub.url, work);
+  fx = await startFixtureHub({ rowsPerTask: 12 }, "e2e-score-run-");
+  ({ work, env } = fx);
 });
 afterAll(async () => {
-  await hub?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await fx?.close();
 });
 
 describe("score <run-dir> on run folders", () => {
   it("reproduces the run's scores and metrics for all six tasks", async () => {
     const out = join(work, "runs");
-    const r = await runCli(
-      [
-        "run",
-        ...TASKS,
-        "--model",
-        "baseline:random",
-        "--out",
-        out,
-        "--latency-samples",
-        "0",
-        "--json",
-        "--lock",
-        "lock.json",
-      ],
-      env,
-      work,
-    );
+    const r = await runCli(baselineRunArgs(TASKS, out, 0), env, work);
     expect(r.stderr).not.toMatch(/InternalError/);
     expect(r.code).toBe(0);
     const model = readdirSync(out)[0]!;
