@@ -21,7 +21,8 @@ let hub: FakeHub;
 let work: string;
 
 interface Result {
-  status: number;
+  /** Exit status, or the signal that killed the child (so a crash is not mistaken for exit 1). */
+  status: number | string;
   stdout: string;
   stderr: string;
 }
@@ -32,8 +33,9 @@ function cli(args: string[], url = hub.url): Promise<Result> {
   for (const k of ["HF_HUB_CACHE", "HF_TOKEN", "HF_HUB_OFFLINE", "HUGGINGFACE_HUB_CACHE"]) delete env[k];
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { env, cwd: work }, (err, stdout, stderr) => {
-      const status = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ status: typeof status === "number" ? status : 1, stdout, stderr });
+      // err.code is the exit status, null when a signal killed the child, or a string for a spawn error.
+      const status = err ? (err.code ?? err.signal ?? "unknown") : 0;
+      resolve({ status, stdout, stderr });
     });
   });
 }
@@ -59,7 +61,7 @@ afterAll(async () => {
 describe("fastvlm-eval list", () => {
   it("lists the six tasks and the registry's models as JSON", async () => {
     const r = await cli(["list", "--json"]);
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { tasks: { name: string; repo: string }[]; models: { name: string }[] };
     expect(j.tasks.map((t) => t.name)).toEqual(["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"]);
     expect(j.tasks[2]).toMatchObject({
@@ -133,14 +135,14 @@ describe("fastvlm-eval inspect --json", () => {
 
   it("answers an unknown task with did-you-mean and exit 2", async () => {
     const r = await cli(["inspect", "textvq"]);
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/Unknown task 'textvq'\. Did you mean 'textvqa'\?/);
     expect(r.stdout).toBe("");
   });
 
   it("rejects a bad --n", async () => {
     const r = await cli(["inspect", "pope", "--n", "0"]);
-    expect(r.status).toBe(2);
+    expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--n must be a whole number/);
   });
 });

@@ -12,7 +12,7 @@ const CLI = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
 const TOKEN = "hf_CliTokenXyz987654321";
 
 interface Result {
-  code: number;
+  code: number | string;
   stdout: string;
   stderr: string;
 }
@@ -38,7 +38,8 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Result> 
         },
       },
       (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        // A signal kill or spawn error shows as its name, not as a made-up exit 1.
+        const code = err ? (typeof err.code === "number" ? err.code : (err.signal ?? String(err.code))) : 0;
         resolve({ code, stdout, stderr });
       },
     );
@@ -84,7 +85,7 @@ describe("fastvlm-eval fetch", () => {
 
     const before = hub.requests.length;
     const second = await run(["fetch", "gqa", "docvqa"]);
-    expect(second.code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(
       /^gqa\tlmms-lab\/GQA\ttestdev_balanced_instructions\/testdev\tsha [0-9a-f]{40}\t2 files/m,
     );
@@ -93,9 +94,9 @@ describe("fastvlm-eval fetch", () => {
 
     // Offline: what is cached works with no request, what is not fails with exit 3 naming the repo.
     const offline = await run(["fetch", "gqa"], { HF_HUB_OFFLINE: "1" });
-    expect(offline.code).toBe(0);
+    expect(offline.code, offline.stderr).toBe(0);
     const missing = await run(["fetch", "pope"], { HF_HUB_OFFLINE: "1" });
-    expect(missing.code).toBe(3);
+    expect(missing.code, missing.stderr).toBe(3);
     expect(missing.stderr).toMatch(/HF_HUB_OFFLINE.*lmms-lab\/POPE/);
     expect(hub.requests.length).toBe(before);
   });
@@ -109,7 +110,7 @@ describe("fastvlm-eval fetch", () => {
 
   it("rejects a malformed token and bad flags with exit 2, never echoing the token", async () => {
     const bad = await run(["fetch", "mmmu", "--lock", join(work, "l2.json")], { HF_TOKEN: "notAToken123" });
-    expect(bad.code).toBe(2);
+    expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain("must start with 'hf_'");
     expect(bad.stderr).not.toContain("notAToken123");
     expect((await run(["fetch", "mmmu", "--retries", "x"])).code).toBe(2);
@@ -120,7 +121,7 @@ describe("fastvlm-eval fetch", () => {
     hub.setFaults([{ kind: "status", status: 500, endpoint: "any" }]);
     try {
       const r = await run(["fetch", "textvqa", "--retries", "1", "--lock", join(work, "l3.json")]);
-      expect(r.code).toBe(3);
+      expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(
         /error: Failed to resolve revision 'main' \(dataset lmms-lab\/textvqa\).*HTTP 500/,
       );
@@ -134,7 +135,7 @@ describe("fastvlm-eval fetch", () => {
 
   it("has per-command help with examples", async () => {
     const r = await run(["fetch", "--help"]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("--revision <rev>");
     expect(r.stdout).toContain("Examples:");
   });
