@@ -118,26 +118,39 @@ export function loadRun(dir: string): LoadedRun {
 }
 
 /**
- * Loads the runs under one `<run|dir>` argument, keyed by task. Two runs of one task under one argument are
- * ambiguous and rejected, naming both.
+ * Loads the runs under one `<run|dir>` argument, keyed by task. Shard folders are ignored when the same task
+ * also has an unsharded (or merged) run there, so a model folder still works after `merge`. Any other two
+ * runs of one task under one argument are ambiguous and rejected, naming every folder.
  */
 export function loadRunSet(arg: string): Map<string, LoadedRun> {
   const dirs = findRunDirs(arg);
   if (dirs.length === 0) {
     throw new UsageError(`No run.json under ${arg}.`, "Pass a folder written by `fastvlm-eval run`.");
   }
-  const byTask = new Map<string, LoadedRun>();
-  const clashes: string[] = [];
+  const grouped = new Map<string, LoadedRun[]>();
   for (const dir of dirs) {
     const loaded = loadRun(dir);
-    const prev = byTask.get(loaded.run.task.name);
-    if (prev) clashes.push(`${loaded.run.task.name}: ${prev.dir} and ${loaded.dir}`);
-    else byTask.set(loaded.run.task.name, loaded);
+    const list = grouped.get(loaded.run.task.name) ?? [];
+    list.push(loaded);
+    grouped.set(loaded.run.task.name, list);
+  }
+  const byTask = new Map<string, LoadedRun>();
+  const clashes: string[] = [];
+  for (const [task, list] of grouped) {
+    const whole = list.filter((r) => r.run.shard == null);
+    const candidates = list.length > 1 && whole.length > 0 ? whole : list;
+    if (candidates.length === 1) byTask.set(task, candidates[0]!);
+    else {
+      const shards = candidates.every((r) => r.run.shard != null)
+        ? " (shards: `fastvlm-eval merge` them first)"
+        : "";
+      clashes.push(`${task}: ${candidates.map((r) => r.dir).join(", ")}${shards}`);
+    }
   }
   if (clashes.length > 0) {
     throw new UsageError(
       `${arg} holds more than one run of a task:\n  ${clashes.join("\n  ")}`,
-      "Pass the run folders themselves, one per task.",
+      "Pass the run folders themselves, one per task (or a folder that holds one run per task).",
     );
   }
   return byTask;

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SCORERS } from "../../scorers/index.js";
+import { readRunRecord, writeRunRecord } from "../../src/core/records.js";
 import { compareTask } from "../../src/report/compare.js";
 import {
   buildLeaderboard,
@@ -80,6 +81,19 @@ describe("run discovery", () => {
     expect([...loadRunSet(root).keys()].sort()).toEqual(["docvqa", "pope"]);
     await makeRun(join(root, "m", "docvqa", "r2"), { scores: [1, 1] });
     expect(() => loadRunSet(root)).toThrow(/more than one run of a task[\s\S]*docvqa/);
+  });
+
+  it("ignores shard folders beside the merged run, and says to merge when only shards are there", async () => {
+    const root = tempDir();
+    const markShard = async (dir: string, index: number): Promise<void> => {
+      const run = readRunRecord(dir);
+      await writeRunRecord(dir, { ...run, shard: { index, count: 2 } });
+    };
+    await markShard(await makeRun(join(root, "m", "pope", "s0"), { task: "pope", scores: [1] }), 0);
+    await markShard(await makeRun(join(root, "m", "pope", "s1"), { task: "pope", scores: [0] }), 1);
+    expect(() => loadRunSet(root)).toThrow(/pope: .*s0, .*s1 \(shards: `fastvlm-eval merge` them first\)/);
+    await makeRun(join(root, "m", "pope", "merged"), { task: "pope", scores: [1, 0] });
+    expect(loadRunSet(root).get("pope")?.dir).toBe(join(root, "m", "pope", "merged"));
   });
 });
 
