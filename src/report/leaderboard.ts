@@ -123,7 +123,7 @@ export interface BuildLeaderboardResult {
   leaderboard: Leaderboard;
   /** Absolute paths written. */
   files: string[];
-  /** Runs skipped (partial or unreadable), with the reason. */
+  /** Runs skipped (partial, shards or unreadable), with the reason. */
   skipped: string[];
 }
 
@@ -176,6 +176,13 @@ export function collectLeaderboard(runsDir: string): { leaderboard: Leaderboard;
     }
     if (run.status !== "complete") {
       skipped.push(`${relative(root, dir) || "."}: status ${run.status}`);
+      continue;
+    }
+    if (run.shard != null) {
+      // A shard scores a slice of the task; it would compete with (and can outrank) the merged run.
+      skipped.push(
+        `${relative(root, dir) || "."}: shard ${run.shard.index}/${run.shard.count} (rows use whole runs; \`fastvlm-eval merge\` the shards)`,
+      );
       continue;
     }
     runs.push({ dir, run });

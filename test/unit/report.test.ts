@@ -98,6 +98,17 @@ describe("run discovery", () => {
 });
 
 describe("leaderboard data", () => {
+  it("leaves shard folders out so a merged run is the row's score", async () => {
+    const root = tempDir();
+    const shard = await makeRun(join(root, "m", "pope", "a-shard"), { task: "pope", scores: [0], metric: 0 });
+    await writeRunRecord(shard, { ...readRunRecord(shard), shard: { index: 1, count: 2 } });
+    await makeRun(join(root, "m", "pope", "merged"), { task: "pope", scores: [1, 0], metric: 0.4 });
+    const { leaderboard: lb, skipped } = collectLeaderboard(root);
+    expect(lb.rows).toHaveLength(1);
+    expect(Object.values(lb.rows[0]!.scores)).toEqual([0.4]);
+    expect(skipped).toEqual([expect.stringMatching(/a-shard: shard 1\/2 .*merge/)]);
+  });
+
   it("never averages different task versions together and lets the latest re-run win", async () => {
     const root = tempDir();
     await makeRun(join(root, "a", "docvqa-old"), {
