@@ -9,6 +9,14 @@ interface CompareFlags {
   seed: string;
 }
 
+const EXAMPLES = `
+Examples:
+  $ fastvlm-eval compare predictions/ckpt-a predictions/ckpt-b        one model folder each: all their tasks
+  $ fastvlm-eval compare base/ pr/ --md > compare.md            Markdown for a PR comment
+  $ fastvlm-eval compare runs/a/pope/<run-id> runs/b/pope/<run-id> --json
+
+A folder of runs may hold one run per task; shard folders beside their merged run are ignored.`;
+
 /** Registers `compare`. */
 export function register(program: Command): void {
   program
@@ -21,6 +29,7 @@ export function register(program: Command): void {
     .option("--json", "print machine-readable JSON")
     .option("--md", "print Markdown")
     .option("--seed <S>", "bootstrap seed", "0")
+    .addHelpText("after", EXAMPLES)
     .action(async (args: string[], flags: CompareFlags) => {
       const problems: string[] = [];
       if (args.length < 2) problems.push("compare needs at least two runs (a baseline and a candidate)");

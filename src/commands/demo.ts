@@ -6,6 +6,13 @@ interface DemoFlags {
   json?: boolean;
 }
 
+const EXAMPLES = `
+Examples:
+  $ fastvlm-eval demo                        results table on stdout, fastvlm-eval-demo/leaderboard/index.html
+  $ fastvlm-eval demo --out /tmp/demo --json
+
+Needs no network; the scores of random weights are ~0 (the point is that the pipeline runs).`;
+
 /** Registers `demo`. */
 export function register(program: Command): void {
   program
@@ -16,6 +23,7 @@ export function register(program: Command): void {
     )
     .option("--out <dir>", "output folder (predictions/ and leaderboard/ inside)", "fastvlm-eval-demo")
     .option("--json", "print the run records as JSON")
+    .addHelpText("after", EXAMPLES)
     .action(async (flags: DemoFlags) => {
       const { runDemo } = await import("../runner/demo.js");
       const { summaryTable } = await import("../runner/summary.js");

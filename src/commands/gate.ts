@@ -19,6 +19,14 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+const EXAMPLES = `
+Examples:
+  $ fastvlm-eval gate --baseline base/ --candidate pr/                   fail on any significant drop
+  $ fastvlm-eval gate --baseline base/ --candidate pr/ --max-drop 1 --min docvqa=70 --max-ttft-increase 15
+  $ fastvlm-eval gate --baseline base/ --candidate pr/ --junit gate.xml --json
+
+Exit codes: 0 every rule passed, 1 a rule failed, 2 bad input (e.g. a missing run folder).`;
+
 /** Registers `gate`. */
 export function register(program: Command): void {
   program
@@ -42,6 +50,7 @@ export function register(program: Command): void {
     .option("--junit <FILE>", "write JUnit XML, one testcase per rule")
     .option("--json", "print {pass, rules} as JSON")
     .option("--seed <S>", "bootstrap seed", "0")
+    .addHelpText("after", EXAMPLES)
     .action(async (flags: GateFlags) => {
       const problems: string[] = [];
       if (!flags.baseline) problems.push("--baseline is required");

@@ -10,6 +10,14 @@ interface LeaderboardFlags {
   json?: boolean;
 }
 
+const EXAMPLES = `
+Examples:
+  $ fastvlm-eval leaderboard                                 predictions/ → leaderboard/
+  $ fastvlm-eval leaderboard --runs runs --out site --format openvlm
+  $ fastvlm-eval leaderboard --json > leaderboard.json
+
+Partial runs and shard folders are skipped (with a warning); merge shards first.`;
+
 /** Registers `leaderboard`. */
 export function register(program: Command): void {
   program
@@ -22,6 +30,7 @@ export function register(program: Command): void {
     .option("--out <DIR>", "output folder", "leaderboard")
     .option("--format <FORMAT>", "also write another format: openvlm (openvlm.json)")
     .option("--json", "print the leaderboard data as JSON")
+    .addHelpText("after", EXAMPLES)
     .action(async (flags: LeaderboardFlags) => {
       if (flags.format !== undefined && flags.format !== "openvlm") {
         const { unknownName } = await import("../core/errors.js");

@@ -6,6 +6,11 @@ interface MergeFlags {
   json?: boolean;
 }
 
+const EXAMPLES = `
+Examples:
+  $ fastvlm-eval merge predictions/fastvlm-0.5b/docvqa/*    a glob over the task folder works (non-shards are skipped)
+  $ fastvlm-eval merge shard0/ shard1/ shard2/ --out predictions --json`;
+
 /** Registers `merge`. */
 export function register(program: Command): void {
   program
@@ -17,6 +22,7 @@ export function register(program: Command): void {
     .argument("<run-dir...>", "shard run folders")
     .option("--out <dir>", "root folder of run folders (default: the root the first shard folder is in)")
     .option("--json", "print the merged run record as JSON")
+    .addHelpText("after", EXAMPLES)
     .action(async (dirs: string[], flags: MergeFlags) => {
       const { resolve } = await import("node:path");
       const { readRunRecord } = await import("../core/records.js");

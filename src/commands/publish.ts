@@ -10,6 +10,13 @@ interface PublishFlags {
   json?: boolean;
 }
 
+const EXAMPLES = `
+Examples:
+  $ fastvlm-eval publish --repo me/fastvlm-leaderboard --dry-run      list what would be uploaded
+  $ HF_TOKEN=hf_… fastvlm-eval publish --repo me/fastvlm-leaderboard --repo-type space
+
+Needs a write token in HF_TOKEN (except --dry-run); HF_ENDPOINT points at another Hub.`;
+
 /** Registers `publish`. */
 export function register(program: Command): void {
   program
@@ -23,6 +30,7 @@ export function register(program: Command): void {
     .option("--dir <DIR>", "folder to upload", "leaderboard")
     .option("--dry-run", "list files and sizes; no requests")
     .option("--json", "print the result as JSON")
+    .addHelpText("after", EXAMPLES)
     .action(async (flags: PublishFlags) => {
       const { UsageError, unknownName } = await import("../core/errors.js");
       if (flags.repoType !== "dataset" && flags.repoType !== "space") {

@@ -2,6 +2,18 @@
 import type { Command } from "commander";
 import type { RunFlags } from "../runner/flags.js";
 
+const EXAMPLES = `
+Examples:
+  $ fastvlm-eval run pope --model fastvlm-0.5b --limit 300          a seeded stratified subset of 300
+  $ fastvlm-eval run pope docvqa mmmu --model fastvlm-0.5b --concurrency 2 --json
+  $ fastvlm-eval run docvqa --model ./my-checkpoint --dtype vision=fp16,decoder=q4,embed=fp16
+  $ fastvlm-eval run pope --model baseline:random --latency-samples 0   chance level, no latency pass
+  $ fastvlm-eval run pope --model openai:http://127.0.0.1:8000/v1#Qwen2-VL-7B --concurrency 8
+  $ fastvlm-eval run docvqa --model fastvlm-0.5b --shard 0/3        then \`fastvlm-eval merge\` the shards
+
+Re-run the same command to resume (Ctrl-C saves and exits 130); --fresh starts a new run folder.
+Exit codes: 0 ok, 2 bad input, 3 Hub/network, 4 model/backend, 5 too many failed samples, 130 interrupted.`;
+
 /** Registers `run`. */
 export function register(program: Command): void {
   program
@@ -14,7 +26,7 @@ export function register(program: Command): void {
     .argument("<task...>", "tasks (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
     .option(
       "--model <name>",
-      "registry name, model folder, baseline:random, baseline:constant=<text> or openai:<model>",
+      "registry name (fastvlm-0.5b), model folder, baseline:random, baseline:constant=<text> or openai:<url>#<model>",
     )
     .option("--limit <N>", "a seeded, stratified subset of N samples")
     .option("--subset-seed <S>", "seed of the subset, latency subset and bootstrap", "0")
@@ -35,7 +47,7 @@ export function register(program: Command): void {
     .option("--dataset-repo <repo>", "use this dataset repo instead of the task's (one task)")
     .option("--lock <file>", "dataset lock file", undefined)
     .option("--retries <N>", "retries per request: Hub downloads and openai: model requests")
-    .option("--dtype <spec>", "ONNX dtype, e.g. q4 or vision_encoder=fp16,decoder_model_merged=q4")
+    .option("--dtype <spec>", "q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
     .option("--device <ep>", "execution provider (cpu, cuda, …)")
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")
     .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
@@ -43,6 +55,7 @@ export function register(program: Command): void {
       "--logits <rows>",
       "logits at prefill: all (the shipped graph, default) or last (last position only: faster, less memory)",
     )
+    .addHelpText("after", EXAMPLES)
     .action(async (tasks: string[], flags: RunFlags) => {
       const { parseRunFlags } = await import("../runner/flags.js");
       const { TASKS } = await import("../../tasks/index.js");

@@ -26,17 +26,25 @@ export interface ScoreResult {
   record: RunRecord;
 }
 
+const EXAMPLES = `
+Modes:
+  score --task <task> --predictions <file.jsonl> --out <dir>
+      each line: {"id": …, "prediction": …, "doc": {Hub row fields}}; writes <dir>/samples.jsonl and run.json
+  score <run-dir>
+      re-score a saved run with the current scorer (rewrites its scores and metrics)
+
+Examples:
+  $ fastvlm-eval score --task pope --predictions preds.jsonl --out scored/pope
+  $ fastvlm-eval score predictions/fastvlm-0.5b/docvqa/<run-id> --json`;
+
 /** Registers `score`. */
 export function register(program: Command): void {
   program
     .command("score")
     .summary("score a predictions file with the reference metric, or re-score a saved run")
     .description(
-      "Score predictions with the benchmark's reference metric, without running a model. " +
-        "  score --task <task> --predictions <file.jsonl> --out <dir> " +
-        '      each line: {"id": …, "prediction": …, "doc": {Hub row fields}}; writes <dir>/samples.jsonl and run.json\n' +
-        "  score <run-dir> " +
-        "      re-score a saved run with the current scorer (rewrites its scores and metrics)",
+      "Score predictions with the benchmark's reference metric, without running a model: a predictions file " +
+        "made anywhere, or a saved run folder (see Modes below).",
     )
     .argument("[run-dir]", "a run folder to re-score")
     .option("--task <task>", "task of the predictions file (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
@@ -44,6 +52,7 @@ export function register(program: Command): void {
     .option("--out <dir>", "folder to write samples.jsonl and run.json into")
     .option("--seed <S>", "seed of the bootstrap confidence intervals", "0")
     .option("--json", "print the run record as JSON")
+    .addHelpText("after", EXAMPLES)
     .action(async (runDir: string | undefined, flags: ScoreFlags) => {
       const { UsageError } = await import("../core/errors.js");
       const log = await import("../core/log.js");
