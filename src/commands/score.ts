@@ -109,7 +109,10 @@ export async function readPredictions(task: string, file: string): Promise<Predi
     // A UTF-8 byte-order mark (some editors write one) is not part of the first line's JSON.
     text = readFileSync(file, "utf8").replace(/^\ufeff/, "");
   } catch (err) {
-    throw new UsageError(`Cannot read predictions file ${file}: ${(err as Error).message}`);
+    throw new UsageError(
+      `Cannot read predictions file ${file}: ${(err as Error).message}`,
+      'Check the --predictions path: a JSONL file of {"id", "prediction", "doc"} lines.',
+    );
   }
   const problems: string[] = [];
   const lines: PredictionLine[] = [];
