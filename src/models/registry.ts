@@ -112,6 +112,18 @@ function acceptedForms(): string {
 }
 
 /** Resolves `--model` to a ready backend. */
+/**
+ * Checks a `--model` value's form without loading anything, so `run` can reject a typo before it downloads
+ * datasets. Throws the same UsageError `resolveModel` would.
+ */
+export function checkModelName(name: string): void {
+  if (name.startsWith("baseline:") || name.startsWith("openai:")) return;
+  if (Object.hasOwn(MODELS, name) || isLocalModelPath(name)) return;
+  if (name.includes(":")) throw new UsageError(`Unknown model prefix in '${name}'.`, acceptedForms());
+  const err = unknownName("model", name, Object.keys(MODELS));
+  throw new UsageError(err.message, acceptedForms());
+}
+
 export async function resolveModel(name: string, opts: ResolveOptions = {}): Promise<ModelBackend> {
   if (name.startsWith("baseline:")) {
     const mod = await import("./baseline/index.js");
@@ -149,11 +161,8 @@ export async function resolveModel(name: string, opts: ResolveOptions = {}): Pro
     const dtype: DtypeSpec = opts.dtype ?? {};
     return loadFastVLM(expandHome(name), { ...engineOpts, dtype, name });
   }
-  if (name.includes(":")) {
-    throw new UsageError(`Unknown model prefix in '${name}'.`, acceptedForms());
-  }
-  const err = unknownName("model", name, Object.keys(MODELS));
-  throw new UsageError(err.message, acceptedForms());
+  checkModelName(name);
+  throw new UsageError(`Cannot resolve model '${name}'.`, acceptedForms());
 }
 
 /** Model flags as commander hands them over (all strings). */

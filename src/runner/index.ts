@@ -131,6 +131,8 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
       throw new UsageError(`Task '${name}' uses scorer '${task.scorer}', which is not registered.`);
     }
   }
+  // A mistyped --model fails before any download; loading it waits until the data is in hand.
+  if (options.backend === undefined) (await import("../models/registry.js")).checkModelName(options.model);
   // Data first: a Hub problem should surface before minutes of model loading.
   const { ensureDataset } = await import("../hub/index.js");
   const { loadSamples } = await import("../data/samples.js");
