@@ -119,7 +119,11 @@ export function register(program: Command): void {
       }
       if (!result.pass) {
         const failed = result.rules.filter((r) => !r.pass).map((r) => r.name);
-        throw new GateFailedError(`gate failed: ${failed.join(", ")}`, "See the rules above or the summary.");
+        const where = summaryFile ? `the rules above or the summary in ${summaryFile}` : "the rules above";
+        throw new GateFailedError(
+          `gate failed: ${failed.join(", ")}`,
+          `See ${where}; a FAIL line says which limit was crossed and by how much.`,
+        );
       }
     });
 }
