@@ -350,7 +350,9 @@ export function metricsTable(record: RunRecord): string {
   const rows = ordered.map((name) => {
     const v = record.metrics[name]!;
     const ci = record.ci[name];
-    const value = Number.isInteger(v) ? String(v) : v.toFixed(4);
+    // Counts (MMMU's random_fallbacks) print as integers; rates and scores always with four decimals.
+    const isCount = name === "random_fallbacks" || name.endsWith("_count");
+    const value = isCount ? String(v) : v.toFixed(4);
     return `${name.padEnd(width)}  ${value}${ci ? `  [${ci[0].toFixed(4)}, ${ci[1].toFixed(4)}]` : ""}`;
   });
   const n = record.nSamples;
