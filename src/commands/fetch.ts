@@ -1,6 +1,10 @@
-/** `fastvlm-eval fetch <task...>`: download tasks' data into the HF cache and pin it in datasets/lock.json. */
+/**
+ * `fastvlm-eval fetch [task...] [--model <name>]`: download tasks' data and a registry model's files into the
+ * HF cache and pin them in datasets/lock.json, so later runs can go offline.
+ */
 import type { Command } from "commander";
 import { UsageError, unknownName } from "../core/errors.js";
+import type { DtypeSpec } from "../models/fastvlm/dtype.js";
 
 /** Options of `fetch` as commander parses them. */
 interface FetchFlags {
@@ -8,6 +12,8 @@ interface FetchFlags {
   retries?: string;
   lock?: string;
   datasetRepo?: string;
+  model?: string;
+  dtype?: string;
   json?: boolean;
 }
 
@@ -18,10 +24,12 @@ Examples:
   $ fastvlm-eval fetch textvqa --revision main     re-resolve the branch and update the lock
   $ HF_ENDPOINT=https://hf-mirror.com fastvlm-eval fetch seedbench   through a mirror
   $ HF_HUB_OFFLINE=1 fastvlm-eval fetch docvqa     check everything is cached (no network)
+  $ fastvlm-eval fetch --model fastvlm-0.5b        the model files run/predict load (card dtypes)
+  $ fastvlm-eval fetch docvqa --model fastvlm-0.5b --dtype fp16   data and fp16 graphs in one go
 
 Files go to the Hugging Face cache (HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub),
-shared with Python tools. The lock (datasets/lock.json) pins each task's repo sha and file digests;
-later runs use the locked sha unless --revision is given.`;
+shared with Python tools. The lock (datasets/lock.json) pins each task's repo sha and file digests (and
+the model's); later runs use the locked sha unless --revision is given.`;
 
 function parseRetries(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -52,13 +60,19 @@ export function register(program: Command): void {
   program
     .command("fetch")
     .description(
-      "Download the datasets of one or more tasks into the Hugging Face cache (verified, retried) and pin " +
-        "their commit sha and file digests in datasets/lock.json.",
+      "Download the datasets of tasks and/or a registry model's files into the Hugging Face cache (verified, " +
+        "retried) and pin their commit sha and file digests in datasets/lock.json.",
     )
-    .argument("<task...>", "task names (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .argument("[task...]", "task names (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .option(
+      "--model <name>",
+      "also download the files run/predict load for this registry model (fastvlm-0.5b)",
+    )
+    .option("--dtype <spec>", "with --model: q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
     .option(
       "--revision <rev>",
-      "branch, tag or commit sha to resolve instead of the locked sha (updates the lock)",
+      "branch, tag or commit sha to resolve instead of the locked sha (updates the lock); for the tasks, or " +
+        "for the model when no task is given",
     )
     .option("--retries <n>", "retries per request and file after the first attempt (default 6)")
     .option("--lock <file>", "lock file (default datasets/lock.json under the current directory)")
@@ -74,16 +88,66 @@ export function register(program: Command): void {
       const retries = parseRetries(flags.retries);
       for (const name of names)
         if (TASKS[name] === undefined) throw unknownName("task", name, Object.keys(TASKS));
-      if (flags.datasetRepo !== undefined && names.length > 1) {
+      if (flags.datasetRepo !== undefined && names.length !== 1) {
         problems.push("--dataset-repo applies to a single task; fetch the tasks one at a time");
       }
-      if (problems.length > 0) throw new UsageError(problems.join("\n"));
+      if (names.length === 0 && flags.model === undefined) {
+        problems.push("nothing to fetch: name one or more tasks, or a model with --model");
+      }
+      if (flags.dtype !== undefined && flags.model === undefined) {
+        problems.push("--dtype applies to --model; add --model <name>");
+      }
+      if (flags.revision !== undefined && flags.model !== undefined && names.length > 0) {
+        problems.push(
+          "--revision is ambiguous with both tasks and --model; fetch the model and the tasks separately",
+        );
+      }
+      let dtype: DtypeSpec | undefined;
+      if (flags.dtype !== undefined) {
+        const { parseDtype } = await import("../models/fastvlm/dtype.js");
+        try {
+          dtype = parseDtype(flags.dtype);
+        } catch (err) {
+          problems.push((err as Error).message);
+        }
+      }
+      if (problems.length > 0) throw new UsageError(problems.join("\n"), "See fastvlm-eval fetch --help.");
+      const { fetchModelFiles, MODELS } = await import("../models/registry.js");
       const { ensureDataset, hubEnv } = await import("../hub/index.js");
       const { info, out, outJson } = await import("../core/log.js");
       const env = hubEnv();
       const progress = await makeProgress();
       const results = [];
+      let model: ModelSummary | undefined;
       try {
+        if (flags.model !== undefined) {
+          const name = flags.model;
+          // The model goes first: a mistyped or non-Hub name fails (UsageError) before any download.
+          const repo = Object.hasOwn(MODELS, name) ? MODELS[name]?.repo : undefined;
+          if (repo !== undefined) info(`${name}: ${repo}${env.offline ? " (offline)" : ""}`);
+          const got = await fetchModelFiles(name, {
+            ...(dtype !== undefined ? { dtype } : {}),
+            ...(flags.lock !== undefined ? { lockFile: flags.lock } : {}),
+            ...(names.length === 0 && flags.revision !== undefined ? { revision: flags.revision } : {}),
+            hub: {
+              env,
+              ...(retries !== undefined ? { retries } : {}),
+              onProgress: (p) => progress.update({ ...p, path: `${name}: ${p.path}` }),
+            },
+          });
+          const { stat } = await import("node:fs/promises");
+          let bytes = 0;
+          for (const local of Object.values(got.files)) bytes += (await stat(local)).size;
+          model = {
+            model: name,
+            repo: got.repo,
+            sha: got.sha,
+            dtype: got.dtype,
+            dir: got.dir,
+            files: Object.keys(got.files).sort(),
+            bytes,
+          };
+        }
         for (const name of [...new Set(names)]) {
           const task = TASKS[name]!;
           const spec = task.dataset;
@@ -104,7 +168,8 @@ export function register(program: Command): void {
         progress.stop();
       }
       if (flags.json) {
-        outJson(results);
+        // One array: dataset entries carry `task`, the model entry carries `model`.
+        outJson(model === undefined ? results : [...results, model]);
         return;
       }
       for (const r of results) {
@@ -114,7 +179,35 @@ export function register(program: Command): void {
             `${humanBytes(r.bytes)}${r.fromLock ? "\t(locked)" : ""}`,
         );
       }
+      if (model !== undefined) {
+        const n = model.files.length;
+        const dt = Object.entries(model.dtype)
+          .map(([g, d]) => `${g}=${d}`)
+          .join(",");
+        out(
+          `${model.model}\t${model.repo}\t${dt}\tsha ${model.sha}\t${n} file${n === 1 ? "" : "s"}\t` +
+            humanBytes(model.bytes),
+        );
+      }
     });
+}
+
+/** The model line of the summary (`--json`: one element of the array). */
+interface ModelSummary {
+  /** Registry name. */
+  model: string;
+  /** Hub repo id. */
+  repo: string;
+  /** Locked commit sha. */
+  sha: string;
+  /** dtype per graph. */
+  dtype: Record<string, string>;
+  /** Snapshot folder in the HF cache. */
+  dir: string;
+  /** Repo paths downloaded (graphs' external data included), sorted. */
+  files: string[];
+  /** Total bytes of those files. */
+  bytes: number;
 }
 
 interface Progress {

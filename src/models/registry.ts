@@ -111,7 +111,6 @@ function acceptedForms(): string {
   );
 }
 
-/** Resolves `--model` to a ready backend. */
 /**
  * Checks a `--model` value's form without loading anything, so `run` can reject a typo before it downloads
  * datasets. Throws the same UsageError `resolveModel` would.
@@ -124,6 +123,52 @@ export function checkModelName(name: string): void {
   throw new UsageError(err.message, acceptedForms());
 }
 
+/** Options of fetchModelFiles: the part of ResolveOptions that decides which files are downloaded. */
+export type FetchModelOptions = Pick<ResolveOptions, "dtype" | "revision" | "lockFile" | "hub">;
+
+/** What fetchModelFiles downloaded. */
+export interface FetchedModel {
+  /** Hub model repo id. */
+  repo: string;
+  /** Commit sha (locked in datasets/lock.json under `models`). */
+  sha: string;
+  /** The dtype per graph the files are for (the card's, overridden by `dtype`). */
+  dtype: DtypeMap;
+  /** Snapshot folder in the HF cache. */
+  dir: string;
+  /** Repo path → local path of every downloaded file (graphs' external data included). */
+  files: Record<string, string>;
+}
+
+/**
+ * Downloads (or finds in the cache) exactly the files `resolveModel` loads for a registry model and dtype,
+ * and locks them. Local folders, `baseline:` and `openai:` models have nothing to download: UsageError.
+ */
+export async function fetchModelFiles(name: string, opts: FetchModelOptions = {}): Promise<FetchedModel> {
+  const entry = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
+  if (entry === undefined) {
+    checkModelName(name);
+    throw new UsageError(
+      `Model '${name}' is not downloaded from the Hub, so there is nothing to fetch.`,
+      `Only registry models are fetched (${Object.keys(MODELS).join(", ")}); local folders, baseline: and ` +
+        "openai: models are used as they are.",
+    );
+  }
+  const dtype: DtypeMap = { ...entry.defaultDtype, ...(opts.dtype ?? {}) };
+  const hub = await import("../hub/index.js");
+  const got = await hub.ensureModelFiles(
+    entry.repo,
+    (listing) => pickModelFiles(listing, dtype, entry.repo),
+    {
+      ...(opts.hub ?? {}),
+      ...(opts.lockFile !== undefined ? { lockFile: opts.lockFile } : {}),
+      ...(opts.revision !== undefined ? { revision: opts.revision } : {}),
+    },
+  );
+  return { repo: entry.repo, sha: got.sha, dtype, dir: got.dir, files: got.files };
+}
+
+/** Resolves `--model` to a ready backend. */
 export async function resolveModel(name: string, opts: ResolveOptions = {}): Promise<ModelBackend> {
   if (name.startsWith("baseline:")) {
     const mod = await import("./baseline/index.js");
@@ -140,21 +185,16 @@ export async function resolveModel(name: string, opts: ResolveOptions = {}): Pro
     ...(opts.imageMode !== undefined ? { imageMode: opts.imageMode } : {}),
     ...(opts.logits !== undefined ? { logits: opts.logits } : {}),
   };
-  const entry = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
-  if (entry) {
-    const dtype: DtypeMap = { ...entry.defaultDtype, ...(opts.dtype ?? {}) };
-    const hub = await import("../hub/index.js");
-    const files = await hub.ensureModelFiles(
-      entry.repo,
-      (listing) => pickModelFiles(listing, dtype, entry.repo),
-      {
-        ...(opts.hub ?? {}),
-        ...(opts.lockFile !== undefined ? { lockFile: opts.lockFile } : {}),
-        ...(opts.revision !== undefined ? { revision: opts.revision } : {}),
-      },
-    );
+  if (Object.hasOwn(MODELS, name)) {
+    const files = await fetchModelFiles(name, opts);
     const { loadFastVLM } = await import("./fastvlm/engine.js");
-    return loadFastVLM(files.dir, { ...engineOpts, dtype, name, source: entry.repo, revision: files.sha });
+    return loadFastVLM(files.dir, {
+      ...engineOpts,
+      dtype: files.dtype,
+      name,
+      source: files.repo,
+      revision: files.sha,
+    });
   }
   if (isLocalModelPath(name)) {
     const { loadFastVLM } = await import("./fastvlm/engine.js");
