@@ -292,7 +292,10 @@ export async function ensureModelFiles(
     const where = env.offline ? "in the cached snapshot" : "in the repo";
     const err = `${describeRepo(ref)} at ${sha} has no ${unknown.join(", ")} ${where}.`;
     if (env.offline) {
-      throw new OfflineError(err, "Run the command once without HF_HUB_OFFLINE to download the model files.");
+      throw new OfflineError(
+        err,
+        "Run `fastvlm-eval fetch --model <name>` (or the same command) without HF_HUB_OFFLINE to download the model files.",
+      );
     }
     throw new HubError(err, "Check the model name and dtype; the repo listing did not contain these files.");
   }

@@ -72,6 +72,13 @@ const listingMemo = new Map<string, RepoFile[]>();
 /** Blob downloads in flight in this process, so two callers wanting one blob share one download. */
 const inflight = new Map<string, Promise<string>>();
 
+/** What to run online so an offline run finds this repo's files. */
+function fetchAdvice(repo: RepoRef): string {
+  return repo.kind === "model"
+    ? "Run `fastvlm-eval fetch --model <name>` (or the same command) without HF_HUB_OFFLINE"
+    : "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE";
+}
+
 function context(opts: HubOptions = {}): Ctx {
   const env = opts.env ?? hubEnv();
   const errorCodes = new Map<string, string>();
@@ -244,7 +251,7 @@ export async function resolveRevision(repo: RepoRef, revision: string, opts?: Hu
     if (sha !== null) return sha;
     throw new OfflineError(
       `HF_HUB_OFFLINE is set and revision '${revision}' of ${describeRepo(repo)} is not in the cache (${join(repoCacheDir(ctx.env.cacheDir, repo), "refs", revision)} is missing).`,
-      "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE first, or pin the revision in datasets/lock.json.",
+      `${fetchAdvice(repo)} first, or pin the revision in datasets/lock.json.`,
     );
   }
   const hub = await import("@huggingface/hub");
@@ -377,7 +384,7 @@ async function listSnapshot(ctx: Ctx, repo: RepoRef, sha: string): Promise<RepoF
   if (!(await exists(root))) {
     throw new OfflineError(
       `HF_HUB_OFFLINE is set and ${describeRepo(repo)} at ${sha} is not in the cache (${root} is missing).`,
-      "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE first.",
+      `${fetchAdvice(repo)} first.`,
     );
   }
   const files: RepoFile[] = [];
@@ -478,7 +485,7 @@ export async function downloadExpected(
     const names = missing.map((f) => f.path).join(", ");
     throw new OfflineError(
       `HF_HUB_OFFLINE is set and ${missing.length} file(s) of ${describeRepo(repo)} at ${sha} are not in the cache: ${names}.`,
-      "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE to download them first.",
+      `${fetchAdvice(repo)} to download them first.`,
     );
   }
   const meta = await fileMetadata(ctx, repo, sha, missing, known);
@@ -808,7 +815,7 @@ export async function readRepoText(
   if (ctx.env.offline) {
     throw new OfflineError(
       `HF_HUB_OFFLINE is set and ${path} of ${describeRepo(repo)} at ${sha} is not in the cache.`,
-      "Run `fastvlm-eval fetch <task>` without HF_HUB_OFFLINE to download it first.",
+      `${fetchAdvice(repo)} to download it first.`,
     );
   }
   try {
