@@ -25,7 +25,12 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GenerateRequest } from "../../src/core/types.js";
 import { type FastVLMEngine, type FastVLMOptions, loadFastVLM } from "../../src/models/fastvlm/engine.js";
-import { decodeModel, externalDataFiles, sliceLastLogits } from "../../src/models/fastvlm/graph-patch.js";
+import {
+  decodeModel,
+  externalDataFiles,
+  sliceLastLogits,
+  stagePatchedModel,
+} from "../../src/models/fastvlm/graph-patch.js";
 import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../../src/models/fastvlm/tiny.js";
 import { parseRunFlags } from "../../src/runner/flags.js";
 import { tinyModelDir, tinyModelOptions } from "../helpers/tiny-model.js";
@@ -178,6 +183,29 @@ describe("--logits last (decoder patched in memory)", () => {
     const want = (await reference.generate(request(1))).tokens;
     expect(want.length).toBe(TOKENS);
     for (const e of [shipped, linked, memory]) expect((await e.generate(request(1))).tokens).toEqual(want);
+  });
+
+  it("stages an inline graph as a temp file (loaded by path), from memory only when that cannot be written", async () => {
+    const onnxPath = join(dir, "onnx", "decoder_model_merged.onnx");
+    const patch = sliceLastLogits(decodeModel(readFileSync(onnxPath)));
+    if (!patch.ok) throw new Error(patch.reason);
+    const stageRoot = join(work, "stage-inline");
+    mkdirSync(stageRoot);
+    const staged = stagePatchedModel(onnxPath, patch, { tempRoot: stageRoot });
+    expect(staged.kind).toBe("path");
+    if (staged.kind === "path") expect(readFileSync(staged.path).equals(Buffer.from(patch.bytes))).toBe(true);
+    staged.cleanup();
+    expect(readdirSync(stageRoot)).toEqual([]);
+    const missing = join(work, "no-such-folder");
+    expect(stagePatchedModel(onnxPath, patch, { tempRoot: missing }).kind).toBe("bytes");
+    const byPath = await load(dir, { logits: "last", logitsStage: { tempRoot: stageRoot } });
+    const fromMemory = await load(dir, { logits: "last", logitsStage: { tempRoot: missing } });
+    expect(readdirSync(stageRoot)).toEqual([]);
+    const want = (await (await load(dir)).generate(request(0))).tokens;
+    for (const e of [byPath, fromMemory]) {
+      expect(e.info.logits).toBe("last");
+      expect((await e.generate(request(0))).tokens).toEqual(want);
+    }
   });
 
   it("feeds 1 to num_logits_to_keep whatever the mode, and does not patch such a graph", async () => {

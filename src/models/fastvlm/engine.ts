@@ -38,11 +38,13 @@ import {
 } from "./dtype.js";
 import { float32ToHalf, halfToFloat, halfToFloat32 } from "./fp16.js";
 import {
+  collectGarbage,
   decodeModel,
   graphInputNames,
   LOGITS_TO_KEEP_INPUTS,
   type LogitsMode,
   type SlicedGraph,
+  type StagedModel,
   type StageOptions,
   sliceLastLogits,
   stagePatchedModel,
@@ -770,23 +772,11 @@ async function createDecoder(
     }
     return asShipped();
   };
-  let patch: SlicedGraph;
-  try {
-    const model = decodeModel(readFileSync(path));
-    if (keepsLogits(graphInputNames(model))) return asShipped();
-    const result = sliceLastLogits(model);
-    if (!result.ok) return fallback(result.reason);
-    patch = result;
-  } catch (err) {
-    // Not decodable here: loading as shipped reports the file problem properly.
-    return fallback(`not readable as ONNX: ${(err as Error).message}`);
-  }
-  let staged: ReturnType<typeof stagePatchedModel>;
-  try {
-    staged = stagePatchedModel(path, patch, stage);
-  } catch (err) {
-    return fallback((err as Error).message);
-  }
+  const prepared = prepareDecoderPatch(path, stage);
+  if (prepared.kind === "keeps") return asShipped();
+  if (prepared.kind === "unpatchable") return fallback(prepared.reason);
+  const staged = prepared.staged;
+  collectGarbage();
   try {
     const session =
       staged.kind === "path"
@@ -797,6 +787,37 @@ async function createDecoder(
     return fallback(`ONNX Runtime rejected the patched graph: ${(err as Error).message}`);
   } finally {
     staged.cleanup();
+  }
+}
+
+/** Outcome of prepareDecoderPatch. */
+type PreparedPatch =
+  | { kind: "keeps" }
+  | { kind: "unpatchable"; reason: string }
+  | { kind: "staged"; staged: StagedModel };
+
+/**
+ * Reads, patches and stages the decoder. Synchronous and separate from createDecoder on purpose: the
+ * file buffer, the decoded ModelProto (whose tensors are views of that buffer) and the re-encoded bytes
+ * are ~1 GB each on real decoders, and none of them may stay reachable from the async frame that
+ * awaits session creation (only `staged` leaves, and it holds bytes only on the in-memory fallback).
+ */
+function prepareDecoderPatch(path: string, stage: StageOptions | undefined): PreparedPatch {
+  let patch: SlicedGraph;
+  try {
+    const model = decodeModel(readFileSync(path));
+    if (keepsLogits(graphInputNames(model))) return { kind: "keeps" };
+    const result = sliceLastLogits(model);
+    if (!result.ok) return { kind: "unpatchable", reason: result.reason };
+    patch = result;
+  } catch (err) {
+    // Not decodable here: loading as shipped reports the file problem properly.
+    return { kind: "unpatchable", reason: `not readable as ONNX: ${(err as Error).message}` };
+  }
+  try {
+    return { kind: "staged", staged: stagePatchedModel(path, patch, stage) };
+  } catch (err) {
+    return { kind: "unpatchable", reason: (err as Error).message };
   }
 }
 

@@ -9,7 +9,8 @@
  * against the model's folder and refuses data reached through a symlink that leads outside it (the Hub
  * cache's snapshot → blobs layout), and onnxruntime-node 1.30 takes external data from memory only as
  * bytes (a path string is rejected), so the patched .onnx goes to a temp folder with hard links to the
- * real data files, or, where links fail, the data is read into memory.
+ * real data files, or, where links fail, the data is read into memory. Inline-weight graphs are staged
+ * the same way (by path, not bytes) to keep ORT's load peak down.
  */
 import {
   closeSync,
@@ -26,6 +27,8 @@ import {
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, normalize, sep } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { onnx as OnnxNs } from "onnx-proto";
 
 const require = createRequire(import.meta.url);
@@ -195,7 +198,7 @@ export function sliceLastLogits(model: OnnxNs.ModelProto): SlicedGraph | Unpatch
 /** How to create a session from a staged patched model. */
 export type StagedModel =
   | {
-      /** Create by path: the patched .onnx sits next to (hard links of) its data files. */
+      /** Create by path: the patched .onnx in a temp folder, next to (hard links of) its data files. */
       kind: "path";
       /** The patched .onnx. */
       path: string;
@@ -203,7 +206,7 @@ export type StagedModel =
       cleanup: () => void;
     }
   | {
-      /** Create from bytes with the data files in memory. */
+      /** Create from bytes with the data files in memory (the temp folder could not be written). */
       kind: "bytes";
       /** The patched model. */
       bytes: Uint8Array;
@@ -217,7 +220,7 @@ export type StagedModel =
 export interface StageOptions {
   /** Parent of the temp folder (default: the OS temp folder). */
   tempRoot?: string;
-  /** false: skip hard links and read the data into memory (tests). */
+  /** false: skip hard links and read external data into memory (tests); inline graphs still go to disk. */
   links?: boolean;
 }
 
@@ -238,9 +241,42 @@ function checkReadable(path: string): void {
 }
 
 /**
+ * Writes the patched .onnx into a fresh temp folder next to hard links of its data files. Returns null
+ * (nothing left behind) when that fails: another file system (EXDEV), no link permission, a full or
+ * read-only disk.
+ */
+function stageOnDisk(
+  original: string,
+  bytes: Uint8Array,
+  sources: readonly { loc: string; real: string }[],
+  tempRoot: string | undefined,
+): StagedModel | null {
+  let dir: string | undefined;
+  const cleanup = (): void => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    dir = mkdtempSync(join(tempRoot ?? tmpdir(), "fastvlm-eval-logits-"));
+    for (const s of sources) {
+      const target = join(dir, s.loc);
+      mkdirSync(dirname(target), { recursive: true });
+      linkSync(s.real, target);
+      checkReadable(target);
+    }
+    const path = join(dir, basename(original));
+    writeFileSync(path, bytes);
+    return { kind: "path", path, cleanup };
+  } catch {
+    cleanup();
+    return null;
+  }
+}
+
+/**
  * Prepares a patched model for session creation. `original` is the shipped .onnx path (may be a
- * symlink); its external data files are found next to it and followed to their real files.
- * Without external data the bytes are used directly.
+ * symlink); its external data files are found next to it and followed to their real files. Inline
+ * graphs go to a temp folder too: ORT parsing a ~1 GB model from a buffer peaks about 2 GB higher than
+ * reading the same file by path. Memory (bytes, data files read in) is the fallback when that fails.
  */
 export function stagePatchedModel(
   original: string,
@@ -255,24 +291,9 @@ export function stagePatchedModel(
     loc,
     real: realpathSync(join(dirname(original), loc)),
   }));
-  if (sources.length === 0) return { kind: "bytes", bytes: patched.bytes, externalData: [], cleanup: noop };
-  if (opts.links !== false) {
-    const dir = mkdtempSync(join(opts.tempRoot ?? tmpdir(), "fastvlm-eval-logits-"));
-    const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-    try {
-      for (const s of sources) {
-        const target = join(dir, s.loc);
-        mkdirSync(dirname(target), { recursive: true });
-        linkSync(s.real, target);
-        checkReadable(target);
-      }
-      const path = join(dir, basename(original));
-      writeFileSync(path, patched.bytes);
-      return { kind: "path", path, cleanup };
-    } catch {
-      // Another file system (EXDEV) or no link permission: fall back to memory below.
-      cleanup();
-    }
+  if (sources.length === 0 || opts.links !== false) {
+    const staged = stageOnDisk(original, patched.bytes, sources, opts.tempRoot);
+    if (staged) return staged;
   }
   return {
     kind: "bytes",
@@ -280,4 +301,23 @@ export function stagePatchedModel(
     externalData: sources.map((s) => ({ path: s.loc, data: new Uint8Array(readFileSync(s.real)) })),
     cleanup: noop,
   };
+}
+
+let gcFunction: (() => void) | null | undefined;
+
+/**
+ * Runs a full garbage collection. Call after patching, before ORT creates the session: the file buffer
+ * and the re-encoded bytes (~1 GB each on real decoders) are garbage by then, but V8 does not see ORT's
+ * native allocations, so without this they would still be resident at ORT's peak.
+ */
+export function collectGarbage(): void {
+  if (gcFunction === undefined) {
+    try {
+      setFlagsFromString("--expose-gc");
+      gcFunction = runInNewContext("gc") as () => void;
+    } catch {
+      gcFunction = null;
+    }
+  }
+  gcFunction?.();
 }

@@ -150,6 +150,7 @@ export async function createSession(
     );
   }
   if (opts.device !== "cpu") checkDevice(opts.device);
+  const keepData = from?.externalData;
   let session: ort.InferenceSession;
   try {
     const options: ort.InferenceSession.SessionOptions = {
@@ -182,7 +183,8 @@ export async function createSession(
     outputs: meta(session.outputMetadata),
     run: async (feeds) =>
       (await session.run(feeds as Record<string, ort.Tensor>)) as Record<string, OrtTensor>,
-    // `from` stays referenced until release: ORT may use in-memory external data in place.
-    release: () => session.release().then(() => void from),
+    // In-memory external data stays referenced until release (ORT may use it in place); the model
+    // bytes do not: ORT parses them into its own graph, and they can be ~1 GB.
+    release: () => session.release().then(() => void keepData),
   };
 }
