@@ -1,6 +1,7 @@
 /** `fastvlm-eval bench`: on-device latency of one input (load once, warm up, repeat), like llama-bench. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
+import { addEngineOptions } from "./engine-options.js";
 
 /** Options of `bench` as commander parses them. */
 interface BenchFlags {
@@ -31,28 +32,20 @@ function intFlag(problems: string[], flag: string, value: string, min: number): 
 
 /** Registers `bench`. */
 export function register(program: Command): void {
-  program
-    .command("bench")
-    .description(
-      "Measure on-device latency for one image + prompt: model load time, then per-run and median TTFT, " +
-        "preprocess/vision/prefill spans and decode tokens/s, with the device fingerprint.",
-    )
-    .requiredOption("--model <name>", "registry name (fastvlm-0.5b) or a model folder")
-    .option("--image <file>", "image file (default: a generated 1024×1024 JPEG)")
-    .option("--prompt <text>", "the question (default: 'Describe this image in one sentence.')")
-    .option("--warmup <N>", "uncounted runs first", "1")
-    .option("--repeat <N>", "counted runs", "5")
-    .option("--max-new-tokens <N>", "tokens to generate per run", "32")
-    .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop (transformers.js)")
-    .option("--dtype <spec>", "q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
-    .option("--device <ep>", "execution provider: cpu (default), cuda, coreml, dml, webgpu")
-    .option("--threads <N>", "intra-op threads per session (0: runtime default)")
-    .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
-    .option("--revision <rev>", "Hub revision for registry models (default: the locked sha, else main)")
-    .option(
-      "--logits <rows>",
-      "logits at prefill: all (the shipped graph, default) or last (last position only: faster, less memory)",
-    )
+  addEngineOptions(
+    program
+      .command("bench")
+      .description(
+        "Measure on-device latency for one image + prompt: model load time, then per-run and median TTFT, " +
+          "preprocess/vision/prefill spans and decode tokens/s, with the device fingerprint.",
+      )
+      .requiredOption("--model <name>", "registry name (fastvlm-0.5b) or a model folder")
+      .option("--image <file>", "image file (default: a generated 1024×1024 JPEG)")
+      .option("--prompt <text>", "the question (default: 'Describe this image in one sentence.')")
+      .option("--warmup <N>", "uncounted runs first", "1")
+      .option("--repeat <N>", "counted runs", "5")
+      .option("--max-new-tokens <N>", "tokens to generate per run", "32"),
+  )
     .option("--json", 'print {"runs": [...], "median": {...}, "loadMs", "device": {...}, …} on stdout')
     .addHelpText(
       "after",

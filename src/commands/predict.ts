@@ -1,6 +1,7 @@
 /** `fastvlm-eval predict`: one generation on local images, for smoke tests and TTFT spot checks. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
+import { addEngineOptions } from "./engine-options.js";
 
 /** Options of `predict` as commander parses them. */
 interface PredictFlags {
@@ -24,34 +25,26 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 /** Registers `predict`. */
 export function register(program: Command): void {
-  program
-    .command("predict")
-    .description(
-      "Run one generation: images + prompt in, the model's answer out (with stage timings under --json).",
-    )
-    .requiredOption(
-      "--model <name>",
-      "registry name (fastvlm-0.5b), a model folder, baseline:random, baseline:constant=<text> or openai:<url>#<model>",
-    )
-    .option(
-      "--image <file>",
-      "image file; repeat for several images (prompt gets '<image> <image>\\n')",
-      collect,
-      [],
-    )
-    .requiredOption("--prompt <text>", "the question")
-    .option("--max-new-tokens <N>", "maximum new tokens", "256")
-    .option("--stop <text>", "stop string (repeatable); the answer is cut there", collect, [])
-    .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop (transformers.js)")
-    .option("--dtype <spec>", "q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
-    .option("--device <ep>", "execution provider: cpu (default), cuda, coreml, dml, webgpu")
-    .option("--threads <N>", "intra-op threads per session (0: runtime default)")
-    .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
-    .option("--revision <rev>", "Hub revision for registry models (default: the locked sha, else main)")
-    .option(
-      "--logits <rows>",
-      "logits at prefill: all (the shipped graph, default) or last (last position only: faster, less memory)",
-    )
+  addEngineOptions(
+    program
+      .command("predict")
+      .description(
+        "Run one generation: images + prompt in, the model's answer out (with stage timings under --json).",
+      )
+      .requiredOption(
+        "--model <name>",
+        "registry name (fastvlm-0.5b), a model folder, baseline:random, baseline:constant=<text> or openai:<url>#<model>",
+      )
+      .option(
+        "--image <file>",
+        "image file; repeat for several images (prompt gets '<image> <image>\\n')",
+        collect,
+        [],
+      )
+      .requiredOption("--prompt <text>", "the question")
+      .option("--max-new-tokens <N>", "maximum new tokens", "256")
+      .option("--stop <text>", "stop string (repeatable); the answer is cut there", collect, []),
+  )
     .option("--retries <N>", "retries of the request for openai: models (default 4)")
     .option("--json", "print one JSON object: text, tokens, promptTokens, visualTokens, outputTokens, timing")
     .addHelpText(
