@@ -11,6 +11,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { mulberry32 } from "../src/stats/rng.js";
 
 /** The six fixture datasets, by task name. */
 export type FixtureTask = "gqa" | "textvqa" | "docvqa" | "pope" | "seedbench" | "mmmu";
@@ -149,17 +150,6 @@ function yamlFeature(name: string, t: ColType, indent: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Rng {
   next(): number;

@@ -32,6 +32,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { onnx as OnnxNs } from "onnx-proto";
+import { mulberry32 } from "../../stats/rng.js";
 import { QWEN2_CHAT_TEMPLATE, SPECIAL_IDS } from "./constants.js";
 import { floatToHalf, halfToFloat } from "./fp16.js";
 
@@ -99,18 +100,6 @@ const FLOAT = 1;
 const INT64 = 7;
 const BOOL = 9;
 const FLOAT16 = 10;
-
-/** Deterministic uniform PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Attr = number | number[] | string;
 
@@ -259,7 +248,7 @@ function encodeModel(
 class Weights {
   private readonly rand: () => number;
   constructor(seed: number) {
-    this.rand = prng(seed);
+    this.rand = mulberry32(seed);
   }
   uniform(n: number, scale: number): Float32Array {
     const out = new Float32Array(n);
