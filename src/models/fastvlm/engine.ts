@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { DataError, HarnessError, ModelError } from "../../core/errors.js";
 import { warn } from "../../core/log.js";
 import type {
@@ -38,7 +38,6 @@ import {
 } from "./dtype.js";
 import { float32ToHalf, halfToFloat, halfToFloat32 } from "./fp16.js";
 import {
-  collectGarbage,
   decodeModel,
   graphInputNames,
   LOGITS_TO_KEEP_INPUTS,
@@ -49,6 +48,7 @@ import {
   sliceLastLogits,
   stagePatchedModel,
 } from "./graph-patch.js";
+import { readSkeleton } from "./onnx-skeleton.js";
 import {
   createSession,
   type Device,
@@ -776,7 +776,6 @@ async function createDecoder(
   if (prepared.kind === "keeps") return asShipped();
   if (prepared.kind === "unpatchable") return fallback(prepared.reason);
   const staged = prepared.staged;
-  collectGarbage();
   try {
     const session =
       staged.kind === "path"
@@ -797,15 +796,15 @@ type PreparedPatch =
   | { kind: "staged"; staged: StagedModel };
 
 /**
- * Reads, patches and stages the decoder. Synchronous and separate from createDecoder on purpose: the
- * file buffer, the decoded ModelProto (whose tensors are views of that buffer) and the re-encoded bytes
- * are ~1 GB each on real decoders, and none of them may stay reachable from the async frame that
- * awaits session creation (only `staged` leaves, and it holds bytes only on the in-memory fallback).
+ * Reads the decoder's skeleton (large inline weights become references into the file itself, see
+ * onnx-skeleton.ts), patches it and stages it next to a hard link of the original, so the weights are
+ * neither decoded nor copied.
  */
 function prepareDecoderPatch(path: string, stage: StageOptions | undefined): PreparedPatch {
+  const self = `${basename(path)}.inline-weights`;
   let patch: SlicedGraph;
   try {
-    const model = decodeModel(readFileSync(path));
+    const model = decodeModel(readSkeleton(path, self).bytes);
     if (keepsLogits(graphInputNames(model))) return { kind: "keeps" };
     const result = sliceLastLogits(model);
     if (!result.ok) return { kind: "unpatchable", reason: result.reason };
@@ -815,7 +814,7 @@ function prepareDecoderPatch(path: string, stage: StageOptions | undefined): Pre
     return { kind: "unpatchable", reason: `not readable as ONNX: ${(err as Error).message}` };
   }
   try {
-    return { kind: "staged", staged: stagePatchedModel(path, patch, stage) };
+    return { kind: "staged", staged: stagePatchedModel(path, patch, { ...stage, self }) };
   } catch (err) {
     return { kind: "unpatchable", reason: (err as Error).message };
   }

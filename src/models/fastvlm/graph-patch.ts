@@ -5,12 +5,13 @@
  * lm_head MatMul/Gemm, found by walking back from the `logits` output through Identity/Cast. Names and
  * graph inputs/outputs stay the same; `logits` becomes [batch, 1, vocab].
  *
- * Also stages a patched graph that keeps its weights in external data files: ORT resolves `location`
- * against the model's folder and refuses data reached through a symlink that leads outside it (the Hub
- * cache's snapshot → blobs layout), and onnxruntime-node 1.30 takes external data from memory only as
- * bytes (a path string is rejected), so the patched .onnx goes to a temp folder with hard links to the
- * real data files, or, where links fail, the data is read into memory. Inline-weight graphs are staged
- * the same way (by path, not bytes) to keep ORT's load peak down.
+ * The patch works on the decoder's skeleton (onnx-skeleton.ts): inline weights become external-data
+ * references into the original file, so only a few MB of structure are decoded and re-encoded.
+ * Staging: ORT resolves `location` against the model's folder and refuses data reached through a symlink
+ * that leads outside it (the Hub cache's snapshot → blobs layout), and onnxruntime-node 1.30 takes
+ * external data from memory only as bytes (a path string is rejected), so the patched .onnx goes to a
+ * temp folder with hard links to the real files (the original itself included), or, where links fail,
+ * the data is read into memory.
  */
 import {
   closeSync,
@@ -27,8 +28,6 @@ import {
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, normalize, sep } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import type { onnx as OnnxNs } from "onnx-proto";
 
 const require = createRequire(import.meta.url);
@@ -222,6 +221,8 @@ export interface StageOptions {
   tempRoot?: string;
   /** false: skip hard links and read external data into memory (tests); inline graphs still go to disk. */
   links?: boolean;
+  /** The location under which the patched model refers to the original file itself (a skeleton). */
+  self?: string;
 }
 
 /** A location that stays inside the model's folder (ORT's own rule). */
@@ -249,14 +250,17 @@ function stageOnDisk(
   original: string,
   bytes: Uint8Array,
   sources: readonly { loc: string; real: string }[],
-  tempRoot: string | undefined,
+  tempRoot: string,
 ): StagedModel | null {
   let dir: string | undefined;
   const cleanup = (): void => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    // Where open files cannot be removed (Windows, while ORT maps the weights), the folder stays.
+    try {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    } catch {}
   };
   try {
-    dir = mkdtempSync(join(tempRoot ?? tmpdir(), "fastvlm-eval-logits-"));
+    dir = mkdtempSync(join(tempRoot, ".fastvlm-eval-logits-"));
     for (const s of sources) {
       const target = join(dir, s.loc);
       mkdirSync(dirname(target), { recursive: true });
@@ -274,9 +278,11 @@ function stageOnDisk(
 
 /**
  * Prepares a patched model for session creation. `original` is the shipped .onnx path (may be a
- * symlink); its external data files are found next to it and followed to their real files. Inline
- * graphs go to a temp folder too: ORT parsing a ~1 GB model from a buffer peaks about 2 GB higher than
- * reading the same file by path. Memory (bytes, data files read in) is the fallback when that fails.
+ * symlink); its external data files are found next to it and followed to their real files, and
+ * `opts.self` names the original's own real file. The temp folder goes to the OS temp folder, else (hard
+ * links cannot cross file systems) next to the original's real file. Memory (bytes, data files read in)
+ * is the fallback when neither works: ORT parsing a ~1 GB model from a buffer peaks about 2 GB higher
+ * than reading the same file by path.
  */
 export function stagePatchedModel(
   original: string,
@@ -289,11 +295,14 @@ export function stagePatchedModel(
     throw new Error(`external data locations outside the model folder: ${problems.join(", ")}`);
   const sources = patched.externalFiles.map((loc) => ({
     loc,
-    real: realpathSync(join(dirname(original), loc)),
+    real: realpathSync(loc === opts.self ? original : join(dirname(original), loc)),
   }));
   if (sources.length === 0 || opts.links !== false) {
-    const staged = stageOnDisk(original, patched.bytes, sources, opts.tempRoot);
-    if (staged) return staged;
+    const roots = [opts.tempRoot ?? tmpdir(), dirname(realpathSync(original))];
+    for (const root of opts.tempRoot === undefined ? roots : roots.slice(0, 1)) {
+      const staged = stageOnDisk(original, patched.bytes, sources, root);
+      if (staged) return staged;
+    }
   }
   return {
     kind: "bytes",
@@ -301,23 +310,4 @@ export function stagePatchedModel(
     externalData: sources.map((s) => ({ path: s.loc, data: new Uint8Array(readFileSync(s.real)) })),
     cleanup: noop,
   };
-}
-
-let gcFunction: (() => void) | null | undefined;
-
-/**
- * Runs a full garbage collection. Call after patching, before ORT creates the session: the file buffer
- * and the re-encoded bytes (~1 GB each on real decoders) are garbage by then, but V8 does not see ORT's
- * native allocations, so without this they would still be resident at ORT's peak.
- */
-export function collectGarbage(): void {
-  if (gcFunction === undefined) {
-    try {
-      setFlagsFromString("--expose-gc");
-      gcFunction = runInNewContext("gc") as () => void;
-    } catch {
-      gcFunction = null;
-    }
-  }
-  gcFunction?.();
 }
