@@ -1,5 +1,6 @@
 /** The on-device engine flags `predict` and `bench` share (registered the same way so their help agrees). */
 import type { Command } from "commander";
+import { LOGITS_HELP } from "../models/fastvlm/constants.js";
 
 /** Adds --image-mode, --dtype, --device, --threads, --inter-op-threads, --revision and --logits. */
 export function addEngineOptions(command: Command): Command {
@@ -10,8 +11,5 @@ export function addEngineOptions(command: Command): Command {
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")
     .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
     .option("--revision <rev>", "Hub revision for registry models (default: the locked sha, else main)")
-    .option(
-      "--logits <rows>",
-      "logits at prefill: all (the shipped graph, default) or last (last position only: faster, less memory)",
-    );
+    .option("--logits <rows>", LOGITS_HELP);
 }

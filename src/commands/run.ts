@@ -1,5 +1,6 @@
 /** `fastvlm-eval run <task...> --model …`: concurrent, resumable, timed benchmark runs. */
 import type { Command } from "commander";
+import { LOGITS_HELP } from "../models/fastvlm/constants.js";
 import type { RunFlags } from "../runner/flags.js";
 
 const EXAMPLES = `
@@ -51,10 +52,7 @@ export function register(program: Command): void {
     .option("--device <ep>", "execution provider (cpu, cuda, …)")
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")
     .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
-    .option(
-      "--logits <rows>",
-      "logits at prefill: all (the shipped graph, default) or last (last position only: faster, less memory)",
-    )
+    .option("--logits <rows>", LOGITS_HELP)
     .addHelpText("after", EXAMPLES)
     .action(async (tasks: string[], flags: RunFlags) => {
       const { parseRunFlags } = await import("../runner/flags.js");

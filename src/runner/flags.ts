@@ -1,6 +1,7 @@
 /** Validation of the `run` flags: every problem reported at once, in one UsageError. */
 import { resolve } from "node:path";
 import { didYouMean, UsageError } from "../core/errors.js";
+import { DEFAULT_LOGITS } from "../models/fastvlm/constants.js";
 import { parseDtype } from "../models/fastvlm/dtype.js";
 import { modelOptionsFromFlags } from "../models/registry.js";
 import type { DataSettings, ModelSettings } from "./index.js";
@@ -182,7 +183,7 @@ export function parseRunFlags(
         device: flags.device ?? null,
         threads: modelSettings.threads ?? null,
         // Requested; the effective choice is in the model fingerprint (a patched decoder changes it).
-        logits: modelSettings.logits ?? "all",
+        logits: modelSettings.logits ?? DEFAULT_LOGITS,
         datasetRepoOverride: flags.datasetRepo ?? null,
       },
     },

@@ -8,7 +8,7 @@ import type { Json, ModelBackend, TaskSample } from "../core/types.js";
 import type { HubEnv } from "../hub/env.js";
 import type { ResolveOptions } from "../models/registry.js";
 import { type ProgressSink, silentProgress, stderrProgress } from "./progress.js";
-import { type CiFunction, type RunSettings, runTask, summarize, type TaskRunResult } from "./task-run.js";
+import { type CiFunction, type RunSettings, runTask, type TaskRunResult } from "./task-run.js";
 
 export { type RunSettings, runTask, summarize, type TaskRunResult } from "./task-run.js";
 

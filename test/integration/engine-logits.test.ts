@@ -131,13 +131,16 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe("--logits last (decoder patched in memory)", () => {
+describe("--logits last (the default: decoder patched in memory)", () => {
   it("keeps greedy ids and last-row logits of the shipped graph; only the last row is computed", async () => {
-    const all = await load(dir);
+    const all = await load(dir, { logits: "all" });
     const last = await load(dir, { logits: "last" });
+    const byDefault = await load(dir);
     expect(all.info.logits).toBe("all");
     expect(last.info.logits).toBe("last");
+    expect(byDefault.info.logits).toBe("last");
     expect(last.info.fingerprint).not.toBe(all.info.fingerprint);
+    expect(byDefault.info.fingerprint).toBe(last.info.fingerprint);
     for (const i of [0, 1]) {
       const a = await trace(all, i);
       const b = await trace(last, i);
@@ -156,7 +159,7 @@ describe("--logits last (decoder patched in memory)", () => {
 
   it("works on fp16 graphs", async () => {
     const fp16 = await tinyModelDir("fp16");
-    const all = await load(fp16, { dtype: FP16 });
+    const all = await load(fp16, { dtype: FP16, logits: "all" });
     const last = await load(fp16, { dtype: FP16, logits: "last" });
     expect(last.info.logits).toBe("last");
     for (const i of [0, 1]) {
@@ -174,8 +177,8 @@ describe("--logits last (decoder patched in memory)", () => {
     const snap = hubLayout(ext);
     const stageRoot = join(work, "stage");
     mkdirSync(stageRoot);
-    const reference = await load(dir);
-    const shipped = await load(snap);
+    const reference = await load(dir, { logits: "all" });
+    const shipped = await load(snap, { logits: "all" });
     const linked = await load(snap, { logits: "last", logitsStage: { tempRoot: stageRoot } });
     const memory = await load(snap, { logits: "last", logitsStage: { links: false } });
     expect(readdirSync(stageRoot)).toEqual([]); // the temp folder is gone once the session exists
@@ -201,7 +204,7 @@ describe("--logits last (decoder patched in memory)", () => {
     const byPath = await load(dir, { logits: "last", logitsStage: { tempRoot: stageRoot } });
     const fromMemory = await load(dir, { logits: "last", logitsStage: { tempRoot: missing } });
     expect(readdirSync(stageRoot)).toEqual([]);
-    const want = (await (await load(dir)).generate(request(0))).tokens;
+    const want = (await (await load(dir, { logits: "all" })).generate(request(0))).tokens;
     for (const e of [byPath, fromMemory]) {
       expect(e.info.logits).toBe("last");
       expect((await e.generate(request(0))).tokens).toEqual(want);
@@ -210,7 +213,7 @@ describe("--logits last (decoder patched in memory)", () => {
 
   it("feeds 1 to num_logits_to_keep whatever the mode, and does not patch such a graph", async () => {
     const keep = await tinyVariant("keep", { logitsToKeep: true });
-    const all = await load(keep);
+    const all = await load(keep, { logits: "all" });
     const last = await load(keep, { logits: "last" });
     // The graph keeps one row itself: both report last and share the fingerprint (nothing patched).
     expect(all.info.logits).toBe("last");
@@ -251,13 +254,13 @@ describe("--logits last (decoder patched in memory)", () => {
     const ok = parseRunFlags(["pope"], { model: "m", logits: "last" }, {});
     expect(ok.modelSettings.logits).toBe("last");
     expect(ok.settings.extraConfig?.logits).toBe("last");
-    expect(parseRunFlags(["pope"], { model: "m" }, {}).settings.extraConfig?.logits).toBe("all");
+    expect(parseRunFlags(["pope"], { model: "m" }, {}).settings.extraConfig?.logits).toBe("last");
     expect(() => parseRunFlags(["pope"], { model: "m", logits: "first" }, {})).toThrow(
       /--logits must be all or last/,
     );
   });
 
-  it("predict --logits last --json end to end", () => {
+  it("predict --logits last|all --json end to end: same tokens", () => {
     const img = join(work, "e2e.png");
     writeFileSync(img, images[0]!);
     const run = (extra: string[]) =>
@@ -283,7 +286,7 @@ describe("--logits last (decoder patched in memory)", () => {
       );
     const last = run(["--logits", "last"]);
     expect(last.status, last.stderr).toBe(0);
-    const base = run([]);
+    const base = run(["--logits", "all"]);
     expect(base.status, base.stderr).toBe(0);
     const a = JSON.parse(last.stdout) as { tokens: number[]; outputTokens: number };
     const b = JSON.parse(base.stdout) as { tokens: number[] };

@@ -455,7 +455,7 @@ describe("path safety", () => {
     for (const evil of ["../../../evil.parquet", "/etc/evil.parquet", "data\\..\\x.parquet"]) {
       const s = await setup({
         extraRoutes: [
-          (req, res, url) => {
+          (_req, res, url) => {
             if (!url.pathname.includes("/tree/")) return false;
             res.writeHead(200, { "Content-Type": "application/json" });
             res.end(JSON.stringify([{ type: "file", path: evil, size: 3, oid: "a".repeat(40) }]));

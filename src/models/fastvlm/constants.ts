@@ -9,3 +9,16 @@ export const QWEN2_CHAT_TEMPLATE =
   "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}" +
   "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+/** `--logits` values (graph-patch.ts does `last`): `all` runs the shipped graph as is; `last` computes the last position only. */
+export const LOGITS_MODES = ["all", "last"] as const;
+
+/** One of LOGITS_MODES. */
+export type LogitsMode = (typeof LOGITS_MODES)[number];
+
+/** The default: greedy decoding reads only the last row, so the other rows are not computed. */
+export const DEFAULT_LOGITS: LogitsMode = "last";
+
+/** --logits help text (run, predict, bench). */
+export const LOGITS_HELP =
+  "logits at prefill: last (last position only, default: same tokens, faster, less memory) or all (the decoder graph exactly as shipped)";

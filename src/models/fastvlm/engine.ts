@@ -27,7 +27,7 @@ import type {
   Timing,
 } from "../../core/types.js";
 import { type ImageMode, preloadImageCodec, preprocessImage } from "../../data/images.js";
-import { SPECIAL_IDS } from "./constants.js";
+import { DEFAULT_LOGITS, type LogitsMode, SPECIAL_IDS } from "./constants.js";
 import {
   chooseLocalDtype,
   type DtypeMap,
@@ -41,7 +41,6 @@ import {
   decodeModel,
   graphInputNames,
   LOGITS_TO_KEEP_INPUTS,
-  type LogitsMode,
   type SlicedGraph,
   type StagedModel,
   type StageOptions,
@@ -78,9 +77,9 @@ export interface FastVLMOptions {
   /** Hub commit sha, or null for a local folder. */
   revision?: string | null;
   /**
-   * `all` (default): the decoder graph as shipped. `last`: logits for the last position only (a
-   * decoder declaring num_logits_to_keep/logits_to_keep already does this; others are patched in
-   * memory at load, falling back to `all` with a warning when the graph does not allow it).
+   * `last` (default): logits for the last position only (a decoder declaring
+   * num_logits_to_keep/logits_to_keep already does this; others are patched in memory at load, falling
+   * back to `all` with a warning when the graph does not allow it). `all`: the decoder graph as shipped.
    */
   logits?: LogitsMode;
   /** Where the patched decoder is staged (tests). */
@@ -390,7 +389,8 @@ export function fingerprint(
 ): string {
   const h = createHash("sha256");
   h.update(`revision:${revision ?? "local"}\nimage:${imageMode}\n`);
-  // Only a patched decoder computes differently; the default keeps its old fingerprint (runs resume).
+  // A patched decoder is a different graph (same tokens, other float rounding is possible): runs of the
+  // two modes never resume each other. Unpatched keeps the fingerprint it always had.
   if (patchedLogits) h.update("logits:last-patched\n");
   for (const g of GRAPHS) h.update(`${g}=${dtype[g]}\n`);
   for (const name of ["config.json", "tokenizer_config.json", "preprocessor_config.json"]) {
@@ -857,7 +857,7 @@ export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promi
     for (const g of GRAPHS) {
       const path = join(root, files[g]);
       if (g === "decoder_model_merged") {
-        const dec = await createDecoder(path, sessionOpts, opts.logits ?? "all", opts.logitsStage);
+        const dec = await createDecoder(path, sessionOpts, opts.logits ?? DEFAULT_LOGITS, opts.logitsStage);
         sessions[g] = dec.session;
         logits = dec.logits;
         patched = dec.patched;

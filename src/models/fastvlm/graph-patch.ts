@@ -33,12 +33,6 @@ import type { onnx as OnnxNs } from "onnx-proto";
 const require = createRequire(import.meta.url);
 const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
 
-/** `--logits` values: `all` runs the shipped graph as is; `last` computes the last position only. */
-export const LOGITS_MODES = ["all", "last"] as const;
-
-/** One of LOGITS_MODES. */
-export type LogitsMode = (typeof LOGITS_MODES)[number];
-
 /** Decoder inputs that already select the kept positions (fed 1 whatever the mode). */
 export const LOGITS_TO_KEEP_INPUTS = ["num_logits_to_keep", "logits_to_keep"] as const;
 
