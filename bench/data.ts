@@ -10,7 +10,7 @@
  *            --limit (seeded stratified subset: one pass over all rows to select, one to run).
  *            Target: peak RSS ≤ model + 600 MB.
  *
- *   node --import tsx bench/data.ts [--run-limit 24] [--run-model DIR] [--skip-run] [--json]
+ *   node --import tsx bench/data.ts [--run-limit 24] [--run-model DIR] [--logits last|all] [--skip-run] [--json]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
@@ -213,8 +213,9 @@ async function childRun(files: string[], limit: number): Promise<ChildResult> {
   const { silentProgress } = await import("../src/runner/progress.js");
   const { loadFastVLM } = await import("../src/models/fastvlm/engine.js");
   const { ensureModel } = await import("./common.js");
-  // --run-model DIR: another folder (e.g. the logits-slice patched copy) instead of the tiny model.
-  const engine = await loadFastVLM(flag("run-model") || (await ensureModel("tiny")));
+  // --run-model DIR: another folder instead of the tiny model; --logits all: the decoder as shipped.
+  const logits = flag("logits") === "all" ? "all" : "last";
+  const engine = await loadFastVLM(flag("run-model") || (await ensureModel("tiny")), { logits });
   const modelRssMB = process.memoryUsage().rss / MB;
   const task = TASKS.docvqa!;
   const dataset = { repo: "synthetic/DocVQA", sha: "0".repeat(40), files, joins: {} };
@@ -305,7 +306,14 @@ if (!has("skip-run")) {
   const limit = intFlag("run-limit", 24);
   log(`data: runner over the synthetic split with the tiny model, --limit ${limit}, concurrency 2…`);
   const runModel = flag("run-model");
-  run = spawnChild("run", ["--run-limit", String(limit), ...(runModel ? ["--run-model", runModel] : [])]);
+  const logits = flag("logits") === "all" ? "all" : "last";
+  run = spawnChild("run", [
+    "--run-limit",
+    String(limit),
+    "--logits",
+    logits,
+    ...(runModel ? ["--run-model", runModel] : []),
+  ]);
   log(
     `  ${run.seconds.toFixed(1)} s, model RSS ${run.modelRssMB?.toFixed(0)} MB, peak RSS ${run.peakRssMB.toFixed(0)} MB`,
   );
@@ -316,7 +324,7 @@ if (!has("skip-run")) {
       "<=",
       600,
       "MB",
-      `tiny model; --limit ${limit} over ${ROWS} rows`,
+      `tiny model, --logits ${logits}; --limit ${limit} over ${ROWS} rows`,
     ),
   );
 }

@@ -51,6 +51,13 @@ const STEPS: Step[] = [
     real: true,
     timeoutS: 1200,
   },
+  {
+    name: "logits-slice-real-inline",
+    script: "logits-slice.ts",
+    args: ["--model", "real-inline"],
+    real: true,
+    timeoutS: 1500,
+  },
   { name: "threads-real", script: "threads.ts", args: ["--model", "real"], real: true, timeoutS: 1200 },
 ];
 

@@ -1,34 +1,26 @@
 /**
- * Experiment behind a "make it fast" finding: decoder_model_merged computes logits for EVERY prompt
- * position at prefill ([1, L, 151936] fp32 ≈ 176 MB for L ≈ 290), though greedy decoding reads only the
- * last row. This script patches a copy of the decoder graph so the lm_head MatMul sees only the last
- * position (Slice on axis 1 in front of it; logits become [1, 1, vocab]), then measures the engine on
- * the original and patched folders side by side: prefill time, TTFT, peak RSS of each generation's
- * logits, and that the greedy token ids stay identical.
+ * `--logits last` (the default) against `--logits all` (the decoder exactly as shipped) on the same model
+ * folder. The shipped decoder computes logits for EVERY prompt position at prefill ([1, L, 151936] fp32 ≈
+ * 172 MB for L ≈ 283) though greedy decoding reads only the last row; the engine patches the decoder at
+ * load (src/models/fastvlm/graph-patch.ts on the skeleton of onnx-skeleton.ts) so the lm_head sees only
+ * the last position.
  *
- * The patch is generic for the onnx-community layout: walk back from the `logits` output through
- * Identity/Cast to the MatMul/Gemm and slice its activation input. The engine applies the same patch
- * (src/models/fastvlm/graph-patch.ts) in memory under `--logits last`.
+ * Each load is its own child process (peak RSS is per process), modes alternating all, last, last, all, …
+ * Each child loads the engine, generates `--check` tokens (greedy ids compared across modes; also the
+ * warm-up), then `--repeat` one-token generations, and reports load time, median prefill and TTFT, RSS
+ * after load and peak RSS. Targets: prefill last ÷ all ≤ 1, load last ÷ all ≤ 1.05 (the patch costs no
+ * load time), peak RSS last − all ≤ 50 MB, identical greedy ids.
  *
- *   node --import tsx bench/logits-slice.ts [--model tiny|real] [--repeat 5] [--json]
+ *   node --import tsx bench/logits-slice.ts [--model tiny|real|real-inline] [--loads 3] [--repeat 3] [--json]
+ *
+ * `real` is the generator's fp32 real-dims model (decoder weights in external data); `real-inline` the same
+ * with the decoder's weights inline as fp16 (bench/inline-model.ts), the layout of the Hub's decoders.
  */
-import {
-  copyFileSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
-import { loadFastVLM } from "../src/models/fastvlm/engine.js";
-import { decodeModel, sliceLastLogits } from "../src/models/fastvlm/graph-patch.js";
+import type { LogitsMode } from "../src/models/fastvlm/constants.js";
 import {
-  type BenchModel,
-  CACHE,
   emit,
   ensureModel,
   flag,
@@ -40,104 +32,182 @@ import {
   round,
   target,
 } from "./common.js";
+import { ensureInlineRealModel } from "./inline-model.js";
 
-const kind = (flag("model") ?? "tiny") as BenchModel;
+const SCRIPT = fileURLToPath(import.meta.url);
+const MB = 2 ** 20;
+
+type Kind = "tiny" | "real" | "real-inline";
+const kind = (flag("model") ?? "tiny") as Kind;
+if (!["tiny", "real", "real-inline"].includes(kind))
+  throw new Error(`--model must be tiny, real or real-inline, got '${kind}'`);
 const repeat = intFlag("repeat", kind === "tiny" ? 7 : 3);
-const startMachine = machine();
-if (kind === "real" && realModelProblem()) {
-  emit({
-    step: `logits-slice-${kind}`,
-    machine: startMachine,
-    targets: [],
-    details: { skipped: realModelProblem() },
+const loads = intFlag("loads", kind === "tiny" ? 4 : 3);
+const check = intFlag("check", 8);
+const step = `logits-slice-${kind}`;
+
+async function modelFolder(): Promise<string> {
+  return kind === "real-inline" ? ensureInlineRealModel() : ensureModel(kind);
+}
+
+/** What one child reports. */
+interface ChildResult {
+  mode: LogitsMode;
+  effective: string;
+  loadMs: number;
+  prefillMs: number;
+  ttftMs: number;
+  tokens: number[];
+  rssAfterLoadMB: number;
+  peakRssMB: number;
+}
+
+async function child(mode: LogitsMode): Promise<ChildResult> {
+  const { loadFastVLM } = await import("../src/models/fastvlm/engine.js");
+  const dir = await modelFolder();
+  const image = await defaultBenchImage();
+  const request = (maxNewTokens: number) => ({
+    images: [{ bytes: image, source: "bench.jpg" }],
+    prompt: BENCH_PROMPT,
+    generation: { maxNewTokens, stop: [] },
   });
+  const t0 = performance.now();
+  const engine = await loadFastVLM(dir, { logits: mode });
+  const loadMs = performance.now() - t0;
+  const rssAfterLoadMB = process.memoryUsage().rss / MB;
+  const tokens = (await engine.generate(request(check))).tokens;
+  const runs: { prefillMs: number; ttftMs: number }[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const g = await engine.generate(request(1));
+    runs.push({ prefillMs: g.timing.prefillMs, ttftMs: g.timing.ttftMs });
+  }
+  const effective = engine.info.logits ?? "?";
+  await engine.dispose();
+  return {
+    mode,
+    effective,
+    loadMs,
+    prefillMs: median(runs.map((r) => r.prefillMs)),
+    ttftMs: median(runs.map((r) => r.ttftMs)),
+    tokens,
+    rssAfterLoadMB,
+    peakRssMB: (process.resourceUsage().maxRSS * 1024) / MB,
+  };
+}
+
+const childMode = flag("child");
+if (childMode !== undefined) {
+  const result = await child(childMode as LogitsMode);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
 
-/** Returns the patched model bytes (the engine's --logits last patch), or throws when it does not apply. */
-function patchDecoder(bytes: Uint8Array): Uint8Array {
-  const r = sliceLastLogits(decodeModel(bytes));
-  if (!r.ok) throw new Error(r.reason);
-  return r.bytes;
+const startMachine = machine();
+if (kind !== "tiny" && realModelProblem()) {
+  emit({ step, machine: startMachine, targets: [], details: { skipped: realModelProblem() } });
+  process.exit(0);
 }
+await modelFolder(); // generated here, not inside a timed child
 
-const dir = await ensureModel(kind);
-const patched = join(CACHE, `${dir.split("/").pop()}-last-logits`);
-if (!existsSync(join(patched, ".complete"))) {
-  mkdirSync(join(patched, "onnx"), { recursive: true });
-  for (const f of readdirSync(dir))
-    if (f !== "onnx" && !existsSync(join(patched, f))) symlinkSync(join(dir, f), join(patched, f));
-  for (const f of readdirSync(join(dir, "onnx"))) {
-    const target = join(patched, "onnx", f);
-    if (existsSync(target)) continue;
-    if (/^decoder_model_merged(_fp16)?\.onnx$/.test(f)) {
-      writeFileSync(target, patchDecoder(readFileSync(join(dir, "onnx", f))));
-    } else {
-      // ORT resolves external data with realpath and refuses files outside the model's folder, so
-      // hard-link (same file system, no copy) rather than symlink; copy as a last resort.
-      try {
-        linkSync(join(dir, "onnx", f), target);
-      } catch {
-        copyFileSync(join(dir, "onnx", f), target);
-      }
-    }
+const results: ChildResult[] = [];
+for (let i = 0; i < loads; i++) {
+  for (const mode of (i % 2 === 0 ? ["all", "last"] : ["last", "all"]) as LogitsMode[]) {
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        SCRIPT,
+        "--child",
+        mode,
+        "--model",
+        kind,
+        "--repeat",
+        String(repeat),
+        "--check",
+        String(check),
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * MB },
+    );
+    if (r.status !== 0) throw new Error(`child (${mode}) failed with status ${r.status}`);
+    const res = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as ChildResult;
+    results.push(res);
+    log(
+      `  ${i + 1}/${loads} ${mode}: load ${res.loadMs.toFixed(0)} ms, prefill ${res.prefillMs.toFixed(1)} ms, peak RSS ${res.peakRssMB.toFixed(0)} MB`,
+    );
   }
-  writeFileSync(join(patched, ".complete"), "patched\n");
 }
 
-const image = await defaultBenchImage();
-const request = (maxNewTokens: number) => ({
-  images: [{ bytes: image, source: "bench.jpg" }],
-  prompt: BENCH_PROMPT,
-  generation: { maxNewTokens, stop: [] },
-});
-const base = await loadFastVLM(dir);
-const fast = await loadFastVLM(patched);
-const check = 8;
-const baseTokens = (await base.generate(request(check))).tokens;
-const fastTokens = (await fast.generate(request(check))).tokens;
-const equal = baseTokens.length === fastTokens.length && baseTokens.every((t, i) => t === fastTokens[i]);
-log(`logits-slice[${kind}]: greedy tokens ${equal ? "identical" : "DIFFER"} over ${check} tokens`);
+const of = (mode: LogitsMode) => results.filter((r) => r.mode === mode);
+const med = (mode: LogitsMode, key: "loadMs" | "prefillMs" | "ttftMs" | "rssAfterLoadMB" | "peakRssMB") =>
+  median(of(mode).map((r) => r[key]));
+const reference = of("all")[0]!.tokens;
+const equal = results.every(
+  (r) => r.tokens.length === reference.length && r.tokens.every((t, i) => t === reference[i]),
+);
+log(
+  `${step}: greedy tokens ${equal ? "identical" : "DIFFER"} over ${check} tokens in ${results.length} loads`,
+);
 
-const B: { prefillMs: number; ttftMs: number }[] = [];
-const F: { prefillMs: number; ttftMs: number }[] = [];
-for (let i = 0; i < repeat; i++) {
-  const runs = i % 2 === 0 ? [base, fast] : [fast, base];
-  for (const e of runs) {
-    const g = await e.generate(request(1));
-    (e === base ? B : F).push({ prefillMs: g.timing.prefillMs, ttftMs: g.timing.ttftMs });
-  }
-  log(
-    `  ${i + 1}/${repeat}: prefill ${B.at(-1)!.prefillMs.toFixed(1)} → ${F.at(-1)!.prefillMs.toFixed(1)} ms`,
-  );
-}
-await base.dispose();
-await fast.dispose();
-
-const ratio = median(F.map((f, i) => f.prefillMs / B[i]!.prefillMs));
 emit({
-  step: `logits-slice-${kind}`,
+  step,
   machine: startMachine,
   targets: [
     target(
-      `patched/original prefill (${kind}, experiment)`,
-      ratio,
+      `prefill --logits last/all (${kind})`,
+      med("last", "prefillMs") / med("all", "prefillMs"),
       "<=",
       1,
       "ratio",
-      "last-position logits only",
+      `medians over ${loads} loads per mode`,
     ),
-    target(`greedy ids unchanged by the patch (${kind})`, equal ? 1 : 0, "==", 1, "bool"),
+    target(
+      `model load --logits last/all (${kind})`,
+      med("last", "loadMs") / med("all", "loadMs"),
+      "<=",
+      1.05,
+      "ratio",
+      "the patch must not cost load time",
+    ),
+    target(
+      `peak RSS --logits last − all (${kind})`,
+      med("last", "peakRssMB") - med("all", "peakRssMB"),
+      "<=",
+      50,
+      "MB",
+      "load + generation, per process",
+    ),
+    target(
+      `greedy ids equal across --logits modes (${kind})`,
+      equal ? 1 : 0,
+      "==",
+      1,
+      "bool",
+      `${check} tokens`,
+    ),
   ],
   details: {
     model: kind,
+    loads,
     repeat,
-    median: {
-      originalPrefillMs: round(median(B.map((r) => r.prefillMs))),
-      patchedPrefillMs: round(median(F.map((r) => r.prefillMs))),
-      originalTtftMs: round(median(B.map((r) => r.ttftMs))),
-      patchedTtftMs: round(median(F.map((r) => r.ttftMs))),
-    },
+    effective: { all: of("all")[0]?.effective, last: of("last")[0]?.effective },
+    median: Object.fromEntries(
+      (["all", "last"] as const).map((m) => [
+        m,
+        {
+          loadMs: round(med(m, "loadMs")),
+          prefillMs: round(med(m, "prefillMs")),
+          ttftMs: round(med(m, "ttftMs")),
+          rssAfterLoadMB: round(med(m, "rssAfterLoadMB")),
+          peakRssMB: round(med(m, "peakRssMB")),
+        },
+      ]),
+    ),
+    runs: results.map(({ tokens: _t, ...r }) => ({
+      ...r,
+      loadMs: round(r.loadMs),
+      prefillMs: round(r.prefillMs),
+    })),
     tokensEqual: equal,
     loadavgEnd: machine().loadavg1,
   },

@@ -189,6 +189,7 @@ emit({
   details: {
     model: kind,
     dir,
+    logits: engine.info.logits,
     maxNewTokens,
     repeat,
     warmup,

@@ -735,7 +735,8 @@ function fillFromGraphs(config: FastVLMConfig, sessions: Record<GraphName, OrtSe
 const warnedLogits = new Set<string>();
 
 /** The decoder session and how many logits rows it computes. */
-interface DecoderLoad {
+export interface DecoderLoad {
+  /** The session. */
   session: OrtSession;
   /** Effective mode: `last` when the graph keeps one row (its own input or the patch). */
   logits: LogitsMode;
@@ -749,8 +750,9 @@ const keepsLogits = (names: readonly string[]): boolean =>
 /**
  * Creates the decoder session for `mode`. `last` on a graph without a logits-to-keep input applies the
  * Slice patch (graph-patch.ts); when that is not possible it warns once per file and loads as shipped.
+ * Exported for the bench floor, which must run the very graph the engine runs.
  */
-async function createDecoder(
+export async function createDecoder(
   path: string,
   sessionOpts: Parameters<typeof createSession>[1],
   mode: LogitsMode,
