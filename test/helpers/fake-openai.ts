@@ -61,6 +61,13 @@ export interface FakeOpenAIOptions {
   maxBodyBytes?: number;
   /** The server closes itself after this long (default 60 s). */
   lifetimeMs?: number;
+  /**
+   * Body fields this server refuses with a 400 (as OpenAI words it for an unknown argument; for
+   * `max_tokens` as it words it for its reasoning models).
+   */
+  rejectFields?: string[];
+  /** Stream `delta.content` as an array of text parts (`[{type: "text", text}]`), as Mistral does. */
+  contentParts?: boolean;
 }
 
 /** A running fake server. */
@@ -167,6 +174,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       string,
       unknown
     >;
+    const refused = (options.rejectFields ?? []).find((f) => f in body);
+    if (refused === "max_tokens") {
+      return sendError(
+        res,
+        400,
+        "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      );
+    }
+    if (refused !== undefined)
+      return sendError(res, 400, `Unrecognized request argument supplied: ${refused}`);
     const model = typeof body.model === "string" ? body.model : "fake";
     const answer = options.reply?.(record) ?? "The answer is 42.";
     const chunks: FakeChunk[] = typeof answer === "string" ? answer.split(/(?<= )/) : answer;
@@ -217,7 +234,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return;
       }
       if (i > 0) await wait(options.chunkDelayMs ?? 0);
-      if (!send(chunk(typeof c === "string" ? { content: c } : { reasoning_content: c.reasoning }))) return;
+      const delta =
+        typeof c !== "string"
+          ? { reasoning_content: c.reasoning }
+          : options.contentParts
+            ? { content: [{ type: "text", text: c }] }
+            : { content: c };
+      if (!send(chunk(delta))) return;
     }
     if (resetAfter >= chunks.length) {
       res.socket?.end();

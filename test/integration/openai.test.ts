@@ -242,6 +242,40 @@ describe("createOpenAIBackend against the fake server", () => {
     expect(retries).toHaveLength(0);
   });
 
+  it("learns once that the server refuses stream_options and sends later requests without it", async () => {
+    const { fake, backend, retries } = await setup({ rejectFields: ["stream_options"] });
+    const first = await backend.generate(request());
+    const second = await backend.generate(request());
+    for (const g of [first, second]) {
+      expect(g.text).toBe("The answer is 42.");
+      expect(g.outputTokens).toBe(4); // no usage chunk without stream_options: content chunks are counted
+    }
+    expect(fake.requests).toHaveLength(3); // refused, resent, then straight through
+    expect(body(fake, 0).stream_options).toEqual({ include_usage: true });
+    expect("stream_options" in body(fake, 1)).toBe(false);
+    expect("stream_options" in body(fake, 2)).toBe(false);
+    expect(body(fake, 2).max_tokens).toBe(16);
+    expect(retries).toHaveLength(0); // an adjustment, not a retry: --retries 0 would still work
+  });
+
+  it("switches to max_completion_tokens when the server asks for it, and handles both refusals", async () => {
+    const { fake, backend } = await setup({ rejectFields: ["stream_options", "max_tokens"] }, { retries: 0 });
+    const g = await backend.generate(request());
+    expect(g.text).toBe("The answer is 42.");
+    expect(fake.requests).toHaveLength(3);
+    const last = body(fake, 2);
+    expect(last.max_completion_tokens).toBe(16);
+    expect("max_tokens" in last).toBe(false);
+    expect("stream_options" in last).toBe(false);
+  });
+
+  it("joins content sent as an array of text parts", async () => {
+    const { backend } = await setup({ contentParts: true });
+    const g = await backend.generate(request());
+    expect(g.text).toBe("The answer is 42.");
+    expect(g.timing.ttftMs).toBeGreaterThan(0);
+  });
+
   it("points at the base URL on a 404", async () => {
     const fake = await startFakeOpenAI();
     // A base URL without /v1: the fake only serves /v1/chat/completions.

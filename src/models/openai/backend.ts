@@ -85,6 +85,13 @@ type Attempt =
       problem: string;
       /** The server's Retry-After, in ms. */
       retryAfterMs: number | null;
+    }
+  | {
+      kind: "adapt";
+      /** The request shape to send instead (the server refused a field). */
+      quirks: BodyQuirks;
+      /** The server's message. */
+      problem: string;
     };
 
 interface Auth {
@@ -131,8 +138,33 @@ function checkOptions(opts: OpenAIBackendOptions): void {
   if (problems.length > 0) throw new UsageError(`Invalid OpenAI backend options: ${problems.join("; ")}.`);
 }
 
+/**
+ * Request fields some servers refuse: when a 400/422 names one, the field is dropped or renamed for the
+ * rest of the run and the request sent again. `stream_options` only asks for token counts; OpenAI's
+ * reasoning models want `max_completion_tokens` instead of `max_tokens`.
+ */
+export interface BodyQuirks {
+  /** Leave out `stream_options` (token counts then come from chunk counts). */
+  noStreamOptions: boolean;
+  /** Send the length cap as `max_completion_tokens`. */
+  maxCompletionTokens: boolean;
+}
+
+/** The quirks a 400/422 error message asks for on top of `current`, or null when it names none we know. */
+export function quirkFor(message: string, current: BodyQuirks): BodyQuirks | null {
+  if (!current.noStreamOptions && /stream_options|include_usage/i.test(message))
+    return { ...current, noStreamOptions: true };
+  if (!current.maxCompletionTokens && /max_tokens/i.test(message) && /max_completion_tokens/i.test(message))
+    return { ...current, maxCompletionTokens: true };
+  return null;
+}
+
 /** The JSON body of one chat-completions request. */
-export function requestBody(model: string, request: GenerateRequest): Record<string, unknown> {
+export function requestBody(
+  model: string,
+  request: GenerateRequest,
+  quirks: BodyQuirks = { noStreamOptions: false, maxCompletionTokens: false },
+): Record<string, unknown> {
   const content: Record<string, unknown>[] = request.images.map((image) => ({
     type: "image_url",
     image_url: { url: imageDataUrl(image.bytes, image.source) },
@@ -141,11 +173,11 @@ export function requestBody(model: string, request: GenerateRequest): Record<str
   const body: Record<string, unknown> = {
     model,
     messages: [{ role: "user", content }],
-    max_tokens: request.generation.maxNewTokens,
+    [quirks.maxCompletionTokens ? "max_completion_tokens" : "max_tokens"]: request.generation.maxNewTokens,
     temperature: 0,
     stream: true,
-    stream_options: { include_usage: true },
   };
+  if (!quirks.noStreamOptions) body.stream_options = { include_usage: true };
   if (request.generation.stop.length > 0) body.stop = request.generation.stop;
   return body;
 }
@@ -236,7 +268,14 @@ export async function createOpenAIBackend(
     if (disposer.signal.aborted) throw disposedError();
   }
 
-  async function attempt(bodyText: string, signal: AbortSignal | undefined): Promise<Attempt> {
+  /** What this server accepts; learned from its 400s, shared by every request of the run. */
+  let quirks: BodyQuirks = { noStreamOptions: false, maxCompletionTokens: false };
+
+  async function attempt(
+    bodyText: string,
+    sentQuirks: BodyQuirks,
+    signal: AbortSignal | undefined,
+  ): Promise<Attempt> {
     const idle = new AbortController();
     let idleFired = false;
     let timer: NodeJS.Timeout | undefined;
@@ -304,7 +343,11 @@ export async function createOpenAIBackend(
           ERROR_BODY_CHARS,
         );
         const problem = `HTTP ${res.status}: ${shown}`;
-        if (res.status === 429 || res.status >= 500) {
+        if (res.status === 400 || res.status === 422) {
+          const next = quirkFor(message ?? raw, sentQuirks);
+          if (next !== null) return { kind: "adapt", quirks: next, problem };
+        }
+        if (res.status === 408 || res.status === 429 || res.status >= 500) {
           return {
             kind: "retry",
             problem,
@@ -401,10 +444,29 @@ export async function createOpenAIBackend(
   async function run(request: GenerateRequest, signal: AbortSignal | undefined): Promise<Generation> {
     checkStop(signal);
     const t0 = performance.now();
-    const bodyText = JSON.stringify(requestBody(parsed.model, request));
+    let sent = quirks;
+    let bodyText = JSON.stringify(requestBody(parsed.model, request, sent));
     const sentAt = performance.now();
     for (let n = 0; ; n++) {
-      const result = await attempt(bodyText, signal);
+      if (sent !== quirks) {
+        // Another request learned what the server refuses while this one waited.
+        sent = quirks;
+        bodyText = JSON.stringify(requestBody(parsed.model, request, sent));
+      }
+      const result = await attempt(bodyText, sent, signal);
+      if (result.kind === "adapt") {
+        // Not a retry: the same request in the shape the server accepts (each quirk is learned once).
+        if (quirks === sent) {
+          quirks = result.quirks;
+          const change =
+            result.quirks.noStreamOptions !== sent.noStreamOptions
+              ? "without stream_options"
+              : "with max_completion_tokens instead of max_tokens";
+          warn(`${label}: ${result.problem}; sending requests ${change} from now on.`);
+        }
+        n--;
+        continue;
+      }
       if (result.kind === "ok") {
         const first = result.firstContentAt ?? result.endAt;
         return {

@@ -31,6 +31,16 @@ function str(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
+/** Message content: a string, or (Mistral and others) an array of parts whose text parts are joined. */
+function contentText(value: unknown): string {
+  if (!Array.isArray(value)) return str(value);
+  return value
+    .map((part: unknown) =>
+      isRecord(part) && (part.type === undefined || part.type === "text") ? str(part.text) : "",
+    )
+    .join("");
+}
+
 function count(value: unknown): number | null {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : null;
 }
@@ -51,7 +61,7 @@ export function readChunk(json: unknown): ChunkContent {
   if (isRecord(first)) {
     // Streamed chunks carry `delta`; a non-streamed completion carries `message`.
     const part = isRecord(first.delta) ? first.delta : isRecord(first.message) ? first.message : {};
-    out.content = str(part.content);
+    out.content = contentText(part.content);
     out.reasoning = str(part.reasoning_content) || str(part.reasoning);
   }
   if (isRecord(json.usage)) {
