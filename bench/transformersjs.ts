@@ -11,7 +11,7 @@
  * chat template, processor, generate) to the streamer's first generated token; tokens/s counts the
  * tokens after the first over the time after the first.
  *
- *   node --import tsx bench/transformersjs.ts [--model tiny|real] [--repeat 5] [--max-new-tokens 64 (tiny), 8 (real)] [--json]
+ *   node --import tsx bench/transformersjs.ts [--model tiny|real] [--repeat 5] [--max-new-tokens 64 (tiny), 24 (real)] [--json]
  */
 import { basename, dirname } from "node:path";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
@@ -33,7 +33,7 @@ import {
 const kind = modelFlag("tiny");
 const repeat = intFlag("repeat", kind === "tiny" ? 7 : 5);
 const warmup = intFlag("warmup", 1);
-const maxNewTokens = intFlag("max-new-tokens", kind === "tiny" ? 64 : 8);
+const maxNewTokens = intFlag("max-new-tokens", kind === "tiny" ? 64 : 24);
 const startMachine = machine();
 
 skipIfNoRealModel(kind, `transformersjs-${kind}`, startMachine, (note) => [

@@ -28,6 +28,7 @@ import { type FastVLMEngine, type FastVLMOptions, loadFastVLM } from "../../src/
 import {
   decodeModel,
   externalDataFiles,
+  NEXT_TOKEN_OUTPUT,
   sliceLastLogits,
   stagePatchedModel,
 } from "../../src/models/fastvlm/graph-patch.js";
@@ -146,6 +147,8 @@ describe("--logits last (the default: decoder patched in memory)", () => {
       const b = await trace(last, i);
       expect(a.tokens.length).toBe(TOKENS);
       expect(b.tokens).toEqual(a.tokens);
+      // Untraced, the patched graph picks the token itself (ArgMax output; logits never leave ORT).
+      expect((await last.generate(request(i))).tokens).toEqual(a.tokens);
       expect(b.rows.length).toBe(a.rows.length);
       for (let s = 0; s < a.rows.length; s++) expect(maxAbsDiff(b.rows[s]!, a.rows[s]!)).toBeLessThan(1e-5);
     }
@@ -166,6 +169,8 @@ describe("--logits last (the default: decoder patched in memory)", () => {
       const a = await trace(all, i);
       const b = await trace(last, i);
       expect(b.tokens).toEqual(a.tokens);
+      // The in-graph ArgMax over float16 logits (widened by a Cast) picks the same tokens.
+      expect((await last.generate(request(i))).tokens).toEqual(a.tokens);
       // Logits leave the graph as float16: the same fp32 MatMul row, then the same Cast.
       for (let s = 0; s < a.rows.length; s++) expect(maxAbsDiff(b.rows[s]!, a.rows[s]!)).toBeLessThan(1e-3);
     }
@@ -224,6 +229,35 @@ describe("--logits last (the default: decoder patched in memory)", () => {
     expect(f.logits.dims[1]).toBe(1);
     const want = (await (await load(dir)).generate(request(0))).tokens;
     expect((await all.generate(request(0))).tokens).toEqual(want);
+  });
+
+  it("adds the greedy token as an ArgMax output (widening float16 logits first), unless the name is taken", async () => {
+    const fp32 = decodeModel(readFileSync(join(dir, "onnx", "decoder_model_merged.onnx")));
+    const r = sliceLastLogits(fp32);
+    if (!r.ok) throw new Error(r.reason);
+    const patched = decodeModel(r.bytes);
+    expect(patched.graph!.output!.map((o) => o.name)).toContain(NEXT_TOKEN_OUTPUT);
+    const argmax = patched.graph!.node!.find((n) => n.output?.includes(NEXT_TOKEN_OUTPUT))!;
+    expect(argmax.opType).toBe("ArgMax");
+    expect(argmax.input).toEqual(["logits"]);
+    const fp16Dir = await tinyModelDir("fp16");
+    const half = sliceLastLogits(
+      decodeModel(readFileSync(join(fp16Dir, "onnx", "decoder_model_merged_fp16.onnx"))),
+    );
+    if (!half.ok) throw new Error(half.reason);
+    const g16 = decodeModel(half.bytes).graph!;
+    const cast = g16.node!.find((n) =>
+      n.output?.includes(g16.node!.find((m) => m.opType === "ArgMax")!.input![0]!),
+    )!;
+    expect(cast.opType).toBe("Cast");
+    expect(cast.input).toEqual(["logits"]);
+    // A graph that already has an output of that name keeps it and gets no ArgMax.
+    const taken = decodeModel(readFileSync(join(dir, "onnx", "decoder_model_merged.onnx")));
+    taken.graph!.node!.push({ opType: "Identity", input: ["position_ids"], output: [NEXT_TOKEN_OUTPUT] });
+    taken.graph!.output!.push({ name: NEXT_TOKEN_OUTPUT });
+    const t = sliceLastLogits(taken);
+    expect(t.ok).toBe(true);
+    if (t.ok) expect(decodeModel(t.bytes).graph!.node!.some((n) => n.opType === "ArgMax")).toBe(false);
   });
 
   it("refuses graphs whose logits do not come from a MatMul through Identity/Cast", async () => {

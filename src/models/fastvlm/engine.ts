@@ -41,6 +41,7 @@ import {
   decodeModel,
   graphInputNames,
   LOGITS_TO_KEEP_INPUTS,
+  NEXT_TOKEN_OUTPUT,
   type SlicedGraph,
   type StagedModel,
   type StageOptions,
@@ -350,7 +351,7 @@ function lastRow(t: OrtTensor): Float32Array {
   return (t.data as Float32Array).slice(off, off + v);
 }
 
-function dispose(...tensors: (OrtTensor | undefined)[]): void {
+function dispose(...tensors: (OrtTensor | null | undefined)[]): void {
   for (const t of tensors) t?.dispose?.();
 }
 
@@ -410,6 +411,9 @@ export class FastVLMEngine implements ModelBackend {
   /** Run-record description. */
   readonly info: ModelInfo;
 
+  /** Decoder outputs to fetch when the patched graph picks the token itself (logits stay in ORT). */
+  private readonly tokenFetches: string[] | null;
+
   constructor(
     readonly config: FastVLMConfig,
     private readonly sessions: Record<GraphName, OrtSession>,
@@ -418,6 +422,8 @@ export class FastVLMEngine implements ModelBackend {
     info: ModelInfo,
   ) {
     this.info = info;
+    const outs = sessions.decoder_model_merged.outputs.map((o) => o.name);
+    this.tokenFetches = outs.includes(NEXT_TOKEN_OUTPUT) ? outs.filter((n) => n !== "logits") : null;
   }
 
   private type(graph: GraphName, kind: "in" | "out", name: string): string {
@@ -468,9 +474,10 @@ export class FastVLMEngine implements ModelBackend {
   private async runGraph(
     graph: GraphName,
     feeds: Record<string, OrtTensor>,
+    fetches?: readonly string[],
   ): Promise<Record<string, OrtTensor>> {
     try {
-      return await this.sessions[graph].run(feeds);
+      return await this.sessions[graph].run(feeds, fetches);
     } catch (err) {
       if (err instanceof HarnessError) throw err;
       throw new ModelError(`${graph} failed: ${(err as Error).message}`, undefined, { cause: err });
@@ -498,6 +505,21 @@ export class FastVLMEngine implements ModelBackend {
     past: Record<string, OrtTensor>,
     pastLen: number,
   ): Promise<{ logits: OrtTensor; present: Record<string, OrtTensor> }> {
+    const out = await this.decoderStep(embeds, seqLen, past, pastLen, true);
+    return { logits: out.logits!, present: out.present };
+  }
+
+  /**
+   * A decoder run and the greedy next token: read from the patched graph's argmax output when it has
+   * one and `withLogits` is false (the logits are then not copied out of ORT), else by a JS argmax.
+   */
+  private async decoderStep(
+    embeds: Float32Array,
+    seqLen: number,
+    past: Record<string, OrtTensor>,
+    pastLen: number,
+    withLogits: boolean,
+  ): Promise<{ logits: OrtTensor | null; next: number; present: Record<string, OrtTensor> }> {
     const h = this.config.hidden;
     const type = this.type("decoder_model_merged", "in", "inputs_embeds");
     const total = pastLen + seqLen;
@@ -524,7 +546,8 @@ export class FastVLMEngine implements ModelBackend {
       if ((LOGITS_TO_KEEP_INPUTS as readonly string[]).includes(m.name))
         feeds[m.name] = makeTensor("int64", BigInt64Array.of(1n), m.shape?.length === 1 ? [1] : []);
     }
-    const out = await this.runGraph("decoder_model_merged", feeds);
+    const fetches = withLogits ? undefined : (this.tokenFetches ?? undefined);
+    const out = await this.runGraph("decoder_model_merged", feeds, fetches);
     dispose(
       feeds.inputs_embeds,
       feeds.attention_mask,
@@ -537,7 +560,18 @@ export class FastVLMEngine implements ModelBackend {
     for (const [name, t] of Object.entries(out)) {
       if (name.startsWith("present.")) present[`past_key_values.${name.slice("present.".length)}`] = t;
     }
-    return { logits: out.logits!, present };
+    const picked = out[NEXT_TOKEN_OUTPUT];
+    const logits = out.logits ?? null;
+    let next: number;
+    if (picked && !logits) {
+      const ids = picked.data as BigInt64Array;
+      next = Number(ids[ids.length - 1]);
+      dispose(picked);
+    } else {
+      dispose(picked);
+      next = argmaxLast(logits!);
+    }
+    return { logits, next, present };
   }
 
   /** Prompt → ids; images → features; returns the assembled inputs_embeds and counts. */
@@ -621,13 +655,14 @@ export class FastVLMEngine implements ModelBackend {
       },
     });
     signal?.throwIfAborted();
+    const withLogits = onStep !== undefined;
     let cache = this.emptyCache();
-    let step = await this.forward(inputs.embeds, inputs.length, cache, 0);
+    let step = await this.decoderStep(inputs.embeds, inputs.length, cache, 0, withLogits);
     dispose(...Object.values(cache));
     cache = step.present;
-    let next = argmaxLast(step.logits);
+    let next = step.next;
     const t3 = performance.now();
-    if (onStep) onStep({ step: 0, token: next, logits: lastRow(step.logits) });
+    if (onStep && step.logits) onStep({ step: 0, token: next, logits: lastRow(step.logits) });
     dispose(step.logits);
 
     const { maxNewTokens, stop } = request.generation;
@@ -649,12 +684,12 @@ export class FastVLMEngine implements ModelBackend {
         if (tokens.length >= maxNewTokens) break;
         signal?.throwIfAborted();
         const emb = await this.embedIds([next]);
-        step = await this.forward(emb, 1, cache, pastLen);
+        step = await this.decoderStep(emb, 1, cache, pastLen, withLogits);
         dispose(...Object.values(cache));
         cache = step.present;
         pastLen++;
-        next = argmaxLast(step.logits);
-        if (onStep) onStep({ step: tokens.length, token: next, logits: lastRow(step.logits) });
+        next = step.next;
+        if (onStep && step.logits) onStep({ step: tokens.length, token: next, logits: lastRow(step.logits) });
         dispose(step.logits);
       }
     } finally {

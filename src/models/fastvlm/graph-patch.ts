@@ -3,7 +3,8 @@
  * position at prefill ([1, L, vocab], ≈ 172 MB fp32 for L ≈ 283 at vocab 151936) though greedy decoding
  * reads only the last row. The patch puts a Slice (last position, on the position axis) in front of the
  * lm_head MatMul/Gemm, found by walking back from the `logits` output through Identity/Cast. Names and
- * graph inputs/outputs stay the same; `logits` becomes [batch, 1, vocab].
+ * graph inputs/outputs stay the same; `logits` becomes [batch, 1, vocab], and one output is added:
+ * `logits_argmax`, the greedy token, so the engine can skip fetching logits at all.
  *
  * The patch works on the decoder's skeleton (onnx-skeleton.ts): inline weights become external-data
  * references into the original file, so only a few MB of structure are decoded and re-encoded.
@@ -33,6 +34,12 @@ import type { onnx as OnnxNs } from "onnx-proto";
 const require = createRequire(import.meta.url);
 const { onnx } = require("onnx-proto") as { onnx: typeof OnnxNs };
 
+/**
+ * Output the patch adds: ArgMax over the vocab of the kept logits row (int64 [batch, 1]), so the greedy
+ * token is picked inside ONNX Runtime instead of by a JS loop over 151,936 floats per step.
+ */
+export const NEXT_TOKEN_OUTPUT = "logits_argmax";
+
 /** Decoder inputs that already select the kept positions (fed 1 whatever the mode). */
 export const LOGITS_TO_KEEP_INPUTS = ["num_logits_to_keep", "logits_to_keep"] as const;
 
@@ -57,6 +64,7 @@ export interface Unpatchable {
 }
 
 const PASS_THROUGH = new Set(["Identity", "Cast"]);
+const FLOAT = 1;
 const HEADS = new Set(["MatMul", "Gemm", "MatMulNBits"]);
 const INT64 = 7;
 
@@ -174,11 +182,50 @@ export function sliceLastLogits(model: OnnxNs.ModelProto): SlicedGraph | Unpatch
   // Shapes recorded for the chain (value_info or the output) would contradict the new one.
   const chainSet = new Set([...chain, ...(head.output ?? [])]);
   graph.valueInfo = (graph.valueInfo ?? []).filter((v) => !chainSet.has(v.name ?? ""));
-  const dims = graph.output?.find((o) => o.name === "logits")?.type?.tensorType?.shape?.dim;
+  const logitsOut = graph.output?.find((o) => o.name === "logits");
+  const dims = logitsOut?.type?.tensorType?.shape?.dim;
   const dim = dims && dims.length >= 2 ? dims[dims.length - 2] : undefined;
   if (dim) {
     dim.dimValue = null;
     dim.dimParam = "logits_positions";
+  }
+  if (!taken.has(NEXT_TOKEN_OUTPUT) && !outputs.has(NEXT_TOKEN_OUTPUT)) {
+    // ArgMax keeps the first maximum, as the JS loop does; float16 logits are widened exactly first.
+    let scores = "logits";
+    if (logitsOut?.type?.tensorType?.elemType !== FLOAT) {
+      scores = fresh("logits_float");
+      graph.node.push({
+        name: fresh("logits_float_cast"),
+        opType: "Cast",
+        domain: "",
+        input: ["logits"],
+        output: [scores],
+        attribute: [{ name: "to", type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }],
+      });
+    }
+    graph.node.push({
+      name: fresh("logits_argmax_node"),
+      opType: "ArgMax",
+      domain: "",
+      input: [scores],
+      output: [NEXT_TOKEN_OUTPUT],
+      attribute: [
+        { name: "axis", type: onnx.AttributeProto.AttributeType.INT, i: -1 },
+        { name: "keepdims", type: onnx.AttributeProto.AttributeType.INT, i: 0 },
+      ],
+    });
+    graph.output = [
+      ...(graph.output ?? []),
+      {
+        name: NEXT_TOKEN_OUTPUT,
+        type: {
+          tensorType: {
+            elemType: INT64,
+            shape: { dim: [{ dimParam: "batch_size" }, { dimParam: "logits_positions" }] },
+          },
+        },
+      },
+    ];
   }
   return {
     ok: true,

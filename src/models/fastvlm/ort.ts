@@ -47,8 +47,8 @@ export interface OrtSession {
   readonly inputs: IoMeta[];
   /** Declared outputs. */
   readonly outputs: IoMeta[];
-  /** Runs the graph; safe to call concurrently. */
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  /** Runs the graph (only the `fetches` outputs when given); safe to call concurrently. */
+  run(feeds: Record<string, OrtTensor>, fetches?: readonly string[]): Promise<Record<string, OrtTensor>>;
   /** Frees the native session. */
   release(): Promise<void>;
 }
@@ -181,8 +181,10 @@ export async function createSession(
     path,
     inputs: meta(session.inputMetadata),
     outputs: meta(session.outputMetadata),
-    run: async (feeds) =>
-      (await session.run(feeds as Record<string, ort.Tensor>)) as Record<string, OrtTensor>,
+    run: async (feeds, fetches) =>
+      (await (fetches
+        ? session.run(feeds as Record<string, ort.Tensor>, [...fetches])
+        : session.run(feeds as Record<string, ort.Tensor>))) as Record<string, OrtTensor>,
     // In-memory external data stays referenced until release (ORT may use it in place); the model
     // bytes do not: ORT parses them into its own graph, and they can be ~1 GB.
     release: () => session.release().then(() => void keepData),
