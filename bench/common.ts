@@ -193,8 +193,10 @@ export interface Target {
   bound: number;
   /** Unit or kind (`ratio`, `MB`, `s`). */
   unit: string;
-  /** Met, missed, or not measured (skipped). */
+  /** Met, missed, or not judged (skipped, or informational). */
   pass: boolean | null;
+  /** A finding reported beside the targets, never judged (pass is null). */
+  informational?: true;
   /** Extra words (what was compared, why skipped). */
   note?: string;
 }
@@ -227,6 +229,18 @@ export function target(
   };
 }
 
+/** A figure reported with the targets but not judged (a finding, not one of the issue's targets). */
+export function finding(
+  name: string,
+  value: number | null,
+  op: Target["op"],
+  bound: number,
+  unit: string,
+  note?: string,
+): Target {
+  return { ...target(name, value, op, bound, unit, note), pass: null, informational: true };
+}
+
 /** What every step prints. */
 export interface StepResult {
   /** Step name. */
@@ -247,7 +261,7 @@ export function emit(result: StepResult): void {
   }
   process.stdout.write(`${JSON.stringify(result.details, null, 2)}\n`);
   for (const t of result.targets) {
-    const verdict = t.pass === null ? "skip" : t.pass ? "PASS" : "MISS";
+    const verdict = t.informational ? "info" : t.pass === null ? "skip" : t.pass ? "PASS" : "MISS";
     process.stdout.write(
       `${verdict}  ${t.name}: ${t.value ?? "-"} ${t.unit} (target ${t.op} ${t.bound})${t.note ? ` — ${t.note}` : ""}\n`,
     );

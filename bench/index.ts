@@ -125,7 +125,7 @@ const table = formatTable(
     t.name,
     t.value === null ? "-" : `${t.value} ${t.unit}`,
     `${t.op} ${t.bound}`,
-    t.pass === null ? "skipped" : t.pass ? "PASS" : "MISS",
+    t.informational ? "info" : t.pass === null ? "skipped" : t.pass ? "PASS" : "MISS",
     t.note ?? "",
   ]),
 );

@@ -42,7 +42,7 @@ const kind = (flag("model") ?? "tiny") as Kind;
 if (!["tiny", "real", "real-inline"].includes(kind))
   throw new Error(`--model must be tiny, real or real-inline, got '${kind}'`);
 const repeat = intFlag("repeat", kind === "tiny" ? 7 : 3);
-const loads = intFlag("loads", kind === "tiny" ? 4 : 3);
+const loads = intFlag("loads", kind === "tiny" ? 8 : 3);
 const check = intFlag("check", 8);
 const step = `logits-slice-${kind}`;
 

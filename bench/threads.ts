@@ -16,6 +16,7 @@ import { fixtureRoot } from "../test/helpers/fixtures.js";
 import {
   emit,
   ensureModel,
+  finding,
   fixtureTask,
   intFlag,
   log,
@@ -25,7 +26,6 @@ import {
   round,
   runFixtureTask,
   skipIfNoRealModel,
-  target,
   warmOnFirstSample,
 } from "./common.js";
 
@@ -78,8 +78,8 @@ emit({
   step: `threads-${kind}`,
   machine: startMachine,
   targets: [
-    target(
-      `throughput c2-threads1 ÷ c2-default (${kind}, info)`,
+    finding(
+      `throughput c2-threads1 ÷ c2-default (${kind})`,
       (med["c2-threads1"] ?? 0) / (med["c2-default"] ?? 1),
       ">=",
       1,
