@@ -17,7 +17,7 @@
  * model one "run" is a batch of `--batch` (5) back-to-back generations, summed: its ~8 ms TTFT is the size
  * of the machine's scheduling jitter, and a per-pair ratio of single runs then spreads 0.4–3.9.
  *
- *   node --import tsx bench/ttft.ts [--model tiny|real] [--repeat 25|15] [--batch 5|1] [--warmup 1]
+ *   node --import tsx bench/ttft.ts [--model tiny|real] [--repeat 41|31] [--batch 5|1] [--warmup 1]
  *     [--threads 0] [--logits last|all] [--json]
  */
 import { join } from "node:path";
@@ -44,7 +44,7 @@ import {
 } from "./common.js";
 
 const kind = modelFlag("tiny");
-const repeat = intFlag("repeat", kind === "tiny" ? 25 : 15);
+const repeat = intFlag("repeat", kind === "tiny" ? 41 : 31);
 const batch = intFlag("batch", kind === "tiny" ? 5 : 1);
 const warmup = intFlag("warmup", 1);
 const threads = intFlag("threads", 0);

@@ -308,6 +308,10 @@ export function checkGraphs(
 }
 
 /** Float view of a float32 or float16 output tensor. */
+/**
+ * The float32 data of a CPU output tensor (float16 widened into a new array). onnxruntime-node gives each
+ * output its own ArrayBuffer, which outlives the tensor's dispose(): no copy is needed to keep it.
+ */
 function floatData(t: OrtTensor): Float32Array {
   if (t.type === "float32") return t.data as Float32Array;
   if (t.type === "float16") return halfToFloat32(t.data as Uint16Array);
@@ -449,7 +453,7 @@ export class FastVLMEngine implements ModelBackend {
           "Check config.json hidden_size against the graph.",
         );
       }
-      return floatData(f).slice();
+      return floatData(f);
     } finally {
       dispose(input, f);
     }
@@ -465,7 +469,7 @@ export class FastVLMEngine implements ModelBackend {
     const out = await this.runGraph("embed_tokens", { input_ids: input });
     const e = out.inputs_embeds!;
     try {
-      return floatData(e).slice();
+      return floatData(e);
     } finally {
       dispose(input, e);
     }
