@@ -121,7 +121,7 @@ export function register(program: Command): void {
           outJson({
             model: backend.info.name,
             modelFingerprint: backend.info.fingerprint,
-            logits: backend.info.logits ?? "all",
+            logits: backend.info.logits ?? null,
             image: flags.image ?? null,
             prompt,
             warmup,
@@ -140,7 +140,7 @@ export function register(program: Command): void {
           `load ${loadMs.toFixed(0)} ms · ${backend.info.executionProvider}, threads ${backend.info.threads || "default"}, ` +
             `dtype ${Object.entries(backend.info.dtype)
               .map(([g, d]) => `${g}=${d}`)
-              .join(",")}`,
+              .join(",")}${backend.info.logits ? `, logits ${backend.info.logits}` : ""}`,
         );
         out(
           `device ${device.cpu} (${device.cores} cores, ${(device.memoryBytes / 2 ** 30).toFixed(0)} GiB), ${device.os}, ` +

@@ -37,6 +37,7 @@ describe("fastvlm-eval bench", () => {
       runs: Record<string, number | null>[];
       median: Record<string, number | null>;
       loadMs: number;
+      logits: string | null;
       device: Record<string, unknown>;
       warmup: number;
       repeat: number;
@@ -45,6 +46,7 @@ describe("fastvlm-eval bench", () => {
     expect(out.repeat).toBe(2);
     expect(out.warmup).toBe(1);
     expect(out.loadMs).toBeGreaterThan(0);
+    expect(out.logits).toBe("last"); // the default: the decoder computes the last position's logits only
     for (const run of [...out.runs, out.median]) {
       for (const k of ["ttftMs", "preprocessMs", "visionMs", "prefillMs", "decodeMs", "totalMs"]) {
         expect(run[k], k).toBeTypeOf("number");
@@ -72,6 +74,7 @@ describe("fastvlm-eval bench", () => {
     expect(r.stdout).toMatch(/^run\s+ttft ms/m);
     expect(r.stdout).toMatch(/^median\s+\d/m);
     expect(r.stdout).toMatch(/fingerprint [0-9a-f]{16}/);
+    expect(r.stdout).toMatch(/, logits last$/m);
   });
 
   it("reports every bad flag at once with exit 2", () => {
