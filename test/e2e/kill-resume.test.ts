@@ -76,8 +76,10 @@ it("survives at least 10 kill -9s at random moments and resumes to the uninterru
   let midRun = 0;
   for (let i = 0; i < 40 && kills < 12; i++) {
     const { child, done } = spawnCli(runArgs(out), env, work);
-    // From mid start-up to a fifth of the way into the work: most kills land while samples are in flight.
-    const delay = 0.5 * startup + rand() * (0.5 * startup + 0.2 * workMs);
+    // From late start-up to 12 % of the way into the work: most kills land while samples are in flight,
+    // and an attempt gets through 6 % of the work on average, so the run does not finish before the tenth
+    // kill (with up to a fifth, a run of long draws could finish it after nine).
+    const delay = 0.8 * startup + rand() * (0.2 * startup + 0.12 * workMs);
     const timer = setTimeout(() => child.kill("SIGKILL"), delay);
     const r = await done;
     clearTimeout(timer);
