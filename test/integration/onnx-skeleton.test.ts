@@ -3,7 +3,16 @@
  * their own bytes in the original file; everything else survives byte for byte; the patched skeleton is
  * staged next to a hard link of the original, small; broken files are refused with the byte offset.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,6 +108,16 @@ describe("readSkeleton", () => {
     expect(statSync(staged.path).size).toBeLessThan(original.length / 4);
     staged.cleanup();
     expect(readdirSync(root)).toEqual([]);
+    // A folder left by a process killed mid-load is removed by the next stage once it is an hour old.
+    const stale = join(root, ".fastvlm-eval-logits-killed");
+    const young = join(root, ".fastvlm-eval-logits-loading");
+    mkdirSync(stale);
+    mkdirSync(young);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    const again = stagePatchedModel(decoder, patch, { tempRoot: root, self: "self.bin" });
+    again.cleanup();
+    expect(readdirSync(root)).toEqual([".fastvlm-eval-logits-loading"]);
     // No links allowed: the original is read into memory as the external data instead.
     const memory = stagePatchedModel(decoder, patch, { tempRoot: root, self: "self.bin", links: false });
     expect(memory.kind).toBe("bytes");

@@ -20,10 +20,12 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   realpathSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
@@ -282,6 +284,29 @@ function checkReadable(path: string): void {
   }
 }
 
+const STAGE_PREFIX = ".fastvlm-eval-logits-";
+/** Temp folders older than this were left by a process killed while loading (a load takes seconds). */
+const STALE_MS = 60 * 60 * 1000;
+
+/** Removes stale temp folders of ours under `root` (their hard links would keep deleted blobs alive). */
+function removeStale(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(STAGE_PREFIX)) continue;
+    const dir = join(root, name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs > STALE_MS) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
 /**
  * Writes the patched .onnx into a fresh temp folder next to hard links of its data files. Returns null
  * (nothing left behind) when that fails: another file system (EXDEV), no link permission, a full or
@@ -301,7 +326,8 @@ function stageOnDisk(
     } catch {}
   };
   try {
-    dir = mkdtempSync(join(tempRoot, ".fastvlm-eval-logits-"));
+    removeStale(tempRoot);
+    dir = mkdtempSync(join(tempRoot, STAGE_PREFIX));
     for (const s of sources) {
       const target = join(dir, s.loc);
       mkdirSync(dirname(target), { recursive: true });
