@@ -307,7 +307,6 @@ export function checkGraphs(
   }
 }
 
-/** Float view of a float32 or float16 output tensor. */
 /**
  * The float32 data of a CPU output tensor (float16 widened into a new array). onnxruntime-node gives each
  * output its own ArrayBuffer, which outlives the tensor's dispose(): no copy is needed to keep it.
