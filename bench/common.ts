@@ -3,7 +3,7 @@
  * machine description, flag parsing and result output. Each bench step is a script that prints one JSON
  * object on stdout with `--json` (logs go to stderr), so bench/index.ts can run it in a child process.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statfsSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
@@ -239,6 +239,20 @@ export function finding(
   note?: string,
 ): Target {
   return { ...target(name, value, op, bound, unit, note), pass: null, informational: true };
+}
+
+/**
+ * Runs `script --child <mode> …args` in its own process (so its peak RSS is its own) and returns the JSON
+ * it prints on its last stdout line; its stderr passes through.
+ */
+export function runChild<T>(script: string, mode: string, args: readonly string[]): T {
+  const r = spawnSync(process.execPath, ["--import", "tsx", script, "--child", mode, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 * 2 ** 20,
+  });
+  if (r.status !== 0) throw new Error(`${script} child '${mode}' failed with status ${r.status}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as T;
 }
 
 /** What every step prints. */

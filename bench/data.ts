@@ -12,12 +12,11 @@
  *
  *   node --import tsx bench/data.ts [--run-limit 24] [--run-model DIR] [--logits last|all] [--skip-run] [--json]
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CACHE, emit, flag, has, intFlag, log, machine, round, target } from "./common.js";
+import { CACHE, emit, flag, has, intFlag, log, machine, round, runChild, target } from "./common.js";
 
 const ROWS = 5349;
 const SHARDS = 6;
@@ -260,16 +259,7 @@ async function childRun(files: string[], limit: number): Promise<ChildResult> {
   };
 }
 
-function spawnChild(mode: string, extra: string[]): ChildResult {
-  const r = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, "--child", mode, ...extra], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    maxBuffer: 16 * MB,
-  });
-  if (r.status !== 0) throw new Error(`data bench child '${mode}' failed with status ${r.status}`);
-  const line = r.stdout.trim().split("\n").at(-1) ?? "";
-  return JSON.parse(line) as ChildResult;
-}
+const spawnChild = (mode: string, extra: string[]): ChildResult => runChild<ChildResult>(SCRIPT, mode, extra);
 
 const child = flag("child");
 if (child !== undefined) {

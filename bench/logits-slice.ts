@@ -16,7 +16,6 @@
  * `real` is the generator's fp32 real-dims model (decoder weights in external data); `real-inline` the same
  * with the decoder's weights inline as fp16 (bench/inline-model.ts), the layout of the Hub's decoders.
  */
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
 import type { LogitsMode } from "../src/models/fastvlm/constants.js";
@@ -30,6 +29,7 @@ import {
   median,
   realModelProblem,
   round,
+  runChild,
   target,
 } from "./common.js";
 import { ensureInlineRealModel } from "./inline-model.js";
@@ -112,25 +112,14 @@ await modelFolder(); // generated here, not inside a timed child
 const results: ChildResult[] = [];
 for (let i = 0; i < loads; i++) {
   for (const mode of (i % 2 === 0 ? ["all", "last"] : ["last", "all"]) as LogitsMode[]) {
-    const r = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        SCRIPT,
-        "--child",
-        mode,
-        "--model",
-        kind,
-        "--repeat",
-        String(repeat),
-        "--check",
-        String(check),
-      ],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * MB },
-    );
-    if (r.status !== 0) throw new Error(`child (${mode}) failed with status ${r.status}`);
-    const res = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as ChildResult;
+    const res = runChild<ChildResult>(SCRIPT, mode, [
+      "--model",
+      kind,
+      "--repeat",
+      String(repeat),
+      "--check",
+      String(check),
+    ]);
     results.push(res);
     log(
       `  ${i + 1}/${loads} ${mode}: load ${res.loadMs.toFixed(0)} ms, prefill ${res.prefillMs.toFixed(1)} ms, peak RSS ${res.peakRssMB.toFixed(0)} MB`,

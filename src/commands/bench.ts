@@ -1,23 +1,16 @@
 /** `fastvlm-eval bench`: on-device latency of one input (load once, warm up, repeat), like llama-bench. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { addEngineOptions } from "./engine-options.js";
+import { addEngineOptions, type EngineFlags } from "./engine-options.js";
 
 /** Options of `bench` as commander parses them. */
-interface BenchFlags {
+interface BenchFlags extends EngineFlags {
   model: string;
   image?: string;
   prompt?: string;
   warmup: string;
   repeat: string;
   maxNewTokens: string;
-  imageMode?: string;
-  dtype?: string;
-  device?: string;
-  threads?: string;
-  interOpThreads?: string;
-  revision?: string;
-  logits?: string;
   json?: boolean;
 }
 

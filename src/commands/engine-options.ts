@@ -2,6 +2,24 @@
 import type { Command } from "commander";
 import { LOGITS_HELP } from "../models/fastvlm/constants.js";
 
+/** The flags addEngineOptions registers, as commander parses them. */
+export interface EngineFlags {
+  /** --image-mode. */
+  imageMode?: string;
+  /** --dtype. */
+  dtype?: string;
+  /** --device. */
+  device?: string;
+  /** --threads. */
+  threads?: string;
+  /** --inter-op-threads. */
+  interOpThreads?: string;
+  /** --revision. */
+  revision?: string;
+  /** --logits. */
+  logits?: string;
+}
+
 /** Adds --image-mode, --dtype, --device, --threads, --inter-op-threads, --revision and --logits. */
 export function addEngineOptions(command: Command): Command {
   return command

@@ -1,22 +1,15 @@
 /** `fastvlm-eval predict`: one generation on local images, for smoke tests and TTFT spot checks. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { addEngineOptions } from "./engine-options.js";
+import { addEngineOptions, type EngineFlags } from "./engine-options.js";
 
 /** Options of `predict` as commander parses them. */
-interface PredictFlags {
+interface PredictFlags extends EngineFlags {
   model: string;
   image: string[];
   prompt: string;
   maxNewTokens: string;
   stop: string[];
-  imageMode?: string;
-  dtype?: string;
-  device?: string;
-  threads?: string;
-  interOpThreads?: string;
-  revision?: string;
-  logits?: string;
   retries?: string;
   json?: boolean;
 }
