@@ -130,7 +130,15 @@ export interface Scorer<Ref extends Json = Json> {
   aggregate(samples: ScoredSample<Ref>[]): Record<string, number>;
   /** Validates a reference read back from a file; returns the list of problems (empty when fine). */
   checkReference?(ref: unknown): string[];
+  /**
+   * Metrics that are plain means of `score` over the samples whose reference passes the filter (closed-form
+   * confidence intervals in src/stats/ci.ts); any other metric is bootstrapped.
+   */
+  meanMetrics?: Record<string, MeanFilter<Ref>>;
 }
+
+/** Which samples a mean metric averages (declared as a method so a `Scorer<SomeRef>` still fits `Scorer<Json>`). */
+export type MeanFilter<Ref> = { filter(reference: Ref): boolean }["filter"];
 
 /** Per-generation stage timings, all milliseconds from a monotonic clock. */
 export interface Timing {
