@@ -302,3 +302,22 @@ export class RefProblems {
     );
   }
 }
+
+/** The id of a row without an id column: its position in the split (lmms-eval's `doc_id`), as a string. */
+export function positionId(position: number | undefined): string {
+  if (position === undefined || !Number.isInteger(position) || position < 0) {
+    throw new DataError(
+      "This task's rows have no id column: the sample id is the row's position in the split, and none was given.",
+      "Load rows through loadSamples (src/data/samples.ts), which passes each row's position.",
+    );
+  }
+  return String(position);
+}
+
+/** lmms-eval's lettered choices: `"A. first\nB. second…"` (letters from `chr(ord("A") + i)`). */
+export function letteredChoices(choices: readonly string[]): string {
+  return choices.map((c, i) => `${String.fromCharCode(65 + i)}. ${c}`).join("\n");
+}
+
+/** The multiple-choice suffix of AI2D and ScienceQA (a newline, then MC_ANSWER). */
+export const MC_SUFFIX = `\n${MC_ANSWER}`;

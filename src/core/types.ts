@@ -51,8 +51,12 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   description: string;
   /** Where the data lives. */
   dataset: DatasetSpec;
-  /** Validates one Hub row (after joins) and returns the typed row; throws a DataError naming the column. */
-  parseRow(raw: RawRow): Row;
+  /**
+   * Validates one Hub row (after joins) and returns the typed row; throws a DataError naming the column.
+   * `position` is the row's 0-based place in the split (files in order), lmms-eval's `doc_id`; loadSamples
+   * always passes it, and tasks whose rows have no id column throw without it.
+   */
+  parseRow(raw: RawRow, position?: number): Row;
   /** Rows the task keeps (SEED keeps `data_type == "image"`); default all. */
   keep?(row: Row): boolean;
   /** Stable sample id. */
