@@ -63,7 +63,7 @@ export function register(program: Command): void {
       "Download the datasets of tasks and/or a registry model's files into the Hugging Face cache (verified, " +
         "retried) and pin their commit sha and file digests in datasets/lock.json.",
     )
-    .argument("[task...]", "task names (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .argument("[task...]", "task names or groups (fastvlm-card, all); `fastvlm-eval list` shows them")
     .option(
       "--model <name>",
       "also download the files run/predict load for this registry model (fastvlm-0.5b)",
@@ -82,12 +82,14 @@ export function register(program: Command): void {
     )
     .option("--json", "print a machine-readable summary on stdout")
     .addHelpText("after", EXAMPLES)
-    .action(async (names: string[], flags: FetchFlags) => {
+    .action(async (given: string[], flags: FetchFlags) => {
       const { TASKS } = await import("../../tasks/index.js");
+      const { expandTaskNames, taskAndGroupNames } = await import("../../tasks/groups.js");
+      const names = expandTaskNames(given);
       const problems: string[] = [];
       const retries = parseRetries(flags.retries);
       for (const name of names)
-        if (TASKS[name] === undefined) throw unknownName("task", name, Object.keys(TASKS));
+        if (TASKS[name] === undefined) throw unknownName("task", name, taskAndGroupNames());
       if (flags.datasetRepo !== undefined && names.length !== 1) {
         problems.push("--dataset-repo applies to a single task; fetch the tasks one at a time");
       }

@@ -11,6 +11,7 @@ Examples:
   $ fastvlm-eval run pope --model baseline:random --latency-samples 0   chance level, no latency pass
   $ fastvlm-eval run pope --model openai:http://127.0.0.1:8000/v1#Qwen2-VL-7B --concurrency 8
   $ fastvlm-eval run docvqa --model fastvlm-0.5b --shard 0/3        then \`fastvlm-eval merge\` the shards
+  $ fastvlm-eval run fastvlm-card --model fastvlm-0.5b --limit 20   the eleven model-card benchmarks
 
 Re-run the same command to resume (Ctrl-C saves and exits 130); --fresh starts a new run folder.
 Exit codes: 0 ok, 2 bad input, 3 Hub/network, 4 model/backend, 5 too many failed samples, 130 interrupted.`;
@@ -24,7 +25,7 @@ export function register(program: Command): void {
         "scored and appended to <out>/<model>/<task>/<run-id>/samples.jsonl; then a serial latency pass (TTFT). " +
         "Re-running the same command resumes; kill -9 safe.",
     )
-    .argument("<task...>", "tasks (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .argument("<task...>", "task names or groups (fastvlm-card, all); `fastvlm-eval list` shows them")
     .option(
       "--model <name>",
       "registry name (fastvlm-0.5b), model folder, baseline:random, baseline:constant=<text> or openai:<url>#<model>",
@@ -54,9 +55,11 @@ export function register(program: Command): void {
     .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
     .option("--logits <rows>", LOGITS_HELP)
     .addHelpText("after", EXAMPLES)
-    .action(async (tasks: string[], flags: RunFlags) => {
+    .action(async (names: string[], flags: RunFlags) => {
       const { parseRunFlags } = await import("../runner/flags.js");
       const { TASKS } = await import("../../tasks/index.js");
+      const { expandTaskNames } = await import("../../tasks/groups.js");
+      const tasks = expandTaskNames(names);
       const parsed = parseRunFlags(tasks, flags, process.env, Object.keys(TASKS));
       const { runTasks } = await import("../runner/index.js");
       const { summaryTable } = await import("../runner/summary.js");

@@ -47,7 +47,7 @@ export function register(program: Command): void {
         "made anywhere, or a saved run folder (see Modes below).",
     )
     .argument("[run-dir]", "a run folder to re-score")
-    .option("--task <task>", "task of the predictions file (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .option("--task <task>", "task of the predictions file (`fastvlm-eval list` shows the tasks)")
     .option("--predictions <file>", "JSONL file of {id, prediction, doc} lines")
     .option("--out <dir>", "folder to write samples.jsonl and run.json into")
     .option("--seed <S>", "seed of the bootstrap confidence intervals", "0")
