@@ -8,7 +8,7 @@
  * Deterministic for a given seed and option set. Run:
  *   node --import tsx scripts/make-fixtures.ts <outDir> [--rows N] [--seed S] [--corrupt task:row,…]
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ai2dFixture } from "./fixtures/ai2d.js";
@@ -662,10 +662,14 @@ export async function makeFixtures(outDir: string, opts: FixtureOptions = {}): P
   const seed = opts.seed ?? 1;
   if (!Number.isInteger(n) || n < 3) throw new Error(`rowsPerTask must be an integer ≥ 3, got ${n}`);
   const datasets = {} as FixtureManifest["datasets"];
+  const started = new Set<string>();
   for (const task of FIXTURE_TASKS) {
     const { repo, build } = BUILDERS[task];
     const dir = join(outDir, "datasets", repo);
     await mkdir(dir, { recursive: true });
+    // A card from an earlier run into the same folder must not be merged into (writeCard adds configs).
+    if (!started.has(repo)) await rm(join(dir, "README.md"), { force: true });
+    started.add(repo);
     const files = await build(dir, n, seed, opts);
     datasets[task] = { repo, dir, files: ["README.md", ...files] };
   }

@@ -325,6 +325,22 @@ describe("fixture options", () => {
     }
   });
 
+  it("regenerating into the same folder gives the same cards (a shared repo's card is not merged twice)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fixtures-twice-"));
+    try {
+      const cards = ["lmms-lab/DocVQA", "lmms-lab/ScienceQA", "lmms-lab-encoder/ai2d"].map(
+        (repo) => `datasets/${repo}/README.md`,
+      );
+      await makeFixtures(dir, { rowsPerTask: 3 });
+      const first = cards.map((c) => readFileSync(join(dir, c), "utf8"));
+      await makeFixtures(dir, { rowsPerTask: 3 });
+      expect(cards.map((c) => readFileSync(join(dir, c), "utf8"))).toEqual(first);
+      expect(first[0]!.match(/- config_name: InfographicVQA/g)).toHaveLength(2); // dataset_info + configs
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("writes garbage image bytes for the requested rows, which still load", async () => {
     const bad = await fixtureRoot({ rowsPerTask: 6, seed: 3, corruptImages: { docvqa: [1] } });
     const samples = await samplesOf("docvqa", bad);
