@@ -57,10 +57,11 @@ export function register(program: Command): void {
     .addHelpText("after", EXAMPLES)
     .action(async (names: string[], flags: RunFlags) => {
       const { parseRunFlags } = await import("../runner/flags.js");
-      const { TASKS } = await import("../../tasks/index.js");
-      const { expandTaskNames } = await import("../../tasks/groups.js");
-      const tasks = expandTaskNames(names);
-      const parsed = parseRunFlags(tasks, flags, process.env, Object.keys(TASKS));
+      const { expandTaskNames, taskAndGroupNames } = await import("../../tasks/groups.js");
+      // A name given twice stays an error (parseRunFlags reports it); a task also in a named group runs once.
+      const tasks = new Set(names).size !== names.length ? names : expandTaskNames(names);
+      // Groups are expanded by now; listing them too makes the did-you-mean hint suggest group names.
+      const parsed = parseRunFlags(tasks, flags, process.env, taskAndGroupNames());
       const { runTasks } = await import("../runner/index.js");
       const { summaryTable } = await import("../runner/summary.js");
       const log = await import("../core/log.js");

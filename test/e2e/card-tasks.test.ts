@@ -43,6 +43,17 @@ describe("fetch, inspect and list", () => {
     expect(text).toContain("echo840/OCRBench");
   });
 
+  it("fetch accepts a group and names groups when a name is unknown", async () => {
+    const r = await cli(["fetch", "fastvlm-card", "--lock", "lock.json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lock = readFileSync(join(fx.work, "lock.json"), "utf8");
+    for (const repo of ["lmms-lab/MMMU", "lmms-lab/SEED-Bench", "lmms-lab/textvqa"])
+      expect(lock).toContain(repo);
+    const bad = await cli(["fetch", "fastvlm-crad"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Did you mean 'fastvlm-card'/);
+  });
+
   it("inspect prints each task's prompt as lmms-eval builds it from the row", async () => {
     const expected: Record<string, (d: Record<string, unknown>) => string> = {
       chartqa: (d) => `${d.question}\nAnswer the question with a single word.`,
