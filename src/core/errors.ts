@@ -3,7 +3,7 @@
  * Every message says what went wrong and what to do about it.
  */
 
-/** Exit statuses, as DESIGN.md fixes them. */
+/** Exit statuses (docs/architecture.md, "Exit codes"). */
 export const EXIT = {
   ok: 0,
   gateFailed: 1,

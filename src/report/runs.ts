@@ -14,7 +14,7 @@ import {
   type SampleRecord,
 } from "../core/records.js";
 
-/** Primary metric per task when run.json does not name one (DESIGN.md metric table). */
+/** Primary metric per task when run.json does not name one (docs/architecture.md, "Metric names"). */
 export const DEFAULT_PRIMARY: Readonly<Record<string, string>> = {
   gqa: "exact_match",
   textvqa: "vqa_accuracy",

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { didYouMean, EXIT, HubError, ModelError, UsageError, unknownName } from "../../src/core/errors.js";
 
 describe("errors", () => {
-  it("maps classes to the exit codes DESIGN.md fixes", () => {
+  it("maps classes to the exit codes docs/architecture.md lists", () => {
     expect(new UsageError("x").exitCode).toBe(EXIT.usage);
     expect(new HubError("x").exitCode).toBe(3);
     expect(new ModelError("x").exitCode).toBe(4);
