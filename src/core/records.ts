@@ -8,15 +8,14 @@ import {
   fsyncSync,
   openSync,
   readFileSync,
-  renameSync,
   statSync,
   truncateSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { writeFileAtomic } from "./atomic-write.js";
 import { DataError, InternalError } from "./errors.js";
 import { runRecordSchema, sampleRecordSchema } from "./schemas/records.js";
 import type { Json, LatencyStats, ModelIdentity, Timing } from "./types.js";
@@ -175,16 +174,6 @@ export interface LatencyLine {
   timing: Timing;
   /** Token counts of this generation. */
   tokens: { prompt: number; visual: number; output: number };
-}
-
-/** Writes `text` to `path` through a temp file, fsync and rename, so a reader never sees half a file. */
-function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  const fd = openSync(tmp, "r");
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
 }
 
 /** Writes latency.jsonl atomically (the whole pass at once). */
