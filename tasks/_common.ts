@@ -123,7 +123,7 @@ export function answerList(raw: RawRow, column: string): string[] {
   return out;
 }
 
-/** Reads a required list-of-strings column. */
+/** Reads a required list-of-strings column (a helper for task files; @public). */
 export function strList(raw: RawRow, column: string): string[] {
   const v = raw[column];
   if (!Array.isArray(v)) throw columnError(column, "a list of strings", v);
@@ -160,7 +160,7 @@ export function image(raw: RawRow, column: string, source = column): ImageInput 
   return img;
 }
 
-/** Reads an optional HF `Image` column: null when the column is null or absent. */
+/** Reads an optional HF `Image` column: null when the column is null or absent (a helper for task files; @public). */
 export function optionalImage(raw: RawRow, column: string): ImageInput | null {
   const v = raw[column];
   if (v === null || v === undefined) return null;

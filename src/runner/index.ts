@@ -11,7 +11,7 @@ import type { ResolveOptions } from "../models/registry.js";
 import { type ProgressSink, silentProgress, stderrProgress } from "./progress.js";
 import { type CiFunction, type RunSettings, runTask, type TaskRunResult } from "./task-run.js";
 
-export { type RunSettings, runTask, summarize, type TaskRunResult } from "./task-run.js";
+export { type RunSettings, summarize, type TaskRunResult } from "./task-run.js";
 
 /** Engine settings passed through to the model registry (dtype, device, threads, image mode, revision). */
 export type ModelSettings = ResolveOptions;
