@@ -212,6 +212,24 @@ export function readRunRecord(dir: string): RunRecord {
   return value as RunRecord;
 }
 
+/**
+ * run.json of a folder being resumed: null when there is none yet. One that exists but cannot be read is
+ * reported, never silently replaced (it is written atomically, so something else changed it).
+ */
+export function readRunRecordIfAny(dir: string): RunRecord | null {
+  if (!existsSync(join(dir, RUN_FILE))) return null;
+  try {
+    return readRunRecord(dir);
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    throw new DataError(
+      err.message,
+      `Move ${join(dir, RUN_FILE)} away and re-run to rebuild it from samples.jsonl, or pass --fresh to start a new run folder.`,
+      { cause: err },
+    );
+  }
+}
+
 /** Result of reading samples.jsonl. */
 export interface SamplesRead {
   /** Valid records in file order (later duplicates of an id replace earlier ones). */
