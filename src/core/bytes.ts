@@ -1,8 +1,11 @@
-/** Byte counts for people: binary (IEC) units, since every size here is counted in powers of 1024. */
+/**
+ * Byte counts for people, in steps of 1024 labelled KB, MB, GB, TB (the labels `fetch` has always printed
+ * and scripts may match).
+ */
 
-const UNITS = ["KiB", "MiB", "GiB", "TiB"] as const;
+const UNITS = ["KB", "MB", "GB", "TB"] as const;
 
-/** `512 B`, `1.5 KiB`, `66.0 MiB`, `1.2 GiB`: one decimal, the largest unit that keeps the value ≥ 1. */
+/** `512 B`, `1.5 KB`, `66.0 MB`, `1.2 GB`: one decimal, the largest unit that keeps the value ≥ 1. */
 export function humanBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   let v = n;
