@@ -8,6 +8,7 @@ const extra = process.argv.slice(2);
 const steps = [
   ["lint", ["node_modules/@biomejs/biome/bin/biome", "check", "."]],
   ["typecheck", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"]],
+  ["dead code", ["node_modules/knip/bin/knip.js", "--no-config-hints", "--no-progress"]],
 ];
 let failedStep = false;
 for (const [name, args] of steps) {

@@ -10,24 +10,8 @@ export const SHORT_ANSWER = "\nAnswer the question using a single word or phrase
 /** The multiple-choice instruction used by SEED-Bench and MMMU. */
 export const MC_ANSWER = "Answer with the option's letter from the given choices directly.";
 
-// Python's str.isspace() set (Py_UNICODE_ISSPACE): unlike JS trim() it includes \x1c-\x1f and \x85,
-// and excludes U+FEFF.
-const PY_SPACE =
-  "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
-
-/** Python `str.isspace()` for one character. */
-export function isPySpace(ch: string): boolean {
-  return ch.length === 1 && PY_SPACE.includes(ch);
-}
-
-/** Python `str.strip()` with no argument (Unicode whitespace as Python defines it). */
-export function pyStrip(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && PY_SPACE.includes(s[a]!)) a++;
-  while (b > a && PY_SPACE.includes(s[b - 1]!)) b--;
-  return s.slice(a, b);
-}
+// Python's whitespace semantics have one home, shared with the scorers (the prompts strip like Python).
+export { isPySpace, pyStrip } from "../scorers/python.js";
 
 // Characters whose titlecase differs from String#toUpperCase (SpecialCasing.txt, UnicodeData.txt).
 const TITLE_SPECIAL: Record<number, string> = {
@@ -139,7 +123,7 @@ export function answerList(raw: RawRow, column: string): string[] {
   return out;
 }
 
-/** Reads a required list-of-strings column. */
+/** Reads a required list-of-strings column (a helper for task files; @public). */
 export function strList(raw: RawRow, column: string): string[] {
   const v = raw[column];
   if (!Array.isArray(v)) throw columnError(column, "a list of strings", v);
@@ -176,7 +160,7 @@ export function image(raw: RawRow, column: string, source = column): ImageInput 
   return img;
 }
 
-/** Reads an optional HF `Image` column: null when the column is null or absent. */
+/** Reads an optional HF `Image` column: null when the column is null or absent (a helper for task files; @public). */
 export function optionalImage(raw: RawRow, column: string): ImageInput | null {
   const v = raw[column];
   if (v === null || v === undefined) return null;

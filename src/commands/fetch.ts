@@ -3,6 +3,7 @@
  * HF cache and pin them in datasets/lock.json, so later runs can go offline.
  */
 import type { Command } from "commander";
+import { humanBytes } from "../core/bytes.js";
 import { UsageError, unknownName } from "../core/errors.js";
 import type { DtypeSpec } from "../models/fastvlm/dtype.js";
 
@@ -41,18 +42,6 @@ function parseRetries(value: string | undefined): number | undefined {
     );
   }
   return n;
-}
-
-function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
 }
 
 /** Registers `fetch`. */

@@ -5,7 +5,7 @@
  * comparable only between rows of the same group (the same set of columns).
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { TASKS } from "../../tasks/index.js";
@@ -494,12 +494,4 @@ export function buildLeaderboard(options: BuildLeaderboardOptions): BuildLeaderb
     written.push(path);
   }
   return { leaderboard, files: written, skipped };
-}
-
-/** Reads a leaderboard.json back and validates it. */
-export function readLeaderboard(path: string): Leaderboard {
-  const value: unknown = JSON.parse(readFileSync(path, "utf8"));
-  const problems = validateLeaderboard(value);
-  if (problems.length > 0) throw new DataError(`${path} is not a valid leaderboard: ${problems.join("; ")}`);
-  return value as Leaderboard;
 }
