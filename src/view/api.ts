@@ -79,10 +79,16 @@ export class ViewApi {
     return p;
   }
 
-  private async rowsOf(key: string, vs: string | null): Promise<{ rows: ViewRow[]; index: SampleIndex }> {
+  private async rowsOf(
+    key: string,
+    vs: string | null,
+    search = false,
+  ): Promise<{ rows: ViewRow[]; index: SampleIndex }> {
     const run = this.run(key);
     const index = await this.catalog.index(run);
-    void this.dataset(run);
+    // The first page does not wait for the dataset's prompts; a search does, so it covers the question.
+    const ds = this.dataset(run);
+    if (search) await ds;
     if (vs === null) return { rows: index.rows, index };
     const pair = await this.pair(vs, key);
     return { rows: pair.rows, index };
@@ -90,13 +96,13 @@ export class ViewApi {
 
   /** A page of a run's samples (in a comparison, `vs` is the baseline's key). */
   async samples(key: string, q: SampleQuery, vs: string | null = null): Promise<SamplePage> {
-    const { rows, index } = await this.rowsOf(key, vs);
+    const { rows, index } = await this.rowsOf(key, vs, q.q.trim() !== "");
     return runSampleQuery(rows, q, (i) => index.hay[i]!);
   }
 
   /** One sample in full, with its neighbours under the query. */
   async sample(key: string, id: string, q: SampleQuery, vs: string | null = null): Promise<SampleDetail> {
-    const { rows, index } = await this.rowsOf(key, vs);
+    const { rows, index } = await this.rowsOf(key, vs, true);
     const pos = index.byId.get(id);
     if (pos === undefined) throw new NotFound(`no sample ${id} in run ${key}`);
     const hits = matchingRows(rows, q, (i) => index.hay[i]!);
@@ -175,6 +181,8 @@ export class ViewApi {
     const bById = new Map(lb.samples.map((s) => [s.id, s]));
     const cById = new Map(lc.samples.map((s) => [s.id, s]));
     const cIndex = await this.catalog.index(c);
+    // The rows below are copies: let the candidate's questions arrive first.
+    await this.dataset(c);
     const rows = cIndex.rows.map((row): ViewRow => {
       const other = bById.get(row.id);
       if (!other) return { ...row, flip: null, other: null };

@@ -60,6 +60,8 @@ async function route(api: ViewApi, url: URL, res: ServerResponse): Promise<void>
     const { html, csp } = viewerPage({ kind: "server" });
     return send(res, 200, "text/html; charset=utf-8", html, { "Content-Security-Policy": csp });
   }
+  // Browsers ask for an icon on their own; there is none.
+  if (url.pathname === "/favicon.ico") return send(res, 204, "text/plain", "");
   if (parts[0] !== "api") throw new NotFound(url.pathname);
   const [, what, key, sub] = parts;
   if (what === "runs" && key === undefined) return json(res, 200, api.runs());
