@@ -8,7 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findRunDirs } from "../../src/report/runs.js";
 import { type FixtureHub, runCli, startFixtureHub } from "../e2e/run-helpers.js";
@@ -50,6 +50,8 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
   });
 
   const keyOf = (dir: string) => dir.split("/").pop()!;
+  const hashOf = (page: Page) =>
+    page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash);
 
   it("prints its loopback URL first, lists the runs, and filters a run's table server-side", async () => {
     expect(viewer.url).toMatch(/^viewer: http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -63,7 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
       .locator(`tr[data-key="${keyOf(randomPope)}"]`)
       .getByRole("link", { name: "pope v1" })
       .click();
-    await expect.poll(() => page.evaluate(() => location.hash)).toBe(`#run=${keyOf(randomPope)}`);
+    await expect.poll(() => hashOf(page)).toBe(`#run=${keyOf(randomPope)}`);
     await expect.poll(() => sampleCount(page)).toBe(recs.length);
     expect(await page.locator("table tbody tr").count()).toBe(Math.min(50, recs.length));
 
@@ -74,12 +76,12 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
       .locator("tbody tr")
       .evaluateAll((trs) => trs.map((t) => t.getAttribute("data-id")));
     expect(shown.sort()).toEqual(wrong.map((r) => r.id).sort());
-    expect(await page.evaluate(() => location.hash)).toContain("show=wrong");
+    expect(await hashOf(page)).toContain("show=wrong");
 
     // Search covers the question (from the dataset): every POPE prompt says "in the image".
     await page.getByRole("combobox", { name: "Show" }).selectOption("all");
     await page.getByRole("searchbox", { name: "Search" }).fill("in the image");
-    await expect.poll(() => page.evaluate(() => location.hash)).toContain("q=in");
+    await expect.poll(() => hashOf(page)).toContain("q=in");
     await expect.poll(() => sampleCount(page)).toBe(recs.length);
     await page.getByRole("searchbox", { name: "Search" }).fill("no such text anywhere");
     await expect.poll(() => sampleCount(page)).toBe(0);
@@ -98,17 +100,19 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
     await page.keyboard.press("j");
     await page.keyboard.press("Enter");
     const second = recs[1]!.id;
-    await expect.poll(() => page.evaluate(() => location.hash)).toContain(`sample=${second}`);
+    await expect.poll(() => hashOf(page)).toContain(`sample=${second}`);
     const img = page.getByRole("img", { name: new RegExp(`sample ${second}`) });
-    await expect.poll(() => img.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth))
+      .toBeGreaterThan(0);
     const body = (await page.textContent("main")) ?? "";
     expect(body).toContain("in the image");
     expect(body).toContain("Raw generation");
     expect(body).toContain("Stage timings");
     await page.keyboard.press("k");
-    await expect.poll(() => page.evaluate(() => location.hash)).toContain(`sample=${recs[0]!.id}`);
+    await expect.poll(() => hashOf(page)).toContain(`sample=${recs[0]!.id}`);
     await page.keyboard.press("Escape");
-    await expect.poll(() => page.evaluate(() => location.hash)).not.toContain("sample=");
+    await expect.poll(() => hashOf(page)).not.toContain("sample=");
     expect(errors).toEqual([]);
     expect(requests.filter((u) => !u.startsWith(base))).toEqual([]);
     await page.close();
@@ -122,7 +126,7 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
     expect(cells.filter((t) => t === EVIL).length).toBeGreaterThan(0);
     expect(await page.locator("main script, main img[src='x']").count()).toBe(0);
     await page.locator("tbody tr").first().click();
-    await expect.poll(() => page.evaluate(() => location.hash)).toContain("sample=");
+    await expect.poll(() => hashOf(page)).toContain("sample=");
     await expect
       .poll(async () => (await page.locator("pre").allTextContents()).some((t) => t.includes(EVIL)))
       .toBe(true);
@@ -180,7 +184,9 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
     await expect.poll(() => sampleCount(page)).toBe(wrong.length);
     const first = wrong[0]!.id;
     const thumb = page.getByRole("img", { name: `sample ${first}` });
-    await expect.poll(() => thumb.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await expect
+      .poll(() => thumb.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth))
+      .toBeGreaterThan(0);
     await page.goto(`${url}#run=${keyOf(evilPope)}`);
     await expect.poll(() => sampleCount(page)).toBeGreaterThan(0);
     expect(await page.locator("main script, main img[src='x']").count()).toBe(0);
