@@ -36,8 +36,8 @@ export function jsonText(v: unknown): string {
   return JSON.stringify(v ?? null) ?? "null";
 }
 
-/** The compact row of one record. */
-export function toViewRow(rec: SampleRecord, n: number): ViewRow {
+/** The compact row of one record (`refText` is the reference's JSON text when already made). */
+export function toViewRow(rec: SampleRecord, n: number, refText = jsonText(rec.reference)): ViewRow {
   const failed = rec.error !== null || rec.score === null;
   return {
     id: rec.id,
@@ -52,7 +52,7 @@ export function toViewRow(rec: SampleRecord, n: number): ViewRow {
     question: null,
     prediction: rec.prediction === null ? null : clipText(rec.prediction, CLIP.prediction),
     parsed: clipText(jsonText(rec.parsed), CLIP.json),
-    reference: clipText(jsonText(rec.reference), CLIP.json),
+    reference: clipText(refText, CLIP.json),
   };
 }
 
@@ -78,11 +78,11 @@ export async function indexSamples(runDir: string): Promise<SampleIndex> {
     skipped: 0,
     file,
   };
-  const add = (line: Buffer, offset: number): void => {
-    if (line.length === 0) return;
+  const add = (line: string, offset: number, bytes: number): void => {
+    if (bytes === 0) return;
     let rec: unknown;
     try {
-      rec = JSON.parse(line.toString("utf8"));
+      rec = JSON.parse(line);
     } catch {
       index.skipped++;
       return;
@@ -91,13 +91,13 @@ export async function indexSamples(runDir: string): Promise<SampleIndex> {
       index.skipped++;
       return;
     }
-    const hay = `${rec.prediction ?? ""}\n${jsonText(rec.reference)}`.toLowerCase();
+    const refText = jsonText(rec.reference);
     const at = index.byId.get(rec.id);
     const pos = at ?? index.rows.length;
-    index.rows[pos] = toViewRow(rec, pos);
-    index.hay[pos] = hay;
+    index.rows[pos] = toViewRow(rec, pos, refText);
+    index.hay[pos] = `${rec.prediction ?? ""}\n${refText}`.toLowerCase();
     index.offsets[pos] = offset;
-    index.lengths[pos] = line.length;
+    index.lengths[pos] = bytes;
     if (at === undefined) index.byId.set(rec.id, pos);
   };
   let carry: Buffer = Buffer.alloc(0);
@@ -108,10 +108,11 @@ export async function indexSamples(runDir: string): Promise<SampleIndex> {
       let start = 0;
       let nl = chunk.indexOf(10, start);
       while (nl !== -1) {
-        const piece = chunk.subarray(start, nl);
-        const line = carry.length > 0 ? Buffer.concat([carry, piece]) : piece;
-        add(line, carry.length > 0 ? carryStart : pos + start);
-        carry = Buffer.alloc(0);
+        if (carry.length > 0) {
+          const line = Buffer.concat([carry, chunk.subarray(start, nl)]);
+          add(line.toString("utf8"), carryStart, line.length);
+          carry = Buffer.alloc(0);
+        } else add(chunk.toString("utf8", start, nl), pos + start, nl - start);
         start = nl + 1;
         nl = chunk.indexOf(10, start);
       }
