@@ -8,6 +8,7 @@ interface LeaderboardFlags {
   out: string;
   format?: string;
   json?: boolean;
+  viewer?: string;
 }
 
 const EXAMPLES = `
@@ -15,6 +16,7 @@ Examples:
   $ fastvlm-eval leaderboard                                 predictions/ → leaderboard/
   $ fastvlm-eval leaderboard --runs runs --out site --format openvlm
   $ fastvlm-eval leaderboard --json > leaderboard.json
+  $ fastvlm-eval leaderboard --viewer ../viewer/index.html   scores link to a \`view --export ../viewer\` folder
 
 Partial runs and shard folders are skipped (with a warning); merge shards first.`;
 
@@ -30,6 +32,10 @@ export function register(program: Command): void {
     .option("--out <DIR>", "output folder", "leaderboard")
     .option("--format <FORMAT>", "also write another format: openvlm (openvlm.json)")
     .option("--json", "print the leaderboard data as JSON")
+    .option(
+      "--viewer <URL>",
+      "link each score to its run in `fastvlm-eval view` (its URL, or a path to its --export)",
+    )
     .addHelpText("after", EXAMPLES)
     .action(async (flags: LeaderboardFlags) => {
       if (flags.format !== undefined && flags.format !== "openvlm") {
@@ -49,6 +55,7 @@ export function register(program: Command): void {
         runsDir: flags.runs,
         outDir: flags.out,
         ...(flags.format === "openvlm" ? { format: "openvlm" as const } : {}),
+        ...(flags.viewer !== undefined ? { viewer: flags.viewer } : {}),
       });
       if (flags.json) outJson(result.leaderboard);
       else {

@@ -195,4 +195,38 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
     expect(requests.filter((u) => !u.startsWith(pathToFileURL(out).href))).toEqual([]);
     await page.close();
   });
+
+  it("links each leaderboard score to its run in the exported viewer", async () => {
+    const lb = await runCli(
+      ["leaderboard", "--runs", "runs", "--out", "lb", "--viewer", "../export/index.html"],
+      fx.env,
+      fx.work,
+    );
+    expect(lb.code).toBe(0);
+    const { page, errors } = await watchedPage(browser);
+    await page.goto(pathToFileURL(join(fx.work, "lb", "index.html")).href);
+    const links = page.getByTitle("samples in the viewer");
+    // Two models on pope, one on gqa.
+    await expect.poll(() => links.count()).toBe(3);
+    const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""));
+    expect(hrefs).toContain(`../export/index.html#run=${keyOf(randomPope)}`);
+    await page.locator(`a[href$="#run=${keyOf(randomPope)}"]`).click();
+    await expect.poll(() => sampleCount(page)).toBe(records(randomPope).length);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("finds joined images (GQA's images config) and decodes them", async () => {
+    const gqa = findRunDirs(join(fx.work, "runs")).find((d) => d.includes("gqa"))!;
+    const id = records(gqa)[3]!.id;
+    const sharp = (await import("sharp")).default;
+    for (const size of ["thumb", "full"]) {
+      const res = await fetch(
+        `${base}api/runs/${keyOf(gqa)}/image?id=${encodeURIComponent(id)}&k=0&size=${size}`,
+      );
+      expect(res.status).toBe(200);
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+      expect(meta.width ?? 0).toBeGreaterThan(0);
+    }
+  });
 });
