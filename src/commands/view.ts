@@ -85,9 +85,10 @@ export function register(program: Command): void {
       out(`viewer: ${server.url}`);
       info(`${catalog.runs.size} run(s); Ctrl-C stops the viewer`);
       if (flags.open) openBrowser(server.url);
-      // Index the runs one after another while the browser starts; a request for one waits for its own.
+      // Index the runs, then locate their datasets, while the browser starts; a request waits only for its own.
       void (async () => {
         for (const run of catalog.runs.values()) await catalog.index(run).catch(() => undefined);
+        for (const run of catalog.runs.values()) await api.dataset(run).catch(() => undefined);
       })();
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

@@ -88,7 +88,9 @@ export class ViewApi {
     const index = await this.catalog.index(run);
     // The first page does not wait for the dataset's prompts; a search does, so it covers the question.
     const ds = this.dataset(run);
+    // A cached index opens in moments: wait that long so the first page has its questions too.
     if (search) await ds;
+    else await Promise.race([ds, new Promise((resolve) => setTimeout(resolve, 250).unref())]);
     if (vs === null) return { rows: index.rows, index };
     const pair = await this.pair(vs, key);
     return { rows: pair.rows, index };

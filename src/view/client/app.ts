@@ -434,7 +434,7 @@ function imageBlock(key: string, id: string, d: SampleDetail): HTMLElement {
     const apply = () => {
       const z = Number(range.value);
       frame.classList.toggle("zoomed", z > 1);
-      img.style.width = z > 1 ? `${img.naturalWidth * (z / 2)}px` : "";
+      img.style.width = z > 1 ? `${img.naturalWidth * z}px` : "";
     };
     range.addEventListener("input", apply);
     img.addEventListener("click", () => {
