@@ -85,6 +85,7 @@ export async function writeExport(api: ViewApi, opts: ExportOptions): Promise<Ex
     }
   }
   let bytes = Buffer.byteLength(JSON.stringify(data));
+  const rowsBytes = bytes;
   let thumbs = 0;
   const left = { details: 0, thumbs: 0, images: 0 };
   const addDetails = async (run: CatalogRun, ids: Iterable<string>): Promise<void> => {
@@ -136,11 +137,13 @@ export async function writeExport(api: ViewApi, opts: ExportOptions): Promise<Ex
     "Static export: thumbnails only for wrong, parse-failure, error and flipped samples (the first image of each).",
   ];
   if (left.images > 0) notes.push(`${left.images} of those had no image in the local cache when exported.`);
+  const mb = (b: number) => `${+(b / 1e6).toPrecision(3)} MB`;
   if (left.thumbs + left.details > 0) {
     notes.push(
-      `Left out to stay under ${(maxBytes / 1e6).toFixed(0)} MB: ${left.thumbs} thumbnail(s) and ${left.details} sample detail(s); serve the runs with \`fastvlm-eval view\` to see everything.`,
+      `Left out to stay under ${mb(maxBytes)}: ${left.thumbs} thumbnail(s) and ${left.details} sample detail(s); serve the runs with \`fastvlm-eval view\` to see everything.`,
     );
   }
+  if (rowsBytes > maxBytes) notes.push(`The sample rows alone take ${mb(rowsBytes)} (always included).`);
   data.note = notes.join(" ");
   const { html } = viewerPage({ kind: "static", data });
   const index = join(opts.dir, "index.html");

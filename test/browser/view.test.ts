@@ -189,10 +189,27 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
       .toBeGreaterThan(0);
     await page.goto(`${url}#run=${keyOf(evilPope)}`);
     await expect.poll(() => sampleCount(page)).toBeGreaterThan(0);
+    // Under a tiny cap, fewer thumbnails, and the page says what was left out.
+    const small = join(fx.work, "export-small");
+    const capped = await runCli(
+      ["view", "runs", "--export", small, "--max-size", "0.001"],
+      { ...fx.env, HF_HUB_OFFLINE: "1" },
+      fx.work,
+    );
+    expect(capped.code).toBe(0);
+    const fewer = existsSync(join(small, "thumbs"))
+      ? readdirSync(join(small, "thumbs"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+      : [];
+    expect(fewer.length).toBeLessThan(thumbs.length);
+    expect(capped.stderr).toMatch(
+      /Left out to stay under 0\.001 MB: \d+ thumbnail\(s\) and \d+ sample detail\(s\)/,
+    );
+    await page.goto(pathToFileURL(join(small, "index.html")).href);
+    await expect.poll(() => page.getByText(/Left out to stay under/).count()).toBe(1);
     expect(await page.locator("main script, main img[src='x']").count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
-    expect(requests.filter((u) => !u.startsWith(pathToFileURL(out).href))).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith(pathToFileURL(fx.work).href))).toEqual([]);
     await page.close();
   });
 
