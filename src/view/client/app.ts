@@ -451,6 +451,23 @@ function field(label: string, value: unknown, pre = true): HTMLElement[] {
   return [h("dt", {}, label), h("dd", {}, pre ? h("pre", {}, text) : text)];
 }
 
+const KNOWN_FIELDS = new Set([
+  "id",
+  "stratum",
+  "prediction",
+  "parsed",
+  "parseOk",
+  "rule",
+  "score",
+  "reference",
+  "error",
+  "timing",
+  "tokens",
+  "concurrency",
+  "reuse",
+  "note",
+]);
+
 function recordFields(rec: Record<string, unknown>, prompt: string | null): HTMLElement {
   const dl = h("dl", { class: "summary" });
   const timing = rec.timing as Record<string, number> | null | undefined;
@@ -472,6 +489,8 @@ function recordFields(rec: Record<string, unknown>, prompt: string | null): HTML
   if (rec.tokens) dl.append(...field("Tokens", rec.tokens, false));
   if (rec.reuse !== undefined) dl.append(...field("Reused", rec.reuse));
   if (rec.stratum) dl.append(...field("Stratum", rec.stratum, false));
+  // Fields added by later versions (what an engine reused, say) still show, as JSON.
+  for (const [k, v] of Object.entries(rec)) if (!KNOWN_FIELDS.has(k)) dl.append(...field(k, v));
   return dl;
 }
 
