@@ -1,9 +1,9 @@
 /**
  * The viewer page: one HTML document with its style and script inline, so it works from a server and from
  * file:// alike, loads nothing from elsewhere and runs under a strict Content-Security-Policy (the inline
- * script and style are allowed by hash). The script is the tsc output of src/view/query.ts and
- * src/view/client/app.ts joined into one classic script: both are ours and app.ts imports only query.ts,
- * so dropping their import/export keywords is all the bundling they need.
+ * script and style are allowed by hash). The script is the tsc output of src/view/query.ts and the
+ * src/view/client/ modules joined into one classic script: they are ours and import only one another, so
+ * concatenating them in dependency order without their import/export keywords is all the bundling they need.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -34,13 +34,26 @@ export function toClassicScript(source: string): string {
   return out;
 }
 
+/** The page's modules in dependency order (each imports only those before it). */
+const MODULES = ["query.js", "client/dom.js", "client/backend.js", "client/sample-view.js", "client/app.js"];
+
+/** Joins modules into one scope, refusing two top-level declarations of one name (one would hide the other). */
+export function joinModules(sources: readonly string[]): string {
+  const seen = new Set<string>();
+  for (const src of sources) {
+    for (const m of src.matchAll(/^(?:async\s+)?(?:function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)/gm)) {
+      if (seen.has(m[1]!)) throw new InternalError(`the viewer's modules both declare ${m[1]}`);
+      seen.add(m[1]!);
+    }
+  }
+  return `(function () {\n"use strict";\n${sources.join("\n")}\n})();\n`;
+}
+
 let script: string | null = null;
 
 /** The page script (cached). */
 export function pageScript(): string {
-  script ??= `(function () {\n"use strict";\n${toClassicScript(compiled("query.js"))}\n${toClassicScript(
-    compiled(join("client", "app.js")),
-  )}\n})();\n`;
+  script ??= joinModules(MODULES.map((m) => toClassicScript(compiled(m))));
   return script;
 }
 

@@ -4,120 +4,11 @@
  * The URL's hash holds the whole state, so every view and filter is a link. Data comes from the server's
  * /api or, in a static export, from the JSON embedded in the page (filtered here with the same query code).
  */
-import { matchingRows, parseSampleQuery, runSampleQuery, type SamplePage, type ViewRow } from "../query.js";
-import type { ComparePayload, ExportData, RunSummary, SampleDetail } from "../types.js";
-
-/** Where the page's data comes from. */
-interface Backend {
-  runs(): Promise<RunSummary[]>;
-  samples(key: string, p: URLSearchParams): Promise<SamplePage>;
-  sample(key: string, id: string, p: URLSearchParams): Promise<SampleDetail>;
-  compare(a: string, b: string): Promise<ComparePayload>;
-  image(key: string, id: string, k: number, thumb: boolean): string | null;
-}
-
-type Attrs = Record<string, string>;
-
-function h(tag: string, attrs: Attrs = {}, ...kids: (Node | string | null)[]): HTMLElement {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const kid of kids)
-    if (kid !== null) e.append(typeof kid === "string" ? document.createTextNode(kid) : kid);
-  return e;
-}
-
-function fmtScore(v: number | null | undefined): string {
-  return typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : "–";
-}
-function fmtMs(v: number | null | undefined): string {
-  return typeof v === "number" ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : "–";
-}
-function fmtPts(v: number | null | undefined): string {
-  return typeof v === "number" ? (v * 100).toFixed(1) : "–";
-}
-function fmtJson(v: unknown): string {
-  return typeof v === "string" ? v : JSON.stringify(v, null, 2);
-}
-function clipShown(s: string | null, max = 200): string {
-  if (s === null) return "–";
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
-async function getJson<T>(path: string, p?: URLSearchParams): Promise<T> {
-  const res = await fetch(p ? `${path}?${p.toString()}` : path);
-  const body = (await res.json()) as T & { error?: string };
-  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
-  return body;
-}
-
-function serverBackend(): Backend {
-  const enc = encodeURIComponent;
-  return {
-    runs: async () => (await getJson<{ runs: RunSummary[] }>("/api/runs")).runs,
-    samples: (key, p) => getJson(`/api/runs/${enc(key)}/samples`, p),
-    sample: (key, id, p) => {
-      const q = new URLSearchParams(p);
-      q.set("id", id);
-      return getJson(`/api/runs/${enc(key)}/sample`, q);
-    },
-    compare: (a, b) => getJson("/api/compare", new URLSearchParams({ a, b })),
-    image: (key, id, k, thumb) =>
-      `/api/runs/${enc(key)}/image?${new URLSearchParams({ id, k: String(k), size: thumb ? "thumb" : "full" })}`,
-  };
-}
-
-function staticBackend(data: ExportData): Backend {
-  const hayOf = (rows: ViewRow[]) => (i: number) => {
-    const r = rows[i]!;
-    return `${r.question ?? ""}\n${r.prediction ?? ""}\n${r.reference}`.toLowerCase();
-  };
-  const rowsOf = (key: string, p: URLSearchParams): ViewRow[] => {
-    const vs = p.get("vs");
-    const pair = vs ? data.compares[`${vs} ${key}`] : undefined;
-    if (vs && !pair) throw new Error("this comparison is not in the export");
-    return pair ? pair.rows : (data.rows[key] ?? []);
-  };
-  return {
-    runs: async () => data.runs,
-    samples: async (key, p) => {
-      const rows = rowsOf(key, p);
-      return runSampleQuery(
-        rows,
-        parseSampleQuery((n) => p.get(n)),
-        hayOf(rows),
-      );
-    },
-    sample: async (key, id, p) => {
-      const rows = rowsOf(key, p);
-      const hits = matchingRows(
-        rows,
-        parseSampleQuery((n) => p.get(n)),
-        hayOf(rows),
-      );
-      const at = hits.findIndex((r) => r.id === id);
-      const d = data.details[key]?.[id];
-      const row = rows.find((r) => r.id === id);
-      const vs = p.get("vs");
-      return {
-        record: d ? d.record : { ...row, note: data.note },
-        prompt: d ? d.prompt : (row?.question ?? null),
-        images: data.thumbs[key]?.[id] ? 1 : 0,
-        imageNote: data.thumbs[key]?.[id] ? null : "no image in this export (see the note on the runs page)",
-        prev: at > 0 ? hits[at - 1]!.id : null,
-        next: at >= 0 && at + 1 < hits.length ? hits[at + 1]!.id : null,
-        position: at,
-        total: hits.length,
-        ...(vs ? { other: data.details[vs]?.[id]?.record ?? null } : {}),
-      };
-    },
-    compare: async (a, b) => {
-      const pair = data.compares[`${a} ${b}`];
-      if (!pair) throw new Error("this comparison is not in the export");
-      return pair.payload;
-    },
-    image: (key, id) => data.thumbs[key]?.[id] ?? null,
-  };
-}
+import { parseSampleQuery, type ViewRow } from "../query.js";
+import type { ExportData, RunSummary } from "../types.js";
+import { type Backend, serverBackend, staticBackend } from "./backend.js";
+import { clipShown, fmtMs, fmtPts, fmtScore, h, link, summaryList, table, td, withParams } from "./dom.js";
+import { renderSample } from "./sample-view.js";
 
 const boot = JSON.parse(document.getElementById("view-data")!.textContent ?? "{}") as
   | { mode: "server" }
@@ -137,34 +28,9 @@ function go(p: URLSearchParams, replace = false): void {
   else location.hash = hash;
   if (replace) void render();
 }
-function link(text: string, p: URLSearchParams): HTMLElement {
-  return h("a", { href: `#${p.toString()}` }, text);
-}
-function withParams(base: URLSearchParams, changes: Record<string, string | null>): URLSearchParams {
-  const p = new URLSearchParams(base);
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === null || v === "") p.delete(k);
-    else p.set(k, v);
-  }
-  return p;
-}
-
 async function runs(): Promise<RunSummary[]> {
   runsCache ??= await api.runs();
   return runsCache;
-}
-
-function table(head: string[], numeric: Set<number>): { table: HTMLElement; body: HTMLElement } {
-  const body = h("tbody");
-  const tr = h("tr");
-  head.forEach((t, i) => {
-    tr.append(h("th", numeric.has(i) ? { scope: "col", class: "num" } : { scope: "col" }, t));
-  });
-  return { table: h("table", {}, h("thead", {}, tr), body), body };
-}
-
-function td(text: string, cls = ""): HTMLElement {
-  return h("td", cls ? { class: cls } : {}, text);
 }
 
 async function renderRuns(): Promise<void> {
@@ -233,12 +99,6 @@ function compareForm(list: RunSummary[]): HTMLElement {
     go(new URLSearchParams({ run: b, vs: a }));
   });
   return form;
-}
-
-function summaryList(pairs: [string, string][]): HTMLElement {
-  const dl = h("dl", { class: "summary" });
-  for (const [k, v] of pairs) dl.append(h("dt", {}, k), h("dd", {}, v));
-  return dl;
 }
 
 interface CompareEntry {
@@ -415,114 +275,6 @@ async function renderTable(run: RunSummary, p: URLSearchParams): Promise<void> {
   first?.classList.add("selected");
 }
 
-function imageBlock(key: string, id: string, d: SampleDetail): HTMLElement {
-  const box = h("section", { "aria-label": "Images" });
-  if (d.imageNote) box.append(h("p", { class: "note" }, d.imageNote));
-  const n = d.images ?? 0;
-  for (let k = 0; k < n; k++) {
-    const src = api.image(key, id, k, boot.mode !== "server");
-    if (!src) continue;
-    const img = h("img", { src, alt: `sample ${id} image ${k + 1}` }) as HTMLImageElement;
-    const frame = h("div", { class: "zoom" }, img);
-    const range = h("input", {
-      type: "range",
-      min: "1",
-      max: "4",
-      step: "0.5",
-      value: "1",
-    }) as HTMLInputElement;
-    const apply = () => {
-      const z = Number(range.value);
-      frame.classList.toggle("zoomed", z > 1);
-      img.style.width = z > 1 ? `${img.naturalWidth * z}px` : "";
-    };
-    range.addEventListener("input", apply);
-    img.addEventListener("click", () => {
-      range.value = range.value === "1" ? "2" : "1";
-      apply();
-    });
-    box.append(h("label", {}, `Zoom image ${k + 1} `, range), frame);
-  }
-  return box;
-}
-
-function field(label: string, value: unknown, pre = true): HTMLElement[] {
-  const text = value === undefined ? "–" : fmtJson(value);
-  return [h("dt", {}, label), h("dd", {}, pre ? h("pre", {}, text) : text)];
-}
-
-const KNOWN_FIELDS = new Set([
-  "id",
-  "stratum",
-  "prediction",
-  "parsed",
-  "parseOk",
-  "rule",
-  "score",
-  "reference",
-  "error",
-  "timing",
-  "tokens",
-  "concurrency",
-  "reuse",
-  "note",
-]);
-
-function recordFields(rec: Record<string, unknown>, prompt: string | null): HTMLElement {
-  const dl = h("dl", { class: "summary" });
-  const timing = rec.timing as Record<string, number> | null | undefined;
-  const times = timing
-    ? Object.entries(timing)
-        .map(([k, v]) => `${k.replace(/Ms$/, "")} ${fmtMs(v)}`)
-        .join(", ")
-    : "no generation";
-  dl.append(
-    ...field("Prompt", prompt ?? "(the dataset is not in the local cache)"),
-    ...field("Raw generation", rec.prediction ?? "(no output)"),
-    ...field("Parsed answer", rec.parsed),
-    ...field("Rule", rec.rule, false),
-    ...field("References", rec.reference),
-    ...field("Score", fmtScore(rec.score as number | null), false),
-    ...field("Stage timings", times, false),
-  );
-  if (rec.error) dl.append(...field("Error", rec.error));
-  if (rec.tokens) dl.append(...field("Tokens", rec.tokens, false));
-  if (rec.reuse !== undefined) dl.append(...field("Reused", rec.reuse));
-  if (rec.stratum) dl.append(...field("Stratum", rec.stratum, false));
-  // Fields added by later versions (what an engine reused, say) still show, as JSON.
-  for (const [k, v] of Object.entries(rec)) if (!KNOWN_FIELDS.has(k)) dl.append(...field(k, v));
-  return dl;
-}
-
-async function renderSample(run: RunSummary, id: string, p: URLSearchParams): Promise<void> {
-  const d = await api.sample(run.key, id, p);
-  const back = withParams(p, { sample: null });
-  const nav = h(
-    "nav",
-    { class: "pager", "aria-label": "Sample navigation" },
-    link("← back to the table", back),
-  );
-  if (d.prev) nav.append(link("Previous sample", withParams(p, { sample: d.prev })));
-  if (d.next) nav.append(link("Next sample", withParams(p, { sample: d.next })));
-  nav.append(h("span", {}, d.position >= 0 ? `${d.position + 1} of ${d.total}` : "not under this filter"));
-  app.append(nav, h("h2", {}, `Sample ${id}`), imageBlock(run.key, id, d));
-  if (d.other !== undefined) {
-    const sides = h("div", { class: "sides" });
-    sides.append(
-      h(
-        "section",
-        {},
-        h("h3", {}, "Baseline"),
-        d.other ? recordFields(d.other, d.prompt) : h("p", {}, "not in the baseline"),
-      ),
-      h("section", {}, h("h3", {}, "Candidate"), recordFields(d.record, d.prompt)),
-    );
-    app.append(sides);
-  } else app.append(recordFields(d.record, d.prompt));
-  app.dataset.prev = d.prev ?? "";
-  app.dataset.next = d.next ?? "";
-}
-
 async function render(): Promise<void> {
   const seq = ++renderSeq;
   const p = state();
@@ -540,7 +292,7 @@ async function render(): Promise<void> {
     else {
       await renderHeader(run, p);
       const id = p.get("sample");
-      if (id !== null) await renderSample(run, id, p);
+      if (id !== null) await renderSample(api, boot.mode === "server", app, run, id, p);
       else await renderTable(run, p);
     }
     if (seq === renderSeq) statusLine.textContent = "";
