@@ -4,7 +4,7 @@
  * kept beside the run (`.view-index.json`), then image bytes read on demand one row group at a time
  * (least recently used groups evicted). Offline only: the viewer never downloads.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunRecord } from "../core/records.js";
@@ -70,18 +70,21 @@ export class DatasetRows {
     const { ensureDataset, hubEnv } = await import("../hub/index.js");
     const ds = run.task.dataset;
     let files: Awaited<ReturnType<typeof ensureDataset>>;
+    // A private lock, removed afterwards: looking at a run must not rewrite the project's datasets/lock.json.
+    const lockDir = mkdtempSync(join(tmpdir(), "fastvlm-eval-view-"));
     try {
       files = await ensureDataset(
         { ...task.dataset, repo: ds.repo, config: ds.config, split: ds.split, fallbackRepos: [] },
         {
           env: { ...hubEnv(), offline: true },
           ...(ds.revision !== null ? { revision: ds.revision } : {}),
-          // A private lock: looking at a run must not rewrite the project's datasets/lock.json.
-          lockFile: join(tmpdir(), `fastvlm-eval-view-${process.pid}`, "lock.json"),
+          lockFile: join(lockDir, "lock.json"),
         },
       );
     } catch {
       return notCachedMessage(run.task.name);
+    } finally {
+      rmSync(lockDir, { recursive: true, force: true });
     }
     const rows = new DatasetRows(task, files.files, files.joins);
     const key = JSON.stringify([ds.repo, files.sha, ds.config, ds.split, task.name, task.version]);
