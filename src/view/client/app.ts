@@ -142,6 +142,19 @@ async function renderHeader(run: RunSummary, p: URLSearchParams): Promise<void> 
     );
   }
   app.append(summaryList(base));
+  // Other runs of the same task, one click from a comparison (this run as the candidate).
+  const exported = (b: string) => boot.mode === "server" || `${b} ${run.key}` in boot.compares;
+  const others = (await runs()).filter(
+    (r) => r.task === run.task && r.key !== run.key && r.key !== vs && exported(r.key),
+  );
+  if (others.length > 0) {
+    const line = h("p", {}, vs ? "Compare against another baseline: " : "Compare against a baseline: ");
+    for (const o of others) {
+      line.append(link(`${o.model} (${o.key})`, new URLSearchParams({ run: run.key, vs: o.key })), " ");
+    }
+    if (vs) line.append(link("no comparison", new URLSearchParams({ run: run.key })));
+    app.append(line);
+  }
 }
 
 function select(label: string, name: string, options: [string, string][], p: URLSearchParams): HTMLElement {
