@@ -10,6 +10,7 @@ interface LeaderboardFlags {
   json?: boolean;
   tasks?: string[];
   card: boolean;
+  viewer?: string;
 }
 
 const EXAMPLES = `
@@ -18,6 +19,7 @@ Examples:
   $ fastvlm-eval leaderboard --runs runs --out site --format openvlm
   $ fastvlm-eval leaderboard --json > leaderboard.json
   $ fastvlm-eval leaderboard --tasks fastvlm-card             the model-card benchmarks only
+  $ fastvlm-eval leaderboard --viewer ../viewer/index.html   scores link to a \`view --export ../viewer\` folder
 
 Partial runs and shard folders are skipped (with a warning); merge shards first.
 The FastVLM model cards' published numbers appear as marked reference rows (never averaged, no TTFT)
@@ -37,6 +39,10 @@ export function register(program: Command): void {
     .option("--json", "print the leaderboard data as JSON")
     .option("--tasks <task...>", "only these tasks or task groups (fastvlm-card, all)")
     .option("--no-card", "leave out the model cards' published numbers")
+    .option(
+      "--viewer <URL>",
+      "link each score to its run in `fastvlm-eval view` (its URL, or a path to its --export)",
+    )
     .addHelpText("after", EXAMPLES)
     .action(async (flags: LeaderboardFlags) => {
       if (flags.format !== undefined && flags.format !== "openvlm") {
@@ -67,6 +73,7 @@ export function register(program: Command): void {
         ...(flags.format === "openvlm" ? { format: "openvlm" as const } : {}),
         ...(tasks ? { tasks } : {}),
         cardReference: flags.card,
+        ...(flags.viewer !== undefined ? { viewer: flags.viewer } : {}),
       });
       if (flags.json) outJson(result.leaderboard);
       else {

@@ -46,6 +46,7 @@ const SCRIPT = String.raw`
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var data = JSON.parse(document.getElementById("leaderboard-data").textContent);
+  var viewer = document.getElementById("lb-table").getAttribute("data-viewer");
   var cols = data.columns;
   var rows = data.rows;
   var multiGroup = data.groups.length > 1;
@@ -115,9 +116,13 @@ const SCRIPT = String.raw`
       var tr = el("tr", null, { "data-row": r.id });
       fields.forEach(function (f) {
         var td = el("td", null, f.num ? { "class": "num" } : null);
+        var run = viewer && f.num ? r.runs.filter(function (x) { return x.column === f.key; })[0] : null;
         if (f.key === "model") {
           var a = el("a", r.model.name, { href: "#details-" + r.id });
           td.appendChild(a);
+        } else if (run) {
+          // The viewer names a run by its run id (see src/view/catalog.ts).
+          td.appendChild(el("a", f.fmt(f.get(r)), { href: viewer + "#run=" + encodeURIComponent(run.runId.replace(/[^A-Za-z0-9._-]/g, "_")), title: "samples in the viewer" }));
         } else {
           var v = f.get(r);
           td.textContent = f.fmt ? f.fmt(v) : v === null || v === undefined ? "\u2013" : String(v);
@@ -299,7 +304,11 @@ function pageData(lb: Leaderboard): Leaderboard {
 }
 
 /** The whole page. */
-export function leaderboardHtml(lb: Leaderboard): string {
+/**
+ * The page. `viewer` (the URL of `fastvlm-eval view`, or a path to its static export) makes each score cell
+ * a link to that run's samples.
+ */
+export function leaderboardHtml(lb: Leaderboard, viewer: string | null = null): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -316,7 +325,7 @@ export function leaderboardHtml(lb: Leaderboard): string {
 <p class="muted" id="groups"></p>
 <p class="muted" id="references"></p>
 <div class="controls"><label for="metric">Task </label><select id="metric"></select></div>
-<table id="lb-table"></table>
+<table id="lb-table"${viewer === null ? "" : ` data-viewer="${viewer.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`)}"`}></table>
 <h2>Accuracy vs time to first token</h2>
 <p class="muted">The dashed line is the Pareto front: no other model is both faster and more accurate.</p>
 <div id="scatter"></div>

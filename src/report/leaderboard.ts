@@ -123,6 +123,8 @@ export interface BuildLeaderboardOptions {
   tasks?: string[];
   /** Add the model cards' published numbers as reference rows (default true). */
   cardReference?: boolean;
+  /** URL or path of a `fastvlm-eval view` server or export: score cells link to their run there. */
+  viewer?: string;
 }
 
 /** What buildLeaderboard wrote. */
@@ -482,7 +484,7 @@ export function buildLeaderboard(options: BuildLeaderboardOptions): BuildLeaderb
   const files: [string, string][] = [
     ["leaderboard.json", `${JSON.stringify(leaderboard, null, 2)}\n`],
     ["README.md", leaderboardMarkdown(leaderboard)],
-    ["index.html", leaderboardHtml(leaderboard)],
+    ["index.html", leaderboardHtml(leaderboard, options.viewer ?? null)],
   ];
   if (options.format === "openvlm") {
     files.push(["openvlm.json", `${JSON.stringify(leaderboardOpenVlm(leaderboard), null, 2)}\n`]);
