@@ -25,6 +25,8 @@ export function register(program: Command): void {
     .option("--json", "print the run records as JSON")
     .addHelpText("after", EXAMPLES)
     .action(async (flags: DemoFlags) => {
+      const { checkOutputDir } = await import("../core/fs-errors.js");
+      checkOutputDir(flags.out, "the demo's output folder (--out)");
       const { runDemo } = await import("../runner/demo.js");
       const { summaryTable } = await import("../runner/summary.js");
       const log = await import("../core/log.js");

@@ -43,6 +43,8 @@ export function register(program: Command): void {
           "Run `fastvlm-eval run …` first or pass --runs DIR.",
         );
       }
+      const { checkOutputDir } = await import("../core/fs-errors.js");
+      checkOutputDir(flags.out, "the leaderboard folder (--out)");
       const { buildLeaderboard } = await import("../report/leaderboard.js");
       const { info, outJson, out } = await import("../core/log.js");
       const result = buildLeaderboard({

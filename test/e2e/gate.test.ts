@@ -88,6 +88,7 @@ describe("gate", () => {
     expect(json.pass).toBe(false);
     expect(json.rules.map((x) => [x.name, x.pass])).toEqual([
       ["accuracy/docvqa", false],
+      ["run/docvqa", true],
       ["min/docvqa", true],
     ]);
     expect(r.stderr).toMatch(/gate failed: accuracy\/docvqa/);
