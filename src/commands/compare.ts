@@ -34,6 +34,8 @@ export function register(program: Command): void {
       const problems: string[] = [];
       if (args.length < 2) problems.push("compare needs at least two runs (a baseline and a candidate)");
       if (flags.json && flags.md) problems.push("--json and --md are exclusive");
+      const { parseSeed } = await import("../report/compare.js");
+      const seed = parseSeed(flags.seed, problems);
       if (problems.length > 0)
         throw new UsageError(problems.join("\n"), "Example: fastvlm-eval compare runs/a runs/b");
       const { loadRunSet, runSetLabel } = await import("../report/runs.js");
@@ -53,7 +55,7 @@ export function register(program: Command): void {
         });
       }
       const report = compareRunSets(sets, {
-        seed: /^\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed,
+        seed,
         scorers: await loadScorerLookup(),
       });
       if (report.entries.length === 0) {

@@ -2,9 +2,10 @@
  * datasets/lock.json: resolved revisions and file digests, like a package lockfile.
  * Written by temp file + rename, keys sorted, so diffs stay small and a crash never leaves half a file.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
+import { fileSystemError, isFileSystemError } from "../core/fs-errors.js";
 import { isCommitSha } from "./paths.js";
 
 /** One locked file. */
@@ -165,10 +166,20 @@ function sorted<T>(record: Record<string, T>): Record<string, T> {
 /** Writes the lock by temp file + rename. */
 export async function writeLock(path: string, lock: LockFile): Promise<void> {
   const normal: LockFile = { version: 1, datasets: sorted(lock.datasets), models: sorted(lock.models) };
-  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await writeFile(tmp, `${JSON.stringify(normal, null, 2)}\n`);
-  await rename(tmp, path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, `${JSON.stringify(normal, null, 2)}\n`);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    if (!isFileSystemError(err)) throw err;
+    throw fileSystemError(err, {
+      what: "the dataset lock file",
+      fix: `make ${dirname(path)} writable, or pass --lock <file> in a writable folder`,
+      details: { lockFile: path },
+    });
+  }
 }
 
 /** Re-reads the lock and applies one change, so entries written meanwhile by another fetch are kept. */
