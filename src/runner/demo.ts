@@ -4,7 +4,7 @@
  * generated on first use, with the same runTasks `run` uses. No network: the only socket is 127.0.0.1.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { harnessRoot } from "../core/env.js";
@@ -46,6 +46,17 @@ export const DEMO_MODEL_NAME = "fastvlm-tiny-random";
 /** The tiny model's generator options: the committed reduced tokenizer, so no dev dependency is needed. */
 const TINY_OPTIONS = { seed: 1, tokenizer: "reduced", imageSize: 256 } as const;
 
+/**
+ * Marks the demo's output folder as generated: a `.gitignore` of `*` keeps it out of `git status` and out of
+ * Biome (which follows git's ignore files), wherever --out points.
+ */
+function markGenerated(out: string): void {
+  mkdirSync(out, { recursive: true });
+  const file = join(out, ".gitignore");
+  if (!existsSync(file))
+    writeFileSync(file, "# Written by `fastvlm-eval demo`: everything here is generated.\n*\n");
+}
+
 function defaultCacheDir(): string {
   const xdg = process.env.XDG_CACHE_HOME;
   return join(xdg !== undefined && xdg !== "" ? xdg : join(homedir(), ".cache"), "fastvlm-eval");
@@ -62,6 +73,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
   }
   const out = resolve(options.out);
+  markGenerated(out);
   const { makeTinyModel, tinyModelKey } = await import("../models/fastvlm/tiny.js");
   const key = createHash("sha256")
     .update(tinyModelKey({ ...TINY_OPTIONS }))
