@@ -170,7 +170,7 @@ describe("leaderboard data", () => {
     ]);
     expect(res.skipped).toEqual(["y/docvqa: status partial"]);
     const md = readFileSync(join(out, "README.md"), "utf8");
-    expect(md).toContain("| a\\|b &lt;i&gt; | 50.0 | 50.0 |");
+    expect(md).toContain("| a\\|b &lt;i&gt; | 50.0 (n=2) | 50.0 |");
     expect(() => buildLeaderboard({ runsDir: join(root, "y"), outDir: out })).toThrow(/No complete runs/);
   });
 
