@@ -5,7 +5,9 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   openSync,
   readFileSync,
   renameSync,
@@ -350,7 +352,20 @@ export class SampleWriter {
       this.timer = null;
     }
     if (this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join(""));
+    // A write can be short when the disk fills (the next one then fails with ENOSPC): write it all.
+    const bytes = Buffer.from(this.pending.join(""), "utf8");
+    const start = fstatSync(this.fd).size;
+    try {
+      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      // Cut what part of the batch got written, so a retry of the batch never glues onto half a line.
+      try {
+        ftruncateSync(this.fd, start);
+      } catch {
+        // The reader drops a torn last line anyway.
+      }
+      throw err;
+    }
     fsyncSync(this.fd);
     this.pending = [];
   }

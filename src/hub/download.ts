@@ -767,7 +767,10 @@ async function fetchToBlob(
   const out = await open(incomplete, have > 0 ? "a" : "w");
   try {
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      await out.write(chunk);
+      // A write can be short when the disk fills (the next one then fails with ENOSPC): never drop the rest.
+      for (let off = 0; off < chunk.length; ) {
+        off += (await out.write(chunk, off, chunk.length - off)).bytesWritten;
+      }
       bytes += chunk.length;
       update(chunk);
       ctx.onProgress?.({ path: file.path, bytes, total: file.size });
