@@ -375,7 +375,7 @@ describe("gate never passes a broken run", () => {
       /FAIL {2}run\/pope: the candidate run is not a whole result: it is partial: 2 of \d+/,
     );
     expect(junit).toMatch(
-      /<testcase classname="fastvlm-eval.gate" name="run\/pope"[^]*?<failure message="[^"]*partial: 2 of/,
+      /<testcase classname="fastvlm-eval.gate" name="run\/pope"[\s\S]*?<failure message="[^"]*partial: 2 of/,
     );
     expect(summary).toMatch(/run\/pope \| FAIL \| the candidate run is not a whole result: it is partial/);
   });
