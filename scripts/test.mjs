@@ -12,13 +12,13 @@ const steps = [
   // The viewer's page is its own program: DOM types, no Node types.
   ["typecheck (viewer page)", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.view.json", "--noEmit"]],
 ];
-let failedStep = false;
+const failedSteps = [];
 for (const [name, args] of steps) {
   process.stderr.write(`\n== ${name}\n`);
   const r = spawnSync(process.execPath, args, { stdio: "inherit" });
   if (r.status !== 0) {
     process.stderr.write(`${name} failed (exit ${r.status})\n`);
-    failedStep = true;
+    failedSteps.push(name);
   }
 }
 
@@ -54,8 +54,11 @@ try {
   skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
 } catch {
   failed += 1;
+  failedSteps.push("vitest (no JSON report)");
   process.stderr.write("vitest wrote no JSON report\n");
 }
-if (failedStep) failed += 1;
-process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
-process.exit(failed > 0 || v.status !== 0 || failedStep ? 1 : 0);
+// A failed step that is not a test (lint, typecheck) counts once and is named, so "1 failed" is never a mystery.
+failed += failedSteps.filter((s) => !s.startsWith("vitest")).length;
+const steps_ = failedSteps.length > 0 ? ` (failed step: ${failedSteps.join(", ")})` : "";
+process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped${steps_}\n`);
+process.exit(failed > 0 || v.status !== 0 || failedSteps.length > 0 ? 1 : 0);

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { COMMANDS, SUMMARIES } from "./commands/index.js";
 import { didYouMeanText, EXIT, HarnessError, InternalError, UsageError } from "./core/errors.js";
+import { fileSystemError, findFileSystemError } from "./core/fs-errors.js";
 
 function version(): string {
   const pkgUrl = new URL("../../package.json", import.meta.url);
@@ -53,9 +54,51 @@ export function buildProgram(): Command {
   return program;
 }
 
-function report(err: HarnessError): void {
+/** `--json` anywhere on the command line: errors are printed as JSON too. */
+const wantsJson = (argv: readonly string[]): boolean => argv.slice(2).includes("--json");
+
+/** True once the command printed something on stdout (its own JSON must stay the only document there). */
+let stdoutUsed = false;
+const rawStdoutWrite = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((...args: Parameters<typeof rawStdoutWrite>) => {
+  stdoutUsed = true;
+  return rawStdoutWrite(...args);
+}) as typeof process.stdout.write;
+
+function report(err: HarnessError, argv: readonly string[] = process.argv): void {
   process.stderr.write(`error: ${err.message}\n`);
   if (err.hint) process.stderr.write(`${err.hint}\n`);
+  if (wantsJson(argv)) {
+    // `{"error": {code, exitCode, message, hint, path, …}}` on stdout, or on stderr when the command has
+    // already printed its result there (a failed gate prints its rules first).
+    const line = `${JSON.stringify({ error: err.toJSON() })}\n`;
+    try {
+      if (stdoutUsed) process.stderr.write(line);
+      else process.stdout.write(line);
+    } catch {
+      // stdout is gone: the message is on stderr already.
+    }
+  }
+}
+
+/**
+ * Any thrown value as a HarnessError: ours as they are, a file-system problem of the user's environment
+ * (EACCES, ENOSPC, EROFS, ENOTDIR, …, also inside a cause chain) as a user error naming the path, else a bug.
+ */
+export function classify(err: unknown, kind?: string): HarnessError {
+  if (err instanceof HarnessError) return err;
+  const fsErr = findFileSystemError(err);
+  if (fsErr !== undefined) return fileSystemError(fsErr);
+  const text = err instanceof Error ? err.message : String(err);
+  return new InternalError(kind === undefined ? text : `${kind}: ${text}`, { cause: err });
+}
+
+/** A closed stdout (`inspect … | head -1`): stop quietly, the reader has what it wanted. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") process.exit(EXIT.ok);
+    throw err;
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -69,30 +112,34 @@ export async function main(argv: string[]): Promise<number> {
       if (err.exitCode === 0) return EXIT.ok;
       return EXIT.usage;
     }
-    if (err instanceof HarnessError) {
-      report(err);
-      return err.exitCode;
+    const classified = classify(err);
+    report(classified, argv);
+    if (classified instanceof InternalError && err instanceof Error && err.stack) {
+      process.stderr.write(`${err.stack}\n`);
     }
-    const bug = new InternalError(err instanceof Error ? err.message : String(err), { cause: err });
-    report(bug);
-    if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    return bug.exitCode;
+    return classified.exitCode;
   }
 }
 
-/** A failure no command caught (a promise nobody awaited, a throw in a callback): a bug, exit 70. */
+/**
+ * A failure no command caught (a promise nobody awaited, a throw in a callback): a bug, exit 70, unless it is
+ * a closed pipe (quiet exit) or a file-system problem of the environment (a user error naming the path).
+ */
 function crash(kind: string, err: unknown): never {
-  const bug = new InternalError(`${kind}: ${err instanceof Error ? err.message : String(err)}`, {
-    cause: err,
-  });
-  report(bug);
-  if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  process.exit(bug.exitCode);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EPIPE") process.exit(EXIT.ok);
+  const classified = classify(err, kind);
+  report(classified);
+  if (classified instanceof InternalError && err instanceof Error && err.stack) {
+    process.stderr.write(`${err.stack}\n`);
+  }
+  process.exit(classified.exitCode);
 }
 
 // Node's default for these is exit 1, which scripts would read as "gate failed".
 process.on("unhandledRejection", (err) => crash("Unhandled promise rejection", err));
 process.on("uncaughtException", (err) => crash("Uncaught exception", err));
 
+quietOnClosedPipe(process.stdout);
 const code = await main(process.argv);
 process.exit(code);

@@ -54,10 +54,10 @@ export function register(program: Command): void {
       const warmup = intFlag(problems, "--warmup", flags.warmup, 0);
       const repeat = intFlag(problems, "--repeat", flags.repeat, 1);
       const maxNewTokens = intFlag(problems, "--max-new-tokens", flags.maxNewTokens, 1);
-      const { existsSync, readFileSync } = await import("node:fs");
-      if (flags.image !== undefined && !existsSync(flags.image)) {
-        problems.push(`image file ${flags.image} does not exist`);
-      }
+      const { readFileSync } = await import("node:fs");
+      const { inputFileProblem } = await import("../core/fs-errors.js");
+      const imageProblem = flags.image === undefined ? null : inputFileProblem(flags.image, "--image");
+      if (imageProblem !== null) problems.push(imageProblem);
       if (flags.model.startsWith("openai:") || flags.model.startsWith("baseline:")) {
         problems.push(
           "bench measures on-device inference: --model must be a registry name or a model folder",

@@ -38,6 +38,8 @@ export function register(program: Command): void {
       if (args.length < 2 && flags.card === undefined)
         problems.push("compare needs at least two runs (a baseline and a candidate), or one with --card");
       if (flags.json && flags.md) problems.push("--json and --md are exclusive");
+      const { parseSeed } = await import("../report/compare.js");
+      const seed = parseSeed(flags.seed, problems);
       if (problems.length > 0)
         throw new UsageError(problems.join("\n"), "Example: fastvlm-eval compare runs/a runs/b");
       if (flags.card !== undefined) {
@@ -62,7 +64,7 @@ export function register(program: Command): void {
         });
       }
       const report = compareRunSets(sets, {
-        seed: /^\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed,
+        seed,
         scorers: await loadScorerLookup(),
       });
       if (report.entries.length === 0) {

@@ -73,6 +73,31 @@ export function register(program: Command): void {
         if (err instanceof UsageError) problems.push(err.message);
         else throw err;
       }
+      const { TASKS } = await import("../../tasks/index.js");
+      const { didYouMean } = await import("../core/errors.js");
+      const known = Object.keys(TASKS);
+      for (const task of Object.keys(mins).filter((t) => !known.includes(t))) {
+        const near = didYouMean(task, known);
+        const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
+        problems.push(`--min ${task}=…: unknown task '${task}'.${hint} Tasks: ${known.join(", ")}`);
+      }
+      const { parseSeed } = await import("../report/compare.js");
+      const seed = parseSeed(flags.seed, problems);
+      // Report files are checked before judging, so a CI step does not learn of a bad path only at the end.
+      const { checkOutputFile, FileSystemError } = await import("../core/fs-errors.js");
+      const summaryTarget = flags.summary ?? process.env.GITHUB_STEP_SUMMARY;
+      for (const [file, what] of [
+        [summaryTarget, flags.summary !== undefined ? "--summary" : "$GITHUB_STEP_SUMMARY"],
+        [flags.junit, "--junit"],
+      ] as const) {
+        if (file === undefined || file === "") continue;
+        try {
+          checkOutputFile(file, what);
+        } catch (err) {
+          if (!(err instanceof FileSystemError)) throw err;
+          problems.push(`${err.message} ${err.hint ?? ""}`.trim());
+        }
+      }
       if (problems.length > 0) {
         throw new UsageError(
           problems.join("\n"),
@@ -92,7 +117,7 @@ export function register(program: Command): void {
         candidate,
         { maxDropPoints: maxDrop, min: mins, maxTtftIncreasePct: maxTtft },
         {
-          seed: /^\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed,
+          seed,
           scorers: await loadScorerLookup(),
         },
       );

@@ -56,6 +56,8 @@ export function register(program: Command): void {
           "Run `fastvlm-eval run …` first or pass --runs DIR.",
         );
       }
+      const { checkOutputDir } = await import("../core/fs-errors.js");
+      checkOutputDir(flags.out, "the leaderboard folder (--out)");
       let tasks: string[] | undefined;
       if (flags.tasks !== undefined) {
         const { TASKS } = await import("../../tasks/index.js");

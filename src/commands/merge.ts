@@ -32,6 +32,10 @@ export function register(program: Command): void {
       const { loadCi } = await import("../runner/index.js");
       const { summaryTable } = await import("../runner/summary.js");
       const log = await import("../core/log.js");
+      if (flags.out !== undefined) {
+        const { checkOutputDir } = await import("../core/fs-errors.js");
+        checkOutputDir(flags.out, "the merged run's root folder (--out)");
+      }
       const first = readRunRecord(resolve(dirs[0]!));
       const key = first.task.scorer?.name ?? "";
       const scorer = SCORERS[key];

@@ -53,8 +53,12 @@ export function register(program: Command): void {
       if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
         problems.push(`--max-new-tokens must be a positive integer, got '${flags.maxNewTokens}'`);
       }
-      const { existsSync, readFileSync } = await import("node:fs");
-      for (const f of flags.image) if (!existsSync(f)) problems.push(`image file ${f} does not exist`);
+      const { readFileSync } = await import("node:fs");
+      const { inputFileProblem } = await import("../core/fs-errors.js");
+      for (const f of flags.image) {
+        const problem = inputFileProblem(f, "--image");
+        if (problem !== null) problems.push(problem);
+      }
       const { modelOptionsFromFlags, resolveModel } = await import("../models/registry.js");
       const { parseDtype } = await import("../models/fastvlm/dtype.js");
       let opts: Awaited<ReturnType<typeof modelOptionsFromFlags>> = {};
@@ -70,6 +74,10 @@ export function register(program: Command): void {
       }
       if (problems.length > 0) {
         throw new UsageError(problems.join("\n"), "See fastvlm-eval predict --help.");
+      }
+      if (flags.retries !== undefined) {
+        // --retries bounds the Hub requests that resolve a registry model too, not only openai: requests.
+        opts.hub = { ...(opts.hub ?? {}), retries: Number(flags.retries) };
       }
       if (flags.model.startsWith("openai:")) {
         // One generation: one request in flight.

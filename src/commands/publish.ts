@@ -7,6 +7,7 @@ interface PublishFlags {
   repoType: string;
   dir: string;
   dryRun?: boolean;
+  allowDemo?: boolean;
   json?: boolean;
 }
 
@@ -29,6 +30,10 @@ export function register(program: Command): void {
     .option("--repo-type <TYPE>", "dataset or space", "dataset")
     .option("--dir <DIR>", "folder to upload", "leaderboard")
     .option("--dry-run", "list files and sizes; no requests")
+    .option(
+      "--allow-demo",
+      "publish even if the leaderboard holds demo rows (synthetic data, random weights)",
+    )
     .option("--json", "print the result as JSON")
     .addHelpText("after", EXAMPLES)
     .action(async (flags: PublishFlags) => {
@@ -45,6 +50,7 @@ export function register(program: Command): void {
         repoType: flags.repoType,
         dir: flags.dir,
         dryRun: flags.dryRun === true,
+        allowDemo: flags.allowDemo === true,
       });
       if (flags.json) {
         outJson(result);

@@ -52,6 +52,7 @@ export function register(program: Command): void {
     .option("--dtype <spec>", "q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
     .option("--device <ep>", "execution provider (cpu, cuda, …)")
     .option("--threads <N>", "intra-op threads per session (0: runtime default)")
+    .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
     .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
     .option("--logits <rows>", LOGITS_HELP)
     .addHelpText("after", EXAMPLES)

@@ -207,6 +207,8 @@ export async function scorePredictions(
   const { SCORERS } = await import("../../scorers/index.js");
   const { collectEnv } = await import("../core/env.js");
   const { writeRunRecord } = await import("../core/records.js");
+  const { checkOutputDir } = await import("../core/fs-errors.js");
+  checkOutputDir(out, "the output folder (--out)");
   const lines = await readPredictions(task, file);
   const def = TASKS[task]!;
   const scorer = SCORERS[def.scorer]!;
@@ -281,14 +283,25 @@ export async function scorePredictions(
 /** `score <run-dir>`: re-scores every recorded prediction with the current scorer and rewrites the folder. */
 export async function rescoreRun(runDir: string): Promise<ScoreResult> {
   const { resolve } = await import("node:path");
-  const { readRunRecord, readSamples, writeRunRecord } = await import("../core/records.js");
+  const { readRunRecord } = await import("../core/records.js");
+  const dir = resolve(runDir);
+  const record = readRunRecord(dir);
+  const { acquireRunLock } = await import("../runner/lock.js");
+  const lock = acquireRunLock(dir);
+  try {
+    return await rescoreLocked(dir, record);
+  } finally {
+    lock.release();
+  }
+}
+
+async function rescoreLocked(dir: string, record: RunRecord): Promise<ScoreResult> {
+  const { readSamples, writeRunRecord } = await import("../core/records.js");
   const { DataError, UsageError } = await import("../core/errors.js");
   const { TASKS } = await import("../../tasks/index.js");
   const { SCORERS } = await import("../../scorers/index.js");
   const { summarize } = await import("../runner/task-run.js");
   const { loadCi } = await import("../runner/index.js");
-  const dir = resolve(runDir);
-  const record = readRunRecord(dir);
   const def = TASKS[record.task.name];
   const scorerName = def?.scorer ?? record.task.scorer?.name ?? "";
   const scorer = SCORERS[scorerName];
@@ -318,6 +331,24 @@ export async function rescoreRun(runDir: string): Promise<ScoreResult> {
   }
   const seed = typeof record.config.subsetSeed === "number" ? record.config.subsetSeed : 0;
   const s = summarize(scorer, rescored, seed, await loadCi());
+  // A torn last line (a crash mid-write) or lost lines: the run is not complete, whatever run.json said.
+  const missing = record.nSamples.total - rescored.length;
+  const notes: string[] = [];
+  let status = record.status;
+  if (read.tornTail || missing > 0) {
+    const { warn } = await import("../core/log.js");
+    const why = read.tornTail
+      ? `the last line of ${dir}/samples.jsonl is torn (a crash mid-write) and was dropped`
+      : `${dir}/samples.jsonl holds ${rescored.length} records`;
+    warn(
+      `score: ${why}; ${rescored.length} of ${record.nSamples.total} samples are recorded, so the run is left partial. ` +
+        "Re-run the same `fastvlm-eval run` command to redo the missing sample(s).",
+    );
+    status = "partial";
+    notes.push(
+      `${rescored.length} of ${record.nSamples.total} samples recorded when re-scored${read.tornTail ? " (a torn last line was dropped)" : ""}`,
+    );
+  }
   const before = record.task.scorer;
   const note =
     before && (before.name !== scorer.name || before.version !== scorer.version)
@@ -325,11 +356,13 @@ export async function rescoreRun(runDir: string): Promise<ScoreResult> {
       : `re-scored ${new Date().toISOString()} with ${scorer.name} v${scorer.version}`;
   const updated: RunRecord = {
     ...record,
+    status,
+    finishedAt: status === "complete" ? record.finishedAt : null,
     task: { ...record.task, scorer: { name: scorer.name, version: scorer.version } },
     nSamples: { ...record.nSamples, ...s.counts },
     metrics: s.metrics,
     ci: s.ci,
-    notes: [...(record.notes ?? []), note],
+    notes: [...(record.notes ?? []), note, ...notes],
   };
   await writeSamplesAtomic(dir, rescored);
   await writeRunRecord(dir, updated);

@@ -26,7 +26,20 @@ export type ErrorCode =
   | "TOO_MANY_FAILURES"
   | "GATE_FAILED"
   | "INTERRUPTED"
+  | "IO"
   | "INTERNAL";
+
+/**
+ * Structured facts about an error (the file, the run folder, the HTTP status, the repo), so `--json` can print
+ * them and scripts need not parse the message.
+ */
+export type ErrorDetails = Record<string, string | number | boolean | null>;
+
+/** ErrorOptions plus the structured details. */
+export interface HarnessErrorOptions extends ErrorOptions {
+  /** Structured fields printed by `--json`. */
+  details?: ErrorDetails;
+}
 
 /** Base class: a code, an exit status and an optional hint line. */
 export class HarnessError extends Error {
@@ -36,75 +49,95 @@ export class HarnessError extends Error {
   readonly exitCode: number;
   /** What the user can do, printed under the message. */
   readonly hint: string | undefined;
+  /** Structured fields (path, runDir, status, repo, …), printed by `--json`. */
+  readonly details: ErrorDetails;
 
-  constructor(code: ErrorCode, exitCode: number, message: string, hint?: string, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    exitCode: number,
+    message: string,
+    hint?: string,
+    options?: HarnessErrorOptions,
+  ) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
     this.exitCode = exitCode;
     this.hint = hint;
+    this.details = options?.details ?? {};
+  }
+
+  /** The error as JSON for `--json`: `{code, exitCode, message, hint, ...details}`. */
+  toJSON(): Record<string, string | number | boolean | null> {
+    return {
+      ...this.details,
+      code: this.code,
+      exitCode: this.exitCode,
+      message: this.message,
+      hint: this.hint ?? null,
+    };
   }
 }
 
 /** Bad flags, unknown names, invalid input files. Exit 2. */
 export class UsageError extends HarnessError {
-  constructor(message: string, hint?: string, options?: ErrorOptions) {
+  constructor(message: string, hint?: string, options?: HarnessErrorOptions) {
     super("USAGE", EXIT.usage, message, hint, options);
   }
 }
 
 /** Rows or files that do not have the shape we expect. Exit 2. */
 export class DataError extends HarnessError {
-  constructor(message: string, hint?: string, options?: ErrorOptions) {
+  constructor(message: string, hint?: string, options?: HarnessErrorOptions) {
     super("DATA", EXIT.usage, message, hint, options);
   }
 }
 
 /** Hub or network failures (after retries). Exit 3. */
 export class HubError extends HarnessError {
-  constructor(message: string, hint?: string, options?: ErrorOptions) {
+  constructor(message: string, hint?: string, options?: HarnessErrorOptions) {
     super("HUB", EXIT.hub, message, hint, options);
   }
 }
 
 /** HF_HUB_OFFLINE=1 and a file is not cached. Exit 3. */
 export class OfflineError extends HarnessError {
-  constructor(message: string, hint?: string, options?: ErrorOptions) {
+  constructor(message: string, hint?: string, options?: HarnessErrorOptions) {
     super("OFFLINE", EXIT.hub, message, hint, options);
   }
 }
 
 /** Model folder, graph or execution-provider problems. Exit 4. */
 export class ModelError extends HarnessError {
-  constructor(message: string, hint?: string, options?: ErrorOptions) {
+  constructor(message: string, hint?: string, options?: HarnessErrorOptions) {
     super("MODEL", EXIT.model, message, hint, options);
   }
 }
 
 /** The run exceeded --max-error-rate. Exit 5. */
 export class TooManyFailuresError extends HarnessError {
-  constructor(message: string, hint?: string, options?: ErrorOptions) {
+  constructor(message: string, hint?: string, options?: HarnessErrorOptions) {
     super("TOO_MANY_FAILURES", EXIT.tooManyFailures, message, hint, options);
   }
 }
 
 /** A gate rule failed. Exit 1. */
 export class GateFailedError extends HarnessError {
-  constructor(message: string, hint?: string, options?: ErrorOptions) {
+  constructor(message: string, hint?: string, options?: HarnessErrorOptions) {
     super("GATE_FAILED", EXIT.gateFailed, message, hint, options);
   }
 }
 
 /** Ctrl-C (SIGINT/SIGTERM) stopped the command after it saved what it had. Exit 130. */
 export class InterruptedError extends HarnessError {
-  constructor(message: string, hint?: string, options?: ErrorOptions) {
+  constructor(message: string, hint?: string, options?: HarnessErrorOptions) {
     super("INTERRUPTED", EXIT.interrupted, message, hint, options);
   }
 }
 
 /** A bug in the harness. Exit 70. */
 export class InternalError extends HarnessError {
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: HarnessErrorOptions) {
     super(
       "INTERNAL",
       EXIT.internal,

@@ -5,7 +5,9 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   openSync,
   readFileSync,
   statSync,
@@ -306,6 +308,8 @@ export class SampleWriter {
   private pending: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** A write failure of the timer flush (a full disk), rethrown by the next append, flush or close. */
+  private failure: unknown = null;
 
   constructor(
     dir: string,
@@ -322,24 +326,53 @@ export class SampleWriter {
   /** Queues one validated record. */
   append(record: SampleRecord): void {
     if (this.closed) throw new InternalError("SampleWriter used after close");
+    this.rethrow();
     const errs = validateSampleRecord(record);
     if (errs.length > 0) throw new InternalError(`sample ${record.id} would be invalid: ${errs.join("; ")}`);
     this.pending.push(`${JSON.stringify(record)}\n`);
     if (this.pending.length >= this.batch) this.flush();
     else if (this.timer === null) {
-      this.timer = setTimeout(() => this.flush(), this.intervalMs);
+      // A throw inside a timer would be uncaught: keep it for the caller's next call instead.
+      this.timer = setTimeout(() => {
+        try {
+          this.flush();
+        } catch (err) {
+          this.failure = err;
+        }
+      }, this.intervalMs);
       this.timer.unref();
     }
   }
 
+  private rethrow(): void {
+    if (this.failure === null) return;
+    const err = this.failure;
+    this.failure = null;
+    throw err;
+  }
+
   /** Writes and fsyncs everything queued. */
   flush(): void {
+    this.rethrow();
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
     if (this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join(""));
+    // A write can be short when the disk fills (the next one then fails with ENOSPC): write it all.
+    const bytes = Buffer.from(this.pending.join(""), "utf8");
+    const start = fstatSync(this.fd).size;
+    try {
+      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      // Cut what part of the batch got written, so a retry of the batch never glues onto half a line.
+      try {
+        ftruncateSync(this.fd, start);
+      } catch {
+        // The reader drops a torn last line anyway.
+      }
+      throw err;
+    }
     fsyncSync(this.fd);
     this.pending = [];
   }
@@ -347,8 +380,11 @@ export class SampleWriter {
   /** Flushes and closes the file. */
   close(): void {
     if (this.closed) return;
-    this.flush();
-    closeSync(this.fd);
     this.closed = true;
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }

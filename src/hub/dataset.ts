@@ -6,6 +6,7 @@ import { type CardConfig, parseCardConfigs, splitFiles } from "./card.js";
 import {
   cachedSha256,
   downloadExpected,
+  EntryNotFoundError,
   listRepoFiles,
   RepoNotFoundError,
   resolveRevision,
@@ -81,7 +82,11 @@ export async function ensureDataset(
         entry !== undefined &&
         parts.slice(1).every((p) => entry.joins[joinKey(p.config, p.split)] !== undefined)
       ) {
-        return fromLockEntry(entry, parts, o);
+        try {
+          return await fromLockEntry(entry, parts, o);
+        } catch (err) {
+          throw lockedShaMissing(err, entry, lockPath);
+        }
       }
     }
   }
@@ -110,6 +115,21 @@ export async function ensureDataset(
     );
   }
   throw firstError;
+}
+
+/** A 404 for a locked sha: the lock pins a commit this endpoint lacks; name the lock and the way out. */
+function lockedShaMissing(err: unknown, entry: DatasetLockEntry, lockPath: string): unknown {
+  const notFound =
+    err instanceof RepoNotFoundError ||
+    err instanceof EntryNotFoundError ||
+    (err instanceof HubError && err.details.status === 404);
+  if (!notFound) return err;
+  return new HubError(
+    `${lockPath} pins ${entry.repo} at ${entry.sha.slice(0, 12)}, which the Hub endpoint does not serve: ${err.message}`,
+    `Pass --revision main (or another branch, tag or sha) to resolve and re-lock it, or delete its entry from ${lockPath}; ` +
+      "if the endpoint is a mirror, check that it has that commit.",
+    { cause: err, details: { ...err.details, lockFile: lockPath, lockedSha: entry.sha } },
+  );
 }
 
 async function fromLockEntry(entry: DatasetLockEntry, parts: Part[], o: HubOptions): Promise<DatasetFiles> {

@@ -23,6 +23,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { HarnessError, HubError, OfflineError } from "../core/errors.js";
+import { fileSystemError, findFileSystemError } from "../core/fs-errors.js";
 import { warn } from "../core/log.js";
 import { accessToken, type HubEnv, hubEnv, redact } from "./env.js";
 import { assertRepoId, assertSafePath, describeRepo, isCommitSha, repoCacheDir } from "./paths.js";
@@ -150,6 +151,14 @@ function hubFailure(ctx: Ctx, repo: RepoRef, what: string, err: unknown): Harnes
   }
   const attempts = err instanceof RetriesExhausted ? err.attempts : 1;
   const last = err instanceof RetriesExhausted ? err.last : err;
+  const fsErr = findFileSystemError(last);
+  if (fsErr !== undefined) {
+    return fileSystemError(fsErr, {
+      what: `the Hugging Face cache, ${what}`,
+      fix: `free space or fix permissions in ${ctx.env.cacheDir}, or point HF_HOME (or HF_HUB_CACHE) at a writable disk`,
+      details: { repo: repo.id, cacheDir: ctx.env.cacheDir },
+    });
+  }
   const status =
     last instanceof TransientError || last instanceof PermanentError
       ? last.status
@@ -163,6 +172,13 @@ function hubFailure(ctx: Ctx, repo: RepoRef, what: string, err: unknown): Harnes
         : undefined;
   const detail = redact(describeError(last), ctx.env);
   const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+  const details = {
+    repo: repo.id,
+    kind: repo.kind,
+    status: status ?? null,
+    hubErrorCode: code ?? null,
+    endpoint: ctx.env.endpoint,
+  };
   const head = `Failed ${what} (${describeRepo(repo)})${tries}: ${status !== undefined ? `HTTP ${status}` : "network error"}${code ? ` ${code}` : ""}: ${detail}`;
   if (
     code === "RepositoryNotFound" ||
@@ -172,6 +188,7 @@ function hubFailure(ctx: Ctx, repo: RepoRef, what: string, err: unknown): Harnes
     return new RepoNotFoundError(
       head,
       `Check the repo id and revision. If the repo is private, set HF_TOKEN. ${HUB_HINT(ctx.env)}`,
+      { details },
     );
   }
   if (code === "GatedRepo" || status === 401 || status === 403) {
@@ -180,9 +197,10 @@ function hubFailure(ctx: Ctx, repo: RepoRef, what: string, err: unknown): Harnes
       status === 401 && ctx.token === undefined
         ? "The repo is private or gated, or does not exist: set HF_TOKEN to a token that can read it (and accept the repo's terms on its Hub page if it is gated)."
         : "Your token cannot read this repo: if it is gated, accept its terms on its Hub page; otherwise check HF_TOKEN.",
+      { details },
     );
   }
-  return new HubError(head, HUB_HINT(ctx.env));
+  return new HubError(head, HUB_HINT(ctx.env), { details });
 }
 
 function describeError(err: unknown): string {
@@ -741,7 +759,10 @@ async function fetchToBlob(
   const out = await open(incomplete, have > 0 ? "a" : "w");
   try {
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      await out.write(chunk);
+      // A write can be short when the disk fills (the next one then fails with ENOSPC): never drop the rest.
+      for (let off = 0; off < chunk.length; ) {
+        off += (await out.write(chunk, off, chunk.length - off)).bytesWritten;
+      }
       bytes += chunk.length;
       update(chunk);
       ctx.onProgress?.({ path: file.path, bytes, total: file.size });

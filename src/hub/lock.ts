@@ -3,9 +3,10 @@
  * Written by temp file + rename, keys sorted, so diffs stay small and a crash never leaves half a file.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { UsageError } from "../core/errors.js";
+import { fileSystemError, isFileSystemError } from "../core/fs-errors.js";
 import { isCommitSha } from "./paths.js";
 
 /** One locked file. */
@@ -166,7 +167,16 @@ function sorted<T>(record: Record<string, T>): Record<string, T> {
 /** Writes the lock atomically (src/core/atomic-write.ts). */
 export async function writeLock(path: string, lock: LockFile): Promise<void> {
   const normal: LockFile = { version: 1, datasets: sorted(lock.datasets), models: sorted(lock.models) };
-  writeFileAtomic(path, `${JSON.stringify(normal, null, 2)}\n`);
+  try {
+    writeFileAtomic(path, `${JSON.stringify(normal, null, 2)}\n`);
+  } catch (err) {
+    if (!isFileSystemError(err)) throw err;
+    throw fileSystemError(err, {
+      what: "the dataset lock file",
+      fix: `make ${dirname(path)} writable, or pass --lock <file> in a writable folder`,
+      details: { lockFile: path },
+    });
+  }
 }
 
 /** Re-reads the lock and applies one change, so entries written meanwhile by another fetch are kept. */

@@ -1,5 +1,6 @@
 /** Retries with exponential backoff for transient Hub failures (5xx, 429, resets, truncation, bad bytes). */
 import { setTimeout as sleep } from "node:timers/promises";
+import { isFileSystemError } from "../core/fs-errors.js";
 
 /** A failure worth another attempt. */
 export class TransientError extends Error {
@@ -48,6 +49,8 @@ export function isTransient(err: unknown): boolean {
   if (err instanceof PermanentError) return false;
   if (!(err instanceof Error)) return false;
   if (err.name === "AbortError") return false;
+  // A full disk or an unwritable cache is not network trouble: another attempt fails the same way.
+  if (isFileSystemError(err)) return false;
   const status = (err as { statusCode?: unknown }).statusCode;
   if (typeof status === "number") return isTransientStatus(status);
   // undici: "fetch failed" (TypeError with a cause), "terminated" on a reset body; JSON cut short.

@@ -67,6 +67,8 @@ export interface HubServerOptions {
   onRequest?(req: IncomingMessage): HubRequestHooks | undefined;
   /** Title of the commit shown by `expand` listings. Default "local commit". */
   commitTitle?: string;
+  /** Port to listen on (127.0.0.1 only); default 0, a free port. */
+  port?: number;
 }
 
 /** A running Hub server. */
@@ -419,7 +421,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
   // Loopback only: the served folder is never exposed to the network.
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });

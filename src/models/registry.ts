@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, join, resolve as resolvePath } from "node:path";
 import { UsageError, unknownName } from "../core/errors.js";
 import type { ModelBackend } from "../core/types.js";
 import type { HubOptions, RepoFile } from "../hub/types.js";
@@ -199,7 +199,11 @@ export async function resolveModel(name: string, opts: ResolveOptions = {}): Pro
   if (isLocalModelPath(name)) {
     const { loadFastVLM } = await import("./fastvlm/engine.js");
     const dtype: DtypeSpec = opts.dtype ?? {};
-    return loadFastVLM(expandHome(name), { ...engineOpts, dtype, name });
+    // The display name is the folder's own name (`./ckpt-a` → `ckpt-a`): a full path would leak into
+    // leaderboards and published results. The full path stays in run.json as the model's source.
+    const dir = expandHome(name);
+    const display = basename(resolvePath(dir)) || name;
+    return loadFastVLM(dir, { ...engineOpts, dtype, name: display });
   }
   checkModelName(name);
   throw new UsageError(`Cannot resolve model '${name}'.`, acceptedForms());

@@ -4,6 +4,7 @@
  */
 import { type CompareOptions, compareTask, failedNote, type TaskComparison } from "./compare.js";
 import { ciPts, clip, mdTable, ms, pts, signed, signedPts, textTable } from "./format.js";
+import { healthSentence } from "./health.js";
 import type { LoadedRun } from "./runs.js";
 
 /** One comparison row: a task, the baseline set and one candidate set. */
@@ -98,6 +99,10 @@ function rowsOf(report: CompareReport): { header: string[]; rows: string[][] } {
 function notes(report: CompareReport): string[] {
   const lines: string[] = [];
   for (const e of report.entries) {
+    for (const side of ["baseline", "candidate"] as const) {
+      const sentence = healthSentence(side, e.health[side]);
+      if (sentence !== null) lines.push(`${e.task}: WARNING: ${sentence}.`);
+    }
     const un = e.unpaired;
     if (un.baseline + un.candidate > 0) {
       lines.push(
@@ -189,6 +194,7 @@ export function compareJson(report: CompareReport): unknown[] {
     examples: e.examples,
     latency: e.latency,
     issues: e.issues,
+    health: e.health,
   }));
 }
 

@@ -5,6 +5,7 @@
 import type { SampleRecord } from "../core/records.js";
 import type { ScoredSample } from "../core/types.js";
 import { pairedBootstrap, relativeQuantileChange } from "../stats/paired.js";
+import { type HealthProblem, runHealth } from "./health.js";
 import { comparabilityIssues, deviceKey, deviceLabel, type LoadedRun } from "./runs.js";
 
 /** Minimal scorer shape the comparison needs (scorers/index.ts SCORERS entries fit). */
@@ -98,6 +99,8 @@ export interface TaskComparison {
   latency: LatencyComparison;
   /** Reasons the two runs are not strictly comparable (task version, dataset revision, metric). */
   issues: string[];
+  /** Why either run is not a whole result (partial, mostly failed, an unmerged shard); empty when healthy. */
+  health: { baseline: HealthProblem[]; candidate: HealthProblem[] };
 }
 
 /** Options of compareTask. */
@@ -263,6 +266,7 @@ export function compareTask(
     examples: { rightToWrong, wrongToRight },
     latency: compareLatency(baseline, candidate, options),
     issues: comparabilityIssues(baseline, candidate),
+    health: { baseline: runHealth(baseline), candidate: runHealth(candidate) },
   };
 }
 
@@ -274,4 +278,14 @@ export function failedNote(c: Pick<TaskComparison, "failed">): string | null {
     `${baseline} shared sample(s) failed in the baseline and ${candidate} in the candidate; ` +
     "they count as wrong here (run.json metrics leave failed samples out)"
   );
+}
+
+/** `--seed S`: a non-negative integer; anything else is added to `problems` (and 0 returned). */
+export function parseSeed(value: string, problems: string[]): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    problems.push(`--seed must be a non-negative integer, got '${value}'`);
+    return 0;
+  }
+  return n;
 }

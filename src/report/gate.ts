@@ -6,6 +6,7 @@
 import { UsageError } from "../core/errors.js";
 import { type CompareOptions, compareTask, failedNote, type TaskComparison } from "./compare.js";
 import { ciPts, mdTable, ms, pts, signed, signedPts } from "./format.js";
+import { healthSentence, runHealth } from "./health.js";
 import type { LoadedRun } from "./runs.js";
 
 /** The thresholds of a gate. */
@@ -91,9 +92,26 @@ function accuracyRule(c: TaskComparison, maxDropPoints: number): RuleResult {
   };
 }
 
+/** `run/<task>`: both sides must be whole results (complete, not mostly failed, not a lone shard). */
+function healthRule(c: TaskComparison): RuleResult {
+  const sentences = (["candidate", "baseline"] as const)
+    .map((side) => healthSentence(side, c.health[side]))
+    .filter((s): s is string => s !== null);
+  if (sentences.length === 0) {
+    const subset =
+      c.unpaired.baseline > 0
+        ? `; compared on the ${c.shared} shared samples (${c.unpaired.baseline} baseline samples are not in the candidate, e.g. a --limit subset)`
+        : "";
+    return { name: `run/${c.task}`, pass: true, skipped: false, detail: `both runs are complete${subset}` };
+  }
+  return { name: `run/${c.task}`, pass: false, skipped: false, detail: sentences.join("; ") };
+}
+
 function minRule(task: string, min: number, candidate: LoadedRun | undefined): RuleResult {
   const name = `min/${task}`;
   if (!candidate) return { name, pass: false, skipped: false, detail: `no candidate run of ${task}` };
+  const unhealthy = healthSentence("candidate", runHealth(candidate));
+  if (unhealthy !== null) return { name, pass: false, skipped: false, detail: `not judged: ${unhealthy}` };
   const value = candidate.run.metrics[candidate.primaryMetric];
   if (value === undefined) {
     return {
@@ -171,6 +189,7 @@ export function evaluateGate(
     comparisons.push(cmp);
     results.push(accuracyRule(cmp, rules.maxDropPoints));
     if (rules.maxTtftIncreasePct !== null) results.push(latencyRule(cmp, rules.maxTtftIncreasePct));
+    results.push(healthRule(cmp));
   }
   for (const [task, min] of Object.entries(rules.min).sort(([a], [b]) => a.localeCompare(b))) {
     results.push(minRule(task, min, candidate.get(task)));

@@ -38,6 +38,9 @@ svg { max-width: 100%; height: auto; }
 .pareto { fill: none; stroke: var(--front); stroke-width: 1.5; stroke-dasharray: 4 3; }
 pre { background: rgba(127, 127, 127, 0.1); padding: 8px; overflow: auto; max-height: 260px; }
 .controls { margin: 12px 0; }
+.cell-n { display: block; font-size: 11px; color: var(--muted); white-space: nowrap; }
+.demo-badge { display: inline-block; margin-left: 6px; padding: 0 5px; border: 1px solid var(--front); border-radius: 3px; color: var(--front); font-size: 11px; }
+.demo-banner { border: 1px solid var(--front); border-radius: 4px; padding: 8px 12px; margin: 10px 0; }
 `;
 
 // Plain JavaScript run in the page. No template literals, no "</" sequences.
@@ -75,7 +78,7 @@ const SCRIPT = String.raw`
 
   var fields = [{ key: "model", label: "Model", get: function (r) { return r.model.name; } }];
   cols.forEach(function (c) {
-    fields.push({ key: c.key, label: c.label, num: true, get: function (r) { return r.scores[c.key]; }, fmt: pts, title: c.task + " v" + c.version + " \u00b7 " + c.metric + " \u00b7 " + c.dataset + "@" + (c.revision || "unpinned") });
+    fields.push({ key: c.key, label: c.label, num: true, cell: true, get: function (r) { return r.scores[c.key]; }, fmt: pts, title: c.task + " v" + c.version + " \u00b7 " + c.metric + " \u00b7 " + c.dataset + "@" + (c.revision || "unpinned") });
   });
   fields.push({ key: "average", label: "Average", num: true, get: function (r) { return r.average; }, fmt: pts });
   if (multiGroup) fields.push({ key: "group", label: "Group", get: function (r) { return r.group; } });
@@ -120,9 +123,17 @@ const SCRIPT = String.raw`
         if (f.key === "model") {
           var a = el("a", r.model.name, { href: "#details-" + r.id });
           td.appendChild(a);
-        } else if (run) {
+          if (r.synthetic) td.appendChild(el("span", "demo: synthetic data, random weights", { "class": "demo-badge" }));
+        } else if (run || (f.cell && r.cells && r.cells[f.key])) {
+          var text = f.fmt(f.get(r));
           // The viewer names a run by its run id (see src/view/catalog.ts).
-          td.appendChild(el("a", f.fmt(f.get(r)), { href: viewer + "#run=" + encodeURIComponent(run.runId.replace(/[^A-Za-z0-9._-]/g, "_")), title: "samples in the viewer" }));
+          if (run) td.appendChild(el("a", text, { href: viewer + "#run=" + encodeURIComponent(run.runId.replace(/[^A-Za-z0-9._-]/g, "_")), title: "samples in the viewer" }));
+          else td.textContent = text;
+          var c = f.cell && r.cells ? r.cells[f.key] : null;
+          if (c) {
+            var sub = "n=" + c.n + (c.ci ? " \u00b7 " + pts(c.ci[0]) + "\u2013" + pts(c.ci[1]) : "");
+            td.appendChild(el("span", sub, { "class": "cell-n", title: c.ci ? "samples scored; 95% interval" : "samples scored" }));
+          }
         } else {
           var v = f.get(r);
           td.textContent = f.fmt ? f.fmt(v) : v === null || v === undefined ? "\u2013" : String(v);
@@ -321,7 +332,12 @@ export function leaderboardHtml(lb: Leaderboard, viewer: string | null = null): 
 <body>
 <h1 id="top">fastvlm-eval leaderboard</h1>
 <p class="muted" id="generated"></p>
-<p class="muted">Each task's primary metric × 100. TTFT: serial latency pass (concurrency 1, after warm-up) on the device shown. Click a header to sort, a model for its runs.</p>
+${
+  lb.rows.some((r) => r.synthetic)
+    ? `<p class="demo-banner" id="demo-banner"><strong>Demo rows are not results.</strong> Rows marked <em>demo</em> ran on the bundled synthetic data (a few generated samples per task, not the real benchmark) with random weights: they show that the pipeline works, nothing about any model.</p>`
+    : ""
+}
+<p class="muted">Each task's primary metric × 100, with the samples scored (n) and the 95% interval under it. TTFT: serial latency pass (concurrency 1, after warm-up) on the device shown; baselines and remote backends have no on-device clock and show none. Click a header to sort, a model for its runs.</p>
 <p class="muted" id="groups"></p>
 <p class="muted" id="references"></p>
 <div class="controls"><label for="metric">Task </label><select id="metric"></select></div>

@@ -100,6 +100,24 @@ export const leaderboardSchema = {
           },
           group: { type: "string" },
           scores: { type: "object", additionalProperties: { type: "number" } },
+          cells: {
+            type: "object",
+            additionalProperties: {
+              type: "object",
+              required: ["n", "ci"],
+              additionalProperties: false,
+              properties: {
+                n: { type: "integer", minimum: 0 },
+                ci: {
+                  oneOf: [
+                    { type: "null" },
+                    { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 },
+                  ],
+                },
+              },
+            },
+          },
+          synthetic: { type: "boolean" },
           average: nullableNumber,
           ttft,
           date: { type: ["string", "null"] },

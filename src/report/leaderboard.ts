@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { TASKS } from "../../tasks/index.js";
-import { DataError, InternalError } from "../core/errors.js";
+import { InternalError } from "../core/errors.js";
 import { warn } from "../core/log.js";
 import { type RunRecord, readRunRecord } from "../core/records.js";
 import type { Json, ModelIdentity } from "../core/types.js";
@@ -73,6 +73,14 @@ export interface LeaderboardRun {
   finishedAt: string | null;
 }
 
+/** What backs one score: how many samples, and how sure it is. */
+export interface LeaderboardCell {
+  /** Samples scored. */
+  n: number;
+  /** 95% interval of the primary metric, or null. */
+  ci: [number, number] | null;
+}
+
 /** One row: a model on a device. */
 export interface LeaderboardRow {
   /** Stable id (anchor in index.html). */
@@ -85,6 +93,10 @@ export interface LeaderboardRow {
   group: string;
   /** Column key → primary metric value (0..1). */
   scores: Record<string, number>;
+  /** Column key → samples scored and the 95% interval of the primary metric (null when none was computed). */
+  cells?: Record<string, LeaderboardCell>;
+  /** True when a run of the row is the offline demo (synthetic data, random weights): not a real result. */
+  synthetic?: boolean;
   /** Mean of `scores` (0..1), or null when empty. */
   average: number | null;
   /** Row TTFT (first task with a latency pass in TTFT_TASK_ORDER). */
@@ -166,7 +178,19 @@ function columnKey(run: RunRecord): string {
   return `${run.task.name}@v${run.task.version}@${run.task.dataset.revision ?? "none"}`;
 }
 
+/**
+ * Backends with no on-device clock: a baseline answers without a model (its "TTFT" is ~0 ms and would sit
+ * alone on the Pareto front) and a remote server's TTFT includes the network. Their rows show no TTFT.
+ */
+const NO_DEVICE_CLOCK = new Set(["none", "remote"]);
+
+/** True for runs of the offline demo (synthetic data, random weights). */
+export function isDemoRun(run: RunRecord): boolean {
+  return run.config.demo === true;
+}
+
 function ttftOf(run: RunRecord): LeaderboardTtft | null {
+  if (NO_DEVICE_CLOCK.has(run.model.executionProvider)) return null;
   const t = run.latency?.ttftMs;
   return t && t.n > 0 ? { p50: t.p50, p90: t.p90, n: t.n, task: run.task.name } : null;
 }
@@ -262,9 +286,14 @@ export function collectLeaderboard(
         latestPerTask.set(r.run.task.name, r);
     }
     const scores: Record<string, number> = {};
+    const cells: Record<string, LeaderboardCell> = {};
     for (const r of chosen) {
-      const v = r.run.metrics[primaryMetricOf(r.run)];
-      if (v !== undefined && Number.isFinite(v)) scores[columnKey(r.run)] = v;
+      const metric = primaryMetricOf(r.run);
+      const v = r.run.metrics[metric];
+      if (v !== undefined && Number.isFinite(v)) {
+        scores[columnKey(r.run)] = v;
+        cells[columnKey(r.run)] = { n: r.run.nSamples.scored, ci: r.run.ci[metric] ?? null };
+      }
     }
     const avgKeys = [...latestPerTask.values()]
       .map((r) => columnKey(r.run))
@@ -294,6 +323,8 @@ export function collectLeaderboard(
       device: { key: shortHash(deviceKey(first)), label: deviceLabel(first) },
       group: avgKeys.join(","),
       scores,
+      cells,
+      ...(chosen.some((r) => isDemoRun(r.run)) ? { synthetic: true } : {}),
       average,
       ttft: ttftRun ? ttftOf(ttftRun.run) : null,
       date: finished.length > 0 ? finished[finished.length - 1]!.slice(0, 10) : null,
@@ -349,6 +380,16 @@ function referencesField(columns: LeaderboardColumn[]): { references?: Leaderboa
   return references.length > 0 ? { references } : {};
 }
 
+/** A score cell: `61.2 (n=500, 57.0–65.3)`, or `–`. */
+export function cellText(row: LeaderboardRow, key: string): string {
+  const v = row.scores[key];
+  if (v === undefined) return "–";
+  const cell = row.cells?.[key];
+  if (cell === undefined) return pts(v);
+  const ci = cell.ci !== null ? `, ${pts(cell.ci[0])}–${pts(cell.ci[1])}` : "";
+  return `${pts(v)} (n=${cell.n}${ci})`;
+}
+
 /** The README.md table. */
 export function leaderboardMarkdown(lb: Leaderboard): string {
   const multiGroup = lb.groups.length > 1;
@@ -363,8 +404,8 @@ export function leaderboardMarkdown(lb: Leaderboard): string {
     "date",
   ];
   const rows = lb.rows.map((r) => [
-    r.model.name,
-    ...lb.columns.map((c) => (r.scores[c.key] !== undefined ? pts(r.scores[c.key]!) : "–")),
+    r.synthetic ? `${r.model.name} (demo: synthetic data, random weights)` : r.model.name,
+    ...lb.columns.map((c) => cellText(r, c.key)),
     r.average !== null ? pts(r.average) : "–",
     ...(multiGroup ? [r.group] : []),
     r.ttft ? ms(r.ttft.p50) : "–",
@@ -384,10 +425,19 @@ export function leaderboardMarkdown(lb: Leaderboard): string {
       "–",
     ]);
   }
+  const synthetic = lb.rows.some((r) => r.synthetic);
   const lines = [
     "# Leaderboard",
     "",
-    "Scores are each task's primary metric × 100. TTFT is the serial latency pass (concurrency 1, after warm-up) " +
+    ...(synthetic
+      ? [
+          "> **Demo rows are not results.** Rows marked *demo* ran on the bundled synthetic data (8 generated samples per " +
+            "task, not the real benchmark) with random weights; they show that the pipeline works, nothing about the model.",
+          "",
+        ]
+      : []),
+    "Scores are each task's primary metric × 100, with the number of samples scored (n) and the 95% interval. " +
+      "Baselines and remote backends have no on-device clock and show no TTFT. TTFT is the serial latency pass (concurrency 1, after warm-up) " +
       `of the row's first task in the order ${TTFT_TASK_ORDER.join(", ")}, on the device shown.`,
     "",
     mdTable(header, rows),

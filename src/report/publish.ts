@@ -32,6 +32,8 @@ export interface PublishOptions {
   dir: string;
   /** List files and sizes only; no requests. */
   dryRun?: boolean;
+  /** Publish even when the leaderboard holds demo rows (synthetic data, random weights). */
+  allowDemo?: boolean;
   /** Commit title; default "Publish fastvlm-eval leaderboard". */
   title?: string;
   /** Hub settings; default from the environment (HF_ENDPOINT, HF_TOKEN). */
@@ -118,6 +120,28 @@ function hubFailure(err: unknown, env: HubEnv, what: string): HubError {
 }
 
 /** Uploads the leaderboard folder as one commit; creates the repo when missing. */
+/** Model names of the leaderboard's demo rows (marked synthetic, or built from runs with config.demo). */
+export function demoRows(dir: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(join(dir, "leaderboard.json"), "utf8"));
+  } catch {
+    return [];
+  }
+  const rows = (value as { rows?: unknown }).rows;
+  if (!Array.isArray(rows)) return [];
+  const names: string[] = [];
+  for (const row of rows as {
+    synthetic?: unknown;
+    model?: { name?: unknown };
+    runs?: { config?: { demo?: unknown } }[];
+  }[]) {
+    const demo = row.synthetic === true || (row.runs ?? []).some((r) => r.config?.demo === true);
+    if (demo) names.push(String(row.model?.name ?? "?"));
+  }
+  return [...new Set(names)];
+}
+
 export async function publishLeaderboard(options: PublishOptions): Promise<PublishResult> {
   const problems = validate(options);
   if (problems.length > 0)
@@ -125,6 +149,14 @@ export async function publishLeaderboard(options: PublishOptions): Promise<Publi
   const repoType = options.repoType ?? "dataset";
   const dir = resolve(options.dir);
   const files = listUploadFiles(dir);
+  const demo = demoRows(dir);
+  if (demo.length > 0 && options.allowDemo !== true) {
+    throw new UsageError(
+      `${dir} holds demo results (synthetic data, random weights), not real ones: ${demo.join(", ")}.`,
+      "Build the leaderboard from real runs (fastvlm-eval leaderboard --runs predictions), or pass --allow-demo to publish it anyway.",
+      { details: { dir, demoRows: demo.join(", ") } },
+    );
+  }
   const base: PublishResult = {
     dryRun: options.dryRun === true,
     repo: options.repo,

@@ -4,14 +4,15 @@
  * generated on first use, with the same runTasks `run` uses. No network: the only socket is 127.0.0.1.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { harnessRoot } from "../core/env.js";
-import { DataError } from "../core/errors.js";
+import { DataError, UsageError } from "../core/errors.js";
 import * as log from "../core/log.js";
 import type { HubEnv } from "../hub/env.js";
 import { startHubServer } from "../hub/serve.js";
+import { modelSlug } from "./identity.js";
 import { runTasks } from "./index.js";
 import type { TaskRunResult } from "./task-run.js";
 
@@ -46,31 +47,112 @@ export const DEMO_MODEL_NAME = "fastvlm-tiny-random";
 /** The tiny model's generator options: the committed reduced tokenizer, so no dev dependency is needed. */
 const TINY_OPTIONS = { seed: 1, tokenizer: "reduced", imageSize: 256 } as const;
 
+/**
+ * Marks the demo's output folder as generated: a `.gitignore` of `*` keeps it out of `git status` and out of
+ * Biome (which follows git's ignore files), wherever --out points.
+ */
+function markGenerated(out: string): void {
+  mkdirSync(out, { recursive: true });
+  const file = join(out, ".gitignore");
+  if (!existsSync(file))
+    writeFileSync(file, "# Written by `fastvlm-eval demo`: everything here is generated.\n*\n");
+}
+
 function defaultCacheDir(): string {
   const xdg = process.env.XDG_CACHE_HOME;
   return join(xdg !== undefined && xdg !== "" ? xdg : join(homedir(), ".cache"), "fastvlm-eval");
 }
 
-/** Runs the offline demo end to end. */
-export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const root = harnessRoot();
-  const data = join(root, "demo", "data");
+/** A running `demo --serve`. */
+export interface DemoServer {
+  /** HF_ENDPOINT to use. */
+  url: string;
+  /** The tiny model folder (pass as --model). */
+  modelDir: string;
+  /** The served folder. */
+  dataDir: string;
+  /** Stops serving. */
+  close(): Promise<void>;
+}
+
+function bundledData(): string {
+  const data = join(harnessRoot(), "demo", "data");
   if (!existsSync(join(data, "datasets"))) {
     throw new DataError(
       `The bundled demo datasets are missing (${data}).`,
       "Reinstall fastvlm-eval, or run from a full checkout of the repository.",
     );
   }
-  const out = resolve(options.out);
+  return data;
+}
+
+/** The tiny random-weight model's folder, generated on first use. */
+export async function ensureDemoModel(cacheDir?: string): Promise<string> {
   const { makeTinyModel, tinyModelKey } = await import("../models/fastvlm/tiny.js");
   const key = createHash("sha256")
     .update(tinyModelKey({ ...TINY_OPTIONS }))
     .digest("hex")
     .slice(0, 12);
-  const modelDir = join(options.cacheDir ?? defaultCacheDir(), "models", `tiny-demo-${key}`);
+  const modelDir = join(cacheDir ?? defaultCacheDir(), "models", `tiny-demo-${key}`);
   if (!existsSync(join(modelDir, ".complete")))
     log.info(`demo: generating the tiny random-weight model in ${modelDir}…`);
   await makeTinyModel(modelDir, { ...TINY_OPTIONS });
+  return modelDir;
+}
+
+/**
+ * `demo --serve`: the bundled datasets on a loopback Hub that stays up, and the tiny model's folder, so the
+ * user can go on with the ordinary commands (fetch, run, compare, gate, leaderboard) offline.
+ */
+export async function serveDemo(options: { port?: number; cacheDir?: string } = {}): Promise<DemoServer> {
+  const dataDir = bundledData();
+  const modelDir = await ensureDemoModel(options.cacheDir);
+  let hub: Awaited<ReturnType<typeof startHubServer>>;
+  try {
+    hub = await startHubServer({
+      root: dataDir,
+      commitTitle: "demo data",
+      ...(options.port !== undefined ? { port: options.port } : {}),
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new UsageError(
+        `Port ${options.port} on 127.0.0.1 is in use.`,
+        "Pass another --port, or --port 0 for a free one.",
+        { details: { port: options.port ?? 0 } },
+      );
+    }
+    throw err;
+  }
+  return { url: hub.url, modelDir, dataDir, close: () => hub.close() };
+}
+
+/** The lines `demo --serve` prints: what to export and the next commands. */
+export function serveInstructions(server: Pick<DemoServer, "url" | "modelDir">, out: string): string {
+  const lock = join(out, "lock.json");
+  const preds = join(out, "predictions");
+  return [
+    `Serving the bundled demo datasets at ${server.url} (127.0.0.1 only). Ctrl-C stops it.`,
+    "",
+    "In another terminal (the demo data is synthetic and the model has random weights):",
+    `  export HF_ENDPOINT=${server.url}`,
+    `  export HF_HOME=${join(out, "hf")}        # a cache of its own, apart from your real one`,
+    `  fastvlm-eval fetch pope --lock ${lock}`,
+    `  fastvlm-eval run pope docvqa --model ${server.modelDir} --lock ${lock} --out ${preds}`,
+    `  fastvlm-eval run pope --model baseline:random --lock ${lock} --out ${preds} --latency-samples 0`,
+    `  fastvlm-eval compare ${join(preds, modelSlug(BASELINE_MODEL))} ${join(preds, modelSlug(basename(server.modelDir)))}`,
+    `  fastvlm-eval leaderboard --runs ${preds} --out ${join(out, "leaderboard")}`,
+    "",
+    `--lock keeps the demo's dataset shas out of datasets/lock.json; --model ${server.modelDir} is the tiny model.`,
+  ].join("\n");
+}
+
+/** Runs the offline demo end to end. */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const data = bundledData();
+  const out = resolve(options.out);
+  markGenerated(out);
+  const modelDir = await ensureDemoModel(options.cacheDir);
 
   const work = mkdtempSync(join(tmpdir(), "fastvlm-eval-demo-"));
   const hub = await startHubServer({ root: data, commitTitle: "demo data" });

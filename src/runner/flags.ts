@@ -50,6 +50,8 @@ export interface RunFlags {
   device?: string;
   /** --threads. */
   threads?: string;
+  /** --inter-op-threads. */
+  interOpThreads?: string;
   /** --image-mode. */
   imageMode?: string;
   /** --logits. */
@@ -135,6 +137,7 @@ export function parseRunFlags(
         dtype: flags.dtype,
         device: flags.device,
         threads: flags.threads,
+        interOpThreads: flags.interOpThreads,
         imageMode: flags.imageMode,
         revision: flags.modelRevision,
         logits: flags.logits,
@@ -182,6 +185,7 @@ export function parseRunFlags(
         dtype: flags.dtype ?? null,
         device: flags.device ?? null,
         threads: modelSettings.threads ?? null,
+        interOpThreads: modelSettings.interOpThreads ?? null,
         // Requested; the effective choice is in the model fingerprint (a patched decoder changes it).
         logits: modelSettings.logits ?? DEFAULT_LOGITS,
         datasetRepoOverride: flags.datasetRepo ?? null,

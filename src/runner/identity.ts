@@ -50,14 +50,14 @@ export function runIdFor(identity: string, fresh: Date | null): string {
 }
 
 /**
- * Folder-safe model name: characters outside `[A-Za-z0-9._-]` (and leading dots) become `-`, plus a short hash of the name
- * when anything was replaced (so `./a/b` and `./a-b` stay apart).
+ * Folder-safe model name: characters outside `[A-Za-z0-9._-]` become `-` and leading `-`/`.` are dropped (a
+ * folder named `--ckpt` reads as an option to `ls` and `compare`, one named `.ckpt` is hidden), plus a short
+ * hash of the name when anything changed (so `./a/b` and `./a-b` stay apart).
  */
 export function modelSlug(name: string): string {
-  // Leading dots are replaced too, so `./ckpt` does not become a hidden folder.
-  const slug = name.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^\.+/, (dots) => "-".repeat(dots.length));
+  const slug = name.replace(/[^A-Za-z0-9._-]/g, "-").replace(/^[-.]+/, "");
   if (slug === name && slug !== "") return slug;
-  return `${slug}-${sha256(name).slice(0, 8)}`;
+  return `${slug === "" ? "model" : slug}-${sha256(name).slice(0, 8)}`;
 }
 
 /** `<out>/<model-slug>/<task>/<run-id>`. */

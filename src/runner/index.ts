@@ -92,6 +92,9 @@ export async function checkTaskNames(names: string[]): Promise<void> {
 
 /** Runs every task on one model; returns one result per task, in order. */
 export async function runTasks(options: RunTasksOptions): Promise<TaskRunResult[]> {
+  // An unwritable --out fails now, not after the download and the model load.
+  const { checkOutputDir } = await import("../core/fs-errors.js");
+  checkOutputDir(options.settings.out, "the run folders (--out)");
   try {
     return await runTasksInner(options);
   } catch (err) {

@@ -37,6 +37,7 @@ import type {
 } from "../core/types.js";
 import { latencyStats } from "../stats/latency.js";
 import { baseIdentity, runDir, runIdentity, runIdFor } from "./identity.js";
+import { acquireRunLock, type RunLock } from "./lock.js";
 import { filterAsync, prefetch } from "./prefetch.js";
 import { type ProgressSink, silentProgress } from "./progress.js";
 import { inShard, latencySubset, type SampleKey, type Shard, selectSubset } from "./select.js";
@@ -185,6 +186,16 @@ function requestOf(sample: TaskSample, generation: GenerationSettings): Generate
 
 /** Runs (or resumes) one task and returns its run folder and record. */
 export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
+  // The run folder's lock (taken once the folder is known) is released however the run ends.
+  const locks: RunLock[] = [];
+  try {
+    return await runTaskLocked(input, locks);
+  } finally {
+    for (const lock of locks) lock.release();
+  }
+}
+
+async function runTaskLocked(input: TaskRunInput, locks: RunLock[]): Promise<TaskRunResult> {
   const { task, scorer, dataset, model, settings } = input;
   const progress = input.progress ?? silentProgress;
   const userSignal = input.signal ?? new AbortController().signal;
@@ -227,6 +238,7 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
   const runId = runIdFor(identity, settings.fresh ? new Date() : null);
   const dir = runDir(settings.out, model.info.name, task.name, runId);
   await mkdir(dir, { recursive: true });
+  locks.push(acquireRunLock(dir));
 
   // 3. Resume: keep successful records of selected ids; failed ones are retried.
   const previous = readRunRecordIfAny(dir);

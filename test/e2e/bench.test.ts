@@ -82,7 +82,7 @@ describe("fastvlm-eval bench", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--repeat must be an integer ≥ 1/);
     expect(r.stderr).toMatch(/--warmup must be an integer ≥ 0/);
-    expect(r.stderr).toMatch(/image file \/nope.png does not exist/);
+    expect(r.stderr).toMatch(/--image \/nope.png: the file does not exist/);
   });
 
   it("a missing model folder is a model error (exit 4)", () => {

@@ -38,8 +38,17 @@ it("runs every task offline and builds the leaderboard", async () => {
     expect(rec.latency!.ttftMs.p50).toBeGreaterThan(0);
   }
   const board = JSON.parse(readFileSync(join(work, "out", "leaderboard", "leaderboard.json"), "utf8")) as {
-    rows: unknown[];
+    rows: { model: { name: string }; synthetic?: boolean; ttft: unknown }[];
   };
   expect(board.rows).toHaveLength(2);
+  // Not a real result: every row says so, on the page and in the table; the baseline has no clock, so no TTFT.
+  expect(board.rows.map((r) => r.synthetic)).toEqual([true, true]);
+  expect(board.rows.find((r) => r.model.name === "baseline:random")!.ttft).toBeNull();
+  expect(readFileSync(join(work, "out", "leaderboard", "index.html"), "utf8")).toContain('id="demo-banner"');
+  expect(readFileSync(join(work, "out", "leaderboard", "README.md"), "utf8")).toMatch(
+    /\| fastvlm-tiny-random \(demo: synthetic data, random weights\) \|/,
+  );
+  // The output folder is marked generated (git and Biome skip it).
+  expect(readFileSync(join(work, "out", ".gitignore"), "utf8")).toMatch(/^\*$/m);
   expect(existsSync(join(work, "hf"))).toBe(false);
 });

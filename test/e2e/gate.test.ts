@@ -88,12 +88,13 @@ describe("gate", () => {
     expect(json.pass).toBe(false);
     expect(json.rules.map((x) => [x.name, x.pass])).toEqual([
       ["accuracy/docvqa", false],
+      ["run/docvqa", true],
       ["min/docvqa", true],
     ]);
     expect(r.stderr).toMatch(/gate failed: accuracy\/docvqa/);
     const xml = readFileSync(junit, "utf8");
     expect(xml).toMatch(/^<\?xml version="1.0"/);
-    expect(xml.match(/<testcase /g)).toHaveLength(2);
+    expect(xml.match(/<testcase /g)).toHaveLength(3);
     expect(xml).toMatch(/<failure message="anls 60\.0 → 55\.0/);
     expect(readFileSync(summary, "utf8")).toMatch(/❌ failed/);
   });

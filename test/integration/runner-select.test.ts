@@ -98,7 +98,14 @@ describe("latencyStats", () => {
 describe("run identity helpers", () => {
   it("slugs model names and keeps distinct names distinct", () => {
     expect(modelSlug("fastvlm-0.5b")).toBe("fastvlm-0.5b");
-    expect(modelSlug("./a/b")).toMatch(/^--a-b-[0-9a-f]{8}$/);
+    expect(modelSlug("./a/b")).toMatch(/^a-b-[0-9a-f]{8}$/);
+    // Never a name that reads as an option or a hidden folder.
+    for (const name of ["./ckpt-a", "--ckpt", "-x", ".hidden", "..", "../../up", "-", "...", "/abs/-dash"]) {
+      const slug = modelSlug(name);
+      expect(slug, name).toMatch(/^[A-Za-z0-9]/);
+      expect(slug, name).toMatch(/^[A-Za-z0-9._-]+$/);
+    }
+    expect(modelSlug("./ckpt-a")).not.toBe(modelSlug("ckpt-a"));
     expect(modelSlug("./a/b")).not.toBe(modelSlug("./a-b"));
     expect(modelSlug("baseline:constant=yes")).toMatch(/^baseline-constant-yes-[0-9a-f]{8}$/);
   });

@@ -59,7 +59,7 @@ describe("gate decisions", () => {
     const { baseline, candidate } = await pair(base);
     const r = evaluateGate(baseline, candidate, rules);
     expect(r.pass).toBe(true);
-    expect(r.rules.map((x) => x.name)).toEqual(["accuracy/docvqa"]);
+    expect(r.rules.map((x) => x.name)).toEqual(["accuracy/docvqa", "run/docvqa"]);
     expect(r.comparisons[0]!.delta).toBe(0);
   });
 

@@ -170,7 +170,7 @@ describe("leaderboard data", () => {
     ]);
     expect(res.skipped).toEqual(["y/docvqa: status partial"]);
     const md = readFileSync(join(out, "README.md"), "utf8");
-    expect(md).toContain("| a\\|b &lt;i&gt; | 50.0 | 50.0 |");
+    expect(md).toContain("| a\\|b &lt;i&gt; | 50.0 (n=2) | 50.0 |");
     expect(() => buildLeaderboard({ runsDir: join(root, "y"), outDir: out })).toThrow(/No complete runs/);
   });
 
@@ -219,5 +219,31 @@ describe("compare with the real POPE scorer", () => {
     expect(cmp.delta).toBeCloseTo(c.run.metrics.f1! - b.run.metrics.f1!, 10);
     expect(cmp.values).toEqual([b.run.metrics.f1, c.run.metrics.f1]);
     expect(cmp.ci[1]).toBeLessThan(0);
+  });
+});
+
+describe("leaderboard TTFT only from an on-device clock", () => {
+  it("a baseline timed by a latency pass (TTFT ~0 ms) gets no TTFT and no Pareto point; cells carry n", async () => {
+    const root = tempDir();
+    const model = await makeRun(join(root, "m"), {
+      model: "real",
+      scores: [1, 0, 1, 1],
+      ttft: [120, 130, 125],
+    });
+    const base = await makeRun(join(root, "b"), {
+      model: "baseline:random",
+      scores: [0, 1, 0, 0],
+      ttft: [0, 0, 0],
+    });
+    // The baseline backend has no model and no clock: executionProvider "none".
+    const rec = readRunRecord(base);
+    await writeRunRecord(base, { ...rec, model: { ...rec.model, executionProvider: "none" } });
+    const { leaderboard } = collectLeaderboard(root);
+    const byName = new Map(leaderboard.rows.map((r) => [r.model.name, r]));
+    expect(byName.get("real")!.ttft?.p50).toBe(125);
+    expect(byName.get("baseline:random")!.ttft).toBeNull();
+    expect(byName.get("baseline:random")!.runs[0]!.ttft).toBeNull();
+    const key = leaderboard.columns[0]!.key;
+    expect(byName.get("real")!.cells?.[key]?.n).toBe(readRunRecord(model).nSamples.scored);
   });
 });
