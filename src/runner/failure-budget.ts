@@ -37,11 +37,24 @@ export function overBudget(failed: number, attempted: number, maxRate: number, a
   return wilsonLower(failed, attempted) > maxRate;
 }
 
-/** The most frequent error text among `errors` and how often it occurs (first seen wins ties), or null. */
+/** An error's text with its numbers blanked, so errors differing only in a sample id or row group together. */
+export function errorShape(text: string): string {
+  return text.replace(/\d+(\.\d+)?/g, "#");
+}
+
+/**
+ * The most frequent kind of error among `errors` (grouped by errorShape; first seen wins ties): the first
+ * example of it and how many errors are of that kind, or null when there are none.
+ */
 export function mostCommonError(errors: Iterable<string>): { text: string; count: number } | null {
-  const counts = new Map<string, number>();
-  for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
+  const groups = new Map<string, { text: string; count: number }>();
+  for (const e of errors) {
+    const key = errorShape(e);
+    const g = groups.get(key);
+    if (g) g.count += 1;
+    else groups.set(key, { text: e, count: 1 });
+  }
   let best: { text: string; count: number } | null = null;
-  for (const [text, count] of counts) if (best === null || count > best.count) best = { text, count };
+  for (const g of groups.values()) if (best === null || g.count > best.count) best = { ...g };
   return best;
 }

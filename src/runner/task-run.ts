@@ -325,7 +325,9 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
     if (!overBudget(failed, attempted, settings.maxErrorRate, atEnd)) return;
     const errors = [...records.values()].flatMap((r) => (r.error === null ? [] : [r.error]));
     const common = mostCommonError(errors);
-    const commonText = common ? ` Most common error (${common.count} of ${failed}): ${common.text}` : "";
+    const commonText = common
+      ? ` Most common error (${common.count} of ${failed} failures): ${common.text}`
+      : "";
     tooMany = new TooManyFailuresError(
       `${task.name}: ${failed} of ${attempted} samples failed (${((100 * failed) / attempted).toFixed(1)}%), ` +
         `beyond --max-error-rate ${settings.maxErrorRate} (${BUDGET_RULE}). Kept what was done in ${dir} (status partial).${commonText}`,
@@ -428,7 +430,7 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
   const common = mostCommonError([...records.values()].flatMap((r) => (r.error === null ? [] : [r.error])));
   if (failed > 0 && common !== null)
     log.warn(
-      `${task.name}: ${failed} of ${records.size} samples failed (within the failure budget); most common error (${common.count}): ${common.text}`,
+      `${task.name}: ${failed} of ${records.size} samples failed (within the failure budget); most common error (${common.count} of ${failed}): ${common.text}`,
     );
 
   // 5. Serial latency pass over successful samples.
