@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { COMMANDS, SUMMARIES } from "./commands/index.js";
 import { didYouMean, EXIT, HarnessError, InternalError, UsageError } from "./core/errors.js";
+import { handedOverArgv, relaunchIfLong } from "./core/long-argv.js";
 
 function version(): string {
   const pkgUrl = new URL("../../package.json", import.meta.url);
@@ -92,5 +93,6 @@ function crash(kind: string, err: unknown): never {
 process.on("unhandledRejection", (err) => crash("Unhandled promise rejection", err));
 process.on("uncaughtException", (err) => crash("Uncaught exception", err));
 
-const code = await main(process.argv);
+// A command line too long for ONNX Runtime runs in a child with a short one (core/long-argv.ts).
+const code = (await relaunchIfLong(process.argv)) ?? (await main(handedOverArgv(process.argv)));
 process.exit(code);

@@ -5,16 +5,19 @@
  * text decoded as Python's tokenizer does, never a throw. Also the context-length check.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataError } from "../../src/core/errors.js";
-import type { GenerateRequest } from "../../src/core/types.js";
+import { readSamples } from "../../src/core/records.js";
+import type { GenerateRequest, Json, Scorer, TaskSample } from "../../src/core/types.js";
 import { SPECIAL_IDS } from "../../src/models/fastvlm/constants.js";
 import { type FastVLMEngine, loadFastVLM } from "../../src/models/fastvlm/engine.js";
 import { MISBEHAVIOURS, type Misbehaviour } from "../../src/models/fastvlm/tiny-quirks.js";
+import { runTask } from "../../src/runner/task-run.js";
 import { tinyModelVariant } from "../helpers/tiny-model.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -198,5 +201,62 @@ describe("misbehaving models: every output is an answer", () => {
     const { length } = await e.buildInputs(request());
     await expect(e.generate(request(8192 - length + 1))).rejects.toThrow(/max new tokens/);
     expect((await e.generate(request(3))).tokens).toHaveLength(3);
+  });
+
+  it("in a run, a too-long prompt is a failed sample with that message; the other samples are answered", async () => {
+    const e = await engine("stop-first", "q4");
+    const out = mkdtempSync(join(tmpdir(), "degenerate-run-"));
+    const samples = async function* (): AsyncGenerator<TaskSample> {
+      for (let i = 0; i < 4; i++) {
+        const prompt = i === 2 ? "lorem ipsum ".repeat(9000) : `Question ${i}?`;
+        yield { id: `s${i}`, prompt, images: request().images, doc: {}, reference: "yes", stratum: null };
+      }
+    };
+    const scorer: Scorer<Json> = {
+      name: "exact",
+      version: 1,
+      primary: "accuracy",
+      scoreSample: (p, ref) => ({ score: p === ref ? 1 : 0, parsed: p, parseOk: true, rule: "exact" }),
+      aggregate: (xs) => ({ accuracy: xs.reduce((n, x) => n + x.result.score, 0) / xs.length }),
+    };
+    try {
+      const r = await runTask({
+        task: {
+          name: "t",
+          version: 1,
+          scorer: "exact",
+          generation: { maxNewTokens: 4, stop: [] },
+          primaryMetric: "accuracy",
+        },
+        scorer,
+        dataset: { repo: "org/t", config: "default", split: "test", sha: "0".repeat(40) },
+        samples,
+        model: e,
+        settings: {
+          out,
+          limit: null,
+          subsetSeed: 0,
+          shard: null,
+          concurrency: 1,
+          latencySamples: 0,
+          warmup: 0,
+          maxNewTokens: null,
+          fresh: false,
+          maxErrorRate: 1,
+          promptSettings: {},
+        },
+      });
+      const lines = readSamples(r.dir).records;
+      expect(lines.filter((l) => l.error !== null).map((l) => l.id)).toEqual(["s2"]);
+      expect(lines.find((l) => l.id === "s2")!.error).toMatch(
+        /DataError: The prompt is too long for the model/,
+      );
+      // The empty answers are answers, scored (wrong) like any other.
+      for (const l of lines.filter((x) => x.error === null))
+        expect(l).toMatchObject({ prediction: "", score: 0 });
+      expect(r.record.metrics.accuracy).toBe(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
