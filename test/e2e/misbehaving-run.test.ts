@@ -22,11 +22,20 @@ import { type FixtureHub, runCli, startFixtureHub } from "./run-helpers.js";
 const FIXTURE = { rowsPerTask: 4, corruptImages: { docvqa: [1] } };
 const CORRUPT_TASK = "docvqa";
 const MAX_NEW = 4;
-/** Seed → the misbehaviours tried with it (each once; two seeds of weights). */
+/**
+ * Seed → the misbehaviours tried with it. Seed 1 uses the q4 folders the engine tests use (the default
+ * dtype then picks the q4 vision encoder and decoder); seed 2 fp32-only folders of other weights.
+ */
 const CASES: [number, Misbehaviour[]][] = [
   [1, ["stop-first", "special-tokens", "half-utf8"]],
-  [2, ["stop-string-first", "newline", "stop-sometimes"]],
+  [2, ["stop-string-first", "stop-sometimes"]],
 ];
+
+function modelDir(kind: Misbehaviour, seed: number): Promise<string> {
+  return seed === 1
+    ? tinyModelVariant(`bad-${kind}`, { misbehave: kind, q4: true })
+    : tinyModelVariant(`run-${kind}-${seed}`, { misbehave: kind, seed });
+}
 
 let fx: FixtureHub;
 const samples = new Map<string, Map<string, TaskSample>>();
@@ -50,8 +59,9 @@ describe("run on models that misbehave", () => {
     it(`seed ${seed}: ${kinds.join(", ")}: every task completes, predictions equal direct generation`, async () => {
       const tasks = Object.keys(TASKS);
       const empties: number[] = [];
+      const total: number[] = [];
       for (const kind of kinds) {
-        const dir = await tinyModelVariant(`run-${kind}-${seed}`, { misbehave: kind, seed });
+        const dir = await modelDir(kind, seed);
         const out = join(fx.work, `out-${kind}-${seed}`);
         const r = await runCli(
           [
@@ -83,6 +93,7 @@ describe("run on models that misbehave", () => {
         expect(records.map((x) => x.task.name)).toEqual(tasks);
         const engine = await loadFastVLM(dir);
         let empty = 0;
+        let answered = 0;
         try {
           for (const rec of records) {
             expect(rec.status).toBe("complete");
@@ -109,12 +120,14 @@ describe("run on models that misbehave", () => {
               });
               expect(typeof line.score).toBe("number");
               if (g.text === "") empty++;
+              answered++;
             }
           }
         } finally {
           await engine.dispose();
         }
         empties.push(empty);
+        total.push(answered);
         // `predict` on the CLI gives the same answer for one sample (pope: one image, no stop strings).
         const [id, sample] = [...samples.get("pope")!.entries()][0]!;
         const image = join(fx.work, `${kind}-${seed}.png`);
@@ -149,6 +162,10 @@ describe("run on models that misbehave", () => {
       const at = (k: Misbehaviour) => empties[kinds.indexOf(k)];
       if (kinds.includes("stop-first")) expect(at("stop-first")).toBeGreaterThan(0);
       if (kinds.includes("stop-string-first")) expect(at("stop-string-first")).toBeGreaterThan(0);
+      // "For some prompts": empty answers and others in the same run.
+      if (kinds.includes("stop-sometimes")) expect(at("stop-sometimes")).toBeGreaterThan(0);
+      if (kinds.includes("stop-sometimes"))
+        expect(at("stop-sometimes")).toBeLessThan(total[kinds.indexOf("stop-sometimes")]!);
     });
   }
 });

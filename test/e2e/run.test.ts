@@ -249,7 +249,9 @@ describe("run", () => {
     const tooMany = await runCli([...args, "--max-error-rate", "0"], env, work);
     expect(tooMany.stderr).not.toMatch(/InternalError/);
     expect(tooMany.code).toBe(5);
-    expect(tooMany.stderr).toMatch(/max-error-rate 0 .*Most common error \(1 of 1 failures\): DataError: Image/s);
+    expect(tooMany.stderr).toMatch(
+      /max-error-rate 0 .*Most common error \(1 of 1 failures\): DataError: Image/s,
+    );
     const ok = await runCli(args, env, work);
     expect(ok.code).toBe(0);
     const rec = (JSON.parse(ok.stdout) as RunRecord[])[0]!;

@@ -326,7 +326,9 @@ describe("runTask", () => {
     );
     expect(err).toBeInstanceOf(TooManyFailuresError);
     expect(broken.stats.calls).toBe(MIN_FAILURES_TO_STOP);
-    expect((err as Error).message).toMatch(/Most common error \(3 of 3 failures\): DataError: cannot decode image/);
+    expect((err as Error).message).toMatch(
+      /Most common error \(3 of 3 failures\): DataError: cannot decode image/,
+    );
     expect((err as Error).message).toMatch(/Wilson/);
   });
 

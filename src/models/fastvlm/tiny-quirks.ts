@@ -37,8 +37,10 @@ export interface Transition {
   from: number;
   /** Next token. */
   to: number;
-  /** Logit added to `to` (large: always; moderate: only where the model's own logits are weak). */
+  /** Logit added to `to`. */
   gain: number;
+  /** Only at even positions (so for about half the prompts, by their length); default every position. */
+  evenOnly?: boolean;
 }
 
 /** Ids the scripts need, looked up in the model's tokenizer. */
@@ -61,8 +63,6 @@ export interface ScriptVocab {
 export const SCRIPT_ROWS = 32;
 
 const ALWAYS = 50;
-/** About the size of the model's own best logit at the first answer token (wins for some prompts only). */
-const SOMETIMES = 3.6;
 
 function chain(ids: number[], gain: number): Transition[] {
   const out: Transition[] = [];
@@ -81,7 +81,8 @@ export function scriptOf(kind: Misbehaviour, v: ScriptVocab): Transition[] {
     case "stop-first":
       return [{ from: nl, to: v.imEnd, gain: ALWAYS }];
     case "stop-sometimes":
-      return [{ from: nl, to: v.imEnd, gain: SOMETIMES }];
+      // Prompts of even length (position of the last "\n") get an empty answer, the others text.
+      return [{ from: nl, to: v.imEnd, gain: ALWAYS, evenOnly: true }];
     case "stop-string-first":
       // The stop string of textvqa/seedbench, over several tokens.
       return chain([nl, ...v.encode("ASSISTANT:")], ALWAYS);

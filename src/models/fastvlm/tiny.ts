@@ -404,7 +404,22 @@ function scriptIndicator(
     b.f32("script_from", [SCRIPT_ROWS, H], rows),
   ]);
   const dist = b.op("ReduceSum", [b.op("Mul", [diff, diff]), b.i64("ax", [-1])], { keepdims: 0 });
-  return b.op("Cast", [b.op("Less", [dist, b.f32("script_eps", [], [1e-6])])], { to: FLOAT });
+  const hit = b.op("Cast", [b.op("Less", [dist, b.f32("script_eps", [], [1e-6])])], { to: FLOAT });
+  if (!script.some((t) => t.evenOnly)) return hit;
+  // Rows marked evenOnly fire only where position_ids is even: hit × (1 − gate + gate × even).
+  const gate = Array.from({ length: SCRIPT_ROWS }, (_, i) => (script[i]?.evenOnly ? 1 : 0));
+  const two = b.i64("two", [2], []);
+  const even = b.op("Cast", [b.op("Equal", [b.op("Mod", ["position_ids", two]), b.i64("zero", [0], [])])], {
+    to: FLOAT,
+  });
+  const evenCol = b.op("Unsqueeze", [even, b.i64("ax", [2])]);
+  const gateT = b.f32("script_gate", [SCRIPT_ROWS], gate);
+  const keep = b.f32(
+    "script_keep",
+    [SCRIPT_ROWS],
+    gate.map((g) => 1 - g),
+  );
+  return b.op("Mul", [hit, b.op("Add", [keep, b.op("Mul", [gateT, evenCol])])]);
 }
 
 function decoderGraph(
