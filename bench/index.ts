@@ -35,6 +35,7 @@ const STEPS: Step[] = [
   { name: "transformersjs-tiny", script: "transformersjs.ts", args: ["--model", "tiny"], timeoutS: 300 },
   { name: "accuracy-overlap", script: "accuracy-overlap.ts", args: [], timeoutS: 300 },
   { name: "data", script: "data.ts", args: [], timeoutS: 600 },
+  { name: "view", script: "view.ts", args: [], timeoutS: 300 },
   { name: "logits-slice-tiny", script: "logits-slice.ts", args: ["--model", "tiny"], timeoutS: 300 },
   { name: "ttft-real", script: "ttft.ts", args: ["--model", "real"], real: true, timeoutS: 1200 },
   {

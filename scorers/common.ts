@@ -44,3 +44,29 @@ export function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   return typeof v;
 }
+
+/** Mean `score` of the samples (lmms-eval's `mean` aggregation: float sum in order, one division); 0 when empty. */
+export function meanScore(samples: readonly ScoredSample<Json>[]): number {
+  if (samples.length === 0) return 0;
+  let sum = 0;
+  for (const s of samples) sum += s.result.score;
+  return sum / samples.length;
+}
+
+/** `<prefix>/<group>` → mean score within each group, groups in first-seen order. */
+export function groupMeans<R extends Json>(
+  samples: readonly ScoredSample<R>[],
+  prefix: string,
+  key: (s: ScoredSample<R>) => string,
+): Record<string, number> {
+  const groups = new Map<string, ScoredSample<R>[]>();
+  for (const s of samples) {
+    const k = key(s);
+    const g = groups.get(k);
+    if (g) g.push(s);
+    else groups.set(k, [s]);
+  }
+  const out: Record<string, number> = {};
+  for (const [k, g] of groups) out[`${prefix}/${k}`] = meanScore(g);
+  return out;
+}

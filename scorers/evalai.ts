@@ -3,7 +3,7 @@
  *  - `'s` becomes ` 's`; commas and question marks are deleted first;
  *  - the punctuation pass looks at the text *before* the pass: a mark is deleted everywhere when it
  *    appears next to a space anywhere in that text, otherwise replaced by a space everywhere
- *    (the comma-between-digits test can never fire: commas are already gone);
+ *    (or everywhere when a comma sits between two digits, which after step 1 only VQAv2's direct call can see);
  *  - the period pattern's look-behind is misspelled, so every "." not followed by a (Unicode) digit is
  *    deleted, and `re.UNICODE` lands in the `count` argument: at most 32 periods are removed;
  *  - number words zero–ten (and "none") map to digits, articles a/an/the are dropped, and the contraction
@@ -177,6 +177,9 @@ const PUNCTUATIONS = [
 /** Any of PUNCTUATIONS: when the text has none, the punctuation loop below changes nothing. */
 const ANY_PUNCTUATION = new RegExp(`[${PUNCTUATIONS.map((p) => p.replace(/[\\\]^-]/g, "\\$&")).join("")}]`);
 
+/** `COMMA_STRIP`: a run of commas between two (Unicode) digits. */
+const COMMA_STRIP = /\p{Nd},+\p{Nd}/u;
+
 /** `re.UNICODE` (= 32) passed as `count` to `PERIOD_STRIP.sub`. */
 const PERIOD_STRIP_COUNT = 32;
 
@@ -185,14 +188,17 @@ function wordTokenize(s: string): string {
   return pyStrip(pyLower(s).replaceAll(",", "").replaceAll("?", "").replaceAll("'s", " 's"));
 }
 
-/** Step 3 (`process_punctuation`), including the 32-period cap. */
-function processPunctuation(inText: string): string {
+/** Step 3 (`process_punctuation`), including the 32-period cap (VQAv2 calls it directly). */
+export function processPunctuation(inText: string): string {
   let out = inText;
   // Most answers have no punctuation at all: one regex test instead of 21 scans (re-scoring hot path).
   if (ANY_PUNCTUATION.test(inText)) {
+    // A comma between digits anywhere makes every mark deleted (only VQAv2 can get here with a comma left).
+    const commaBetweenDigits = COMMA_STRIP.test(inText);
     for (const p of PUNCTUATIONS) {
       // The reference tests `p + " "` / `" " + p` against the text before this pass, not the running result.
-      if (inText.includes(`${p} `) || inText.includes(` ${p}`)) out = out.replaceAll(p, "");
+      if (commaBetweenDigits || inText.includes(`${p} `) || inText.includes(` ${p}`))
+        out = out.replaceAll(p, "");
       else out = out.replaceAll(p, " ");
     }
   }
@@ -202,7 +208,7 @@ function processPunctuation(inText: string): string {
 }
 
 /** Step 4 (`process_digit_article`). */
-function processDigitArticle(inText: string): string {
+export function processDigitArticle(inText: string): string {
   const words: string[] = [];
   for (const raw of pySplit(pyLower(inText))) {
     const word = NUMBER_WORDS[raw] ?? raw;

@@ -12,9 +12,7 @@ import type { ExactMatchRef, ScoredSample, Scorer } from "../src/core/types.js";
 import { checkStringField, isRecord, parseFailureRate } from "./common.js";
 import { codePoints, pyLower, pyStrip } from "./python.js";
 
-/** Python's `string.punctuation` (ASCII only). */
-export const ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
-
+/** Python's `string.punctuation` (ASCII only), every character of it. */
 const PUNCT_RE = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
 
 function stripTrailingNuls(s: string): string {

@@ -1,10 +1,16 @@
 import type { Json, Scorer } from "../src/core/types.js";
+import { ai2d } from "./ai2d.js";
 import { anls } from "./anls.js";
 import { exactMatch } from "./exact_match.js";
 import { mmmu } from "./mmmu.js";
+import { ocrbench } from "./ocrbench.js";
 import { pope } from "./pope.js";
+import { realworldqa } from "./realworldqa.js";
+import { relaxed } from "./relaxed_correctness.js";
+import { scienceqa } from "./scienceqa.js";
 import { seed } from "./seed.js";
 import { vqaAccuracy } from "./vqa_accuracy.js";
+import { vqav2 } from "./vqav2.js";
 
 /** A scorer with its reference type erased. */
 export type AnyScorer = Scorer<Json>;
@@ -17,4 +23,10 @@ export const SCORERS: Record<string, AnyScorer> = {
   pope: pope,
   seed: seed,
   mmmu: mmmu,
+  relaxed_correctness: relaxed,
+  ocrbench: ocrbench,
+  ai2d: ai2d,
+  scienceqa: scienceqa,
+  realworldqa: realworldqa,
+  vqav2: vqav2,
 };

@@ -150,13 +150,6 @@ export function pyRound(x: number, n: number): number {
   return r === 0 && x < 0 ? -0 : r;
 }
 
-/** Python `sum(xs) / len(xs)` (lmms-eval's `mean` aggregation): left-to-right float sum, one division. */
-export function pyMean(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s / xs.length;
-}
-
 /**
  * Python `statistics.mean(xs)` for floats: the exact rational mean of the doubles, rounded once.
  * (statistics sums with Fractions, then converts; int/int true division rounds correctly.)

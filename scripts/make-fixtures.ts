@@ -1,6 +1,6 @@
 /**
- * Writes the six benchmark datasets in their real Hub schemas and file layouts, small and
- * synthetic, for tests and the bundled demo:
+ * Writes every benchmark's dataset in its real Hub schema and file layout, small and synthetic, for tests
+ * and the bundled demo (the six original builders are below; newer ones are one file each in fixtures/):
  *
  *   <outDir>/datasets/<org>/<name>/README.md        (card with `configs:` front matter)
  *   <outDir>/datasets/<org>/<name>/<config files>   (parquet, several row groups, snappy + one zstd)
@@ -8,23 +8,37 @@
  * Deterministic for a given seed and option set. Run:
  *   node --import tsx scripts/make-fixtures.ts <outDir> [--rows N] [--seed S] [--corrupt task:row,…]
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { mulberry32 } from "../src/stats/rng.js";
+import { ai2dFixture } from "./fixtures/ai2d.js";
+import { chartqaFixture } from "./fixtures/chartqa.js";
+import { infovqaFixture } from "./fixtures/infovqa.js";
+import {
+  BOOL,
+  type Column,
+  card,
+  corruptSet,
+  type FixtureBuilder,
+  type FixtureOptions,
+  I32,
+  I64,
+  IMG,
+  type Img,
+  imageValue,
+  img,
+  list,
+  rngFor,
+  S,
+  struct,
+  writeTable,
+} from "./fixtures/kit.js";
+import { ocrbenchFixture } from "./fixtures/ocrbench.js";
+import { realworldqaFixture } from "./fixtures/realworldqa.js";
+import { scienceqaImgFixture } from "./fixtures/scienceqa_img.js";
+import { vqav2Fixture } from "./fixtures/vqav2.js";
 
-/** The six fixture datasets, by task name. */
-export type FixtureTask = "gqa" | "textvqa" | "docvqa" | "pope" | "seedbench" | "mmmu";
-
-/** Options of makeFixtures. */
-export interface FixtureOptions {
-  /** Rows of each task's evaluated split (default 16; SEED adds a few video rows on top). */
-  rowsPerTask?: number;
-  /** PRNG seed (default 1). */
-  seed?: number;
-  /** Row indices (in the evaluated split, file order) whose image bytes are replaced with garbage. */
-  corruptImages?: Partial<Record<FixtureTask, number[]>>;
-}
+export type { FixtureOptions } from "./fixtures/kit.js";
 
 /** What makeFixtures wrote. */
 export interface FixtureManifest {
@@ -32,345 +46,6 @@ export interface FixtureManifest {
   root: string;
   /** Per task: the dataset repo id and its folder. */
   datasets: Record<FixtureTask, { repo: string; dir: string; files: string[] }>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Column types → parquet schema + HF features
-
-type ColType =
-  | { kind: "string" }
-  | { kind: "int32" }
-  | { kind: "int64" }
-  | { kind: "bool" }
-  | { kind: "binary" }
-  | { kind: "image" }
-  | { kind: "list"; of: ColType }
-  | { kind: "struct"; fields: [string, ColType][] };
-
-const S: ColType = { kind: "string" };
-const I32: ColType = { kind: "int32" };
-const I64: ColType = { kind: "int64" };
-const BOOL: ColType = { kind: "bool" };
-const BIN: ColType = { kind: "binary" };
-const IMG: ColType = { kind: "image" };
-const list = (of: ColType): ColType => ({ kind: "list", of });
-const struct = (fields: [string, ColType][]): ColType => ({ kind: "struct", fields });
-
-interface SchemaEl {
-  name: string;
-  type?: "BYTE_ARRAY" | "INT32" | "INT64" | "BOOLEAN";
-  converted_type?: "UTF8" | "LIST";
-  repetition_type?: "OPTIONAL" | "REQUIRED" | "REPEATED";
-  num_children?: number;
-}
-
-function schemaOf(name: string, t: ColType, rep: SchemaEl["repetition_type"] = "OPTIONAL"): SchemaEl[] {
-  switch (t.kind) {
-    case "string":
-      return [{ name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: rep }];
-    case "int32":
-      return [{ name, type: "INT32", repetition_type: rep }];
-    case "int64":
-      return [{ name, type: "INT64", repetition_type: rep }];
-    case "bool":
-      return [{ name, type: "BOOLEAN", repetition_type: rep }];
-    case "binary":
-      return [{ name, type: "BYTE_ARRAY", repetition_type: rep }];
-    case "image":
-      // HF Image feature: struct{bytes: binary, path: string}.
-      return schemaOf(
-        name,
-        struct([
-          ["bytes", BIN],
-          ["path", S],
-        ]),
-        rep,
-      );
-    case "list":
-      return [
-        { name, repetition_type: rep, num_children: 1, converted_type: "LIST" },
-        { name: "list", repetition_type: "REPEATED", num_children: 1 },
-        ...schemaOf("element", t.of),
-      ];
-    case "struct":
-      return [
-        { name, repetition_type: rep, num_children: t.fields.length },
-        ...t.fields.flatMap(([n, ft]) => schemaOf(n, ft)),
-      ];
-  }
-}
-
-function featureOf(t: ColType): unknown {
-  switch (t.kind) {
-    case "string":
-      return { dtype: "string", _type: "Value" };
-    case "int32":
-      return { dtype: "int32", _type: "Value" };
-    case "int64":
-      return { dtype: "int64", _type: "Value" };
-    case "bool":
-      return { dtype: "bool", _type: "Value" };
-    case "binary":
-      return { dtype: "binary", _type: "Value" };
-    case "image":
-      return { _type: "Image" };
-    case "list":
-      return { feature: featureOf(t.of), _type: "Sequence" };
-    case "struct":
-      return Object.fromEntries(t.fields.map(([n, ft]) => [n, featureOf(ft)]));
-  }
-}
-
-function yamlFeature(name: string, t: ColType, indent: string): string {
-  const head = `${indent}- name: ${name}\n`;
-  const inner = `${indent}  `;
-  switch (t.kind) {
-    case "string":
-    case "int32":
-    case "int64":
-      return `${head}${inner}dtype: ${t.kind}\n`;
-    case "bool":
-      return `${head}${inner}dtype: bool\n`;
-    case "binary":
-      return `${head}${inner}dtype: binary\n`;
-    case "image":
-      return `${head}${inner}dtype: image\n`;
-    case "list":
-      if (t.of.kind === "string" || t.of.kind === "int32" || t.of.kind === "int64" || t.of.kind === "image") {
-        return `${head}${inner}sequence: ${t.of.kind}\n`;
-      }
-      if (t.of.kind === "struct") {
-        return `${head}${inner}list:\n${t.of.fields.map(([n, ft]) => yamlFeature(n, ft, `${inner}`)).join("")}`;
-      }
-      return `${head}${inner}sequence: string\n`;
-    case "struct":
-      return `${head}${inner}struct:\n${t.fields.map(([n, ft]) => yamlFeature(n, ft, `${inner}`)).join("")}`;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic randomness
-
-interface Rng {
-  next(): number;
-  int(lo: number, hi: number): number;
-  pick<T>(xs: readonly T[]): T;
-}
-
-function rngFor(seed: number, label: string): Rng {
-  let h = seed >>> 0;
-  for (const ch of label) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  const next = mulberry32(h);
-  return {
-    next,
-    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: (xs) => xs[Math.floor(next() * xs.length)]!,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Synthetic images (sharp)
-
-type ImageKind = "png" | "jpeg" | "rgba" | "grey" | "cmyk" | "exif";
-
-interface ImageSpec {
-  width: number;
-  height: number;
-  kind: ImageKind;
-  lines?: string[];
-  seed: number;
-}
-
-const PALETTE = ["#d94f3d", "#3d7dd9", "#4fb36b", "#e0b13a", "#8a4fd9", "#2b2b2b", "#f2f2f2", "#6bc3c9"];
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-function svgFor(spec: ImageSpec): string {
-  const r = rngFor(spec.seed, "svg");
-  const { width: w, height: h } = spec;
-  const bg = spec.lines ? "#fbfaf5" : r.pick(PALETTE);
-  let body = `<rect width="${w}" height="${h}" fill="${bg}"/>`;
-  const shapes = spec.lines ? 1 : r.int(2, 5);
-  for (let k = 0; k < shapes; k++) {
-    const fill = r.pick(PALETTE);
-    if (r.next() < 0.5) {
-      body += `<circle cx="${r.int(0, w)}" cy="${r.int(0, h)}" r="${r.int(6, Math.max(8, Math.floor(w / 4)))}" fill="${fill}"/>`;
-    } else {
-      body += `<rect x="${r.int(0, w - 8)}" y="${r.int(0, h - 8)}" width="${r.int(8, w / 2)}" height="${r.int(8, h / 2)}" fill="${fill}"/>`;
-    }
-  }
-  if (spec.lines) {
-    const size = Math.max(9, Math.min(20, Math.floor(h / (spec.lines.length + 2))));
-    spec.lines.forEach((line, k) => {
-      body += `<text x="6" y="${(k + 1) * (size + 4) + 2}" font-family="DejaVu Sans" font-size="${size}" fill="#1a1a1a">${escapeXml(line)}</text>`;
-    });
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${body}</svg>`;
-}
-
-async function makeImage(spec: ImageSpec): Promise<Uint8Array> {
-  const { default: sharp } = await import("sharp");
-  const base = sharp(Buffer.from(svgFor(spec)));
-  let out: Buffer;
-  switch (spec.kind) {
-    case "png":
-      out = await base.flatten({ background: "#ffffff" }).png().toBuffer();
-      break;
-    case "rgba":
-      out = await base.ensureAlpha().png().toBuffer();
-      break;
-    case "jpeg":
-      out = await base.flatten({ background: "#ffffff" }).jpeg({ quality: 70 }).toBuffer();
-      break;
-    case "grey":
-      out = await base.flatten({ background: "#ffffff" }).toColourspace("b-w").png().toBuffer();
-      break;
-    case "cmyk":
-      out = await base
-        .flatten({ background: "#ffffff" })
-        .toColourspace("cmyk")
-        .jpeg({ quality: 70 })
-        .toBuffer();
-      break;
-    case "exif":
-      // Stored landscape with orientation 6 (rotate 90° clockwise to display): decoders must auto-orient.
-      out = await base
-        .flatten({ background: "#ffffff" })
-        .jpeg({ quality: 70 })
-        .withMetadata({ orientation: 6 })
-        .toBuffer();
-      break;
-  }
-  return new Uint8Array(out);
-}
-
-/** Bytes that are no image at all (the runner must record a per-sample failure). */
-const CORRUPT = new TextEncoder().encode("this is not an image \u0000\u0001\u0002 corrupt fixture bytes");
-
-const KINDS: ImageKind[] = ["png", "jpeg", "rgba", "grey", "cmyk", "exif"];
-
-interface Img {
-  bytes: Uint8Array;
-  path: string | null;
-}
-
-async function img(
-  rng: Rng,
-  seed: number,
-  k: number,
-  opts: { lines?: string[]; min?: number; max?: number } = {},
-): Promise<Img> {
-  // Cycle through the special kinds first so every dataset carries each of them once.
-  const kind = k < KINDS.length ? KINDS[k]! : rng.pick(["png", "jpeg", "jpeg", "png"] as const);
-  const min = opts.min ?? 48;
-  const max = opts.max ?? 256;
-  const width = rng.int(min, max);
-  const aspect = rng.pick([0.5, 0.75, 1, 1.33, 2]);
-  const height = Math.max(24, Math.min(256, Math.round(width / aspect)));
-  const bytes = await makeImage({ width, height, kind, lines: opts.lines, seed: seed * 1000 + k });
-  const ext = kind === "jpeg" || kind === "cmyk" || kind === "exif" ? "jpg" : "png";
-  return { bytes, path: `${k}.${ext}` };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing parquet + cards
-
-interface Column {
-  name: string;
-  type: ColType;
-}
-
-interface TableSpec {
-  columns: Column[];
-  rows: Record<string, unknown>[];
-  rowGroupSize: number;
-  codec?: "SNAPPY" | "ZSTD";
-}
-
-let zstdReady: Promise<(b: Uint8Array) => Uint8Array> | null = null;
-function zstdCompressor(): Promise<(b: Uint8Array) => Uint8Array> {
-  zstdReady ??= (async () => {
-    const zstd = await import("@bokuweb/zstd-wasm");
-    await zstd.init();
-    return (b: Uint8Array) => zstd.compress(b, 3);
-  })();
-  return zstdReady;
-}
-
-function toWriterValue(t: ColType, v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  if (t.kind === "int64") return BigInt(v as number);
-  if (t.kind === "list") return (v as unknown[]).map((x) => toWriterValue(t.of, x));
-  if (t.kind === "struct") {
-    return Object.fromEntries(
-      t.fields.map(([n, ft]) => [n, toWriterValue(ft, (v as Record<string, unknown>)[n])]),
-    );
-  }
-  return v;
-}
-
-async function writeTable(path: string, spec: TableSpec): Promise<void> {
-  const { parquetWriteBuffer } = await import("hyparquet-writer");
-  const schema = [
-    { name: "schema", num_children: spec.columns.length },
-    ...spec.columns.flatMap((c) => schemaOf(c.name, c.type)),
-  ];
-  const columnData = spec.columns.map((c) => ({
-    name: c.name,
-    data: spec.rows.map((r) => toWriterValue(c.type, r[c.name])),
-  }));
-  const features = Object.fromEntries(spec.columns.map((c) => [c.name, featureOf(c.type)]));
-  const codec = spec.codec ?? "SNAPPY";
-  const buf = parquetWriteBuffer({
-    // hyparquet-writer's schema type is wider than ours; the elements are valid parquet schema elements.
-    schema: schema as Parameters<typeof parquetWriteBuffer>[0]["schema"],
-    columnData: columnData as Parameters<typeof parquetWriteBuffer>[0]["columnData"],
-    rowGroupSize: spec.rowGroupSize,
-    codec,
-    compressors: codec === "ZSTD" ? { ZSTD: await zstdCompressor() } : undefined,
-    statistics: false,
-    kvMetadata: [{ key: "huggingface", value: JSON.stringify({ info: { features } }) }],
-    createdBy: "fastvlm-eval make-fixtures",
-  });
-  await mkdir(join(path, ".."), { recursive: true });
-  await writeFile(path, new Uint8Array(buf));
-}
-
-interface CardConfig {
-  name: string;
-  columns: Column[];
-  splits: { split: string; pattern: string; rows: number }[];
-}
-
-function card(title: string, configs: CardConfig[]): string {
-  let y = "---\ndataset_info:\n";
-  for (const c of configs) {
-    y += `- config_name: ${c.name}\n  features:\n`;
-    y += c.columns.map((col) => yamlFeature(col.name, col.type, "  ")).join("");
-    y += "  splits:\n";
-    for (const s of c.splits) y += `  - name: ${s.split}\n    num_examples: ${s.rows}\n`;
-  }
-  y += "configs:\n";
-  for (const c of configs) {
-    y += `- config_name: ${c.name}\n  data_files:\n`;
-    for (const s of c.splits) y += `  - split: ${s.split}\n    path: ${s.pattern}\n`;
-  }
-  y += "---\n\n";
-  y += `# ${title} (synthetic fixture)\n\nSmall synthetic stand-in written by fastvlm-eval's scripts/make-fixtures.ts, in the\nsame schema and file layout as the real dataset. Not the real data.\n`;
-  return y;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The datasets
-
-function corruptSet(opts: FixtureOptions, task: FixtureTask): Set<number> {
-  return new Set(opts.corruptImages?.[task] ?? []);
-}
-
-function imageValue(im: Img, corrupt: boolean): { bytes: Uint8Array; path: string | null } {
-  return corrupt ? { bytes: CORRUPT, path: im.path } : im;
 }
 
 async function gqaDataset(dir: string, n: number, seed: number, opts: FixtureOptions): Promise<string[]> {
@@ -958,38 +633,44 @@ async function mmmuDataset(dir: string, n: number, seed: number, opts: FixtureOp
   return [fVal, fDev];
 }
 
-const REPOS: Record<FixtureTask, string> = {
-  gqa: "lmms-lab/GQA",
-  textvqa: "lmms-lab/textvqa",
-  docvqa: "lmms-lab/DocVQA",
-  pope: "lmms-lab/POPE",
-  seedbench: "lmms-lab/SEED-Bench",
-  mmmu: "lmms-lab/MMMU",
-};
+const BUILDERS = {
+  gqa: { repo: "lmms-lab/GQA", build: gqaDataset },
+  textvqa: { repo: "lmms-lab/textvqa", build: textvqaDataset },
+  docvqa: { repo: "lmms-lab/DocVQA", build: docvqaDataset },
+  pope: { repo: "lmms-lab/POPE", build: popeDataset },
+  seedbench: { repo: "lmms-lab/SEED-Bench", build: seedDataset },
+  mmmu: { repo: "lmms-lab/MMMU", build: mmmuDataset },
+  chartqa: chartqaFixture,
+  // After docvqa: InfographicVQA is a second config of the same repo and card.
+  infovqa: infovqaFixture,
+  ocrbench: ocrbenchFixture,
+  ai2d: ai2dFixture,
+  scienceqa_img: scienceqaImgFixture,
+  realworldqa: realworldqaFixture,
+  vqav2: vqav2Fixture,
+} satisfies Record<string, FixtureBuilder>;
 
-const BUILDERS: Record<
-  FixtureTask,
-  (dir: string, n: number, seed: number, opts: FixtureOptions) => Promise<string[]>
-> = {
-  gqa: gqaDataset,
-  textvqa: textvqaDataset,
-  docvqa: docvqaDataset,
-  pope: popeDataset,
-  seedbench: seedDataset,
-  mmmu: mmmuDataset,
-};
+/** The fixture datasets, by task name (one per task of the registry; tasks.test.ts checks they match). */
+export type FixtureTask = keyof typeof BUILDERS;
 
-/** Writes all six fixture datasets under `<outDir>/datasets/<org>/<name>/` and a manifest.json. */
+/** Task names with a fixture builder. */
+export const FIXTURE_TASKS = Object.keys(BUILDERS) as FixtureTask[];
+
+/** Writes every fixture dataset under `<outDir>/datasets/<org>/<name>/` and a manifest.json. */
 export async function makeFixtures(outDir: string, opts: FixtureOptions = {}): Promise<FixtureManifest> {
   const n = opts.rowsPerTask ?? 16;
   const seed = opts.seed ?? 1;
   if (!Number.isInteger(n) || n < 3) throw new Error(`rowsPerTask must be an integer ≥ 3, got ${n}`);
   const datasets = {} as FixtureManifest["datasets"];
-  for (const task of Object.keys(BUILDERS) as FixtureTask[]) {
-    const repo = REPOS[task];
+  const started = new Set<string>();
+  for (const task of FIXTURE_TASKS) {
+    const { repo, build } = BUILDERS[task];
     const dir = join(outDir, "datasets", repo);
     await mkdir(dir, { recursive: true });
-    const files = await BUILDERS[task](dir, n, seed, opts);
+    // A card from an earlier run into the same folder must not be merged into (writeCard adds configs).
+    if (!started.has(repo)) await rm(join(dir, "README.md"), { force: true });
+    started.add(repo);
+    const files = await build(dir, n, seed, opts);
     datasets[task] = { repo, dir, files: ["README.md", ...files] };
   }
   const manifest: FixtureManifest = { root: outDir, datasets };
@@ -1022,7 +703,7 @@ async function cli(argv: string[]): Promise<void> {
       const corrupt: Partial<Record<FixtureTask, number[]>> = {};
       for (const item of value.split(",")) {
         const [t, row] = item.split(":");
-        if (!t || !(t in REPOS) || row === undefined) throw new Error(`bad --corrupt item '${item}'`);
+        if (!t || !(t in BUILDERS) || row === undefined) throw new Error(`bad --corrupt item '${item}'`);
         corrupt[t as FixtureTask] = [...(corrupt[t as FixtureTask] ?? []), Number(row)];
       }
       opts.corruptImages = corrupt;

@@ -8,6 +8,9 @@ const extra = process.argv.slice(2);
 const steps = [
   ["lint", ["node_modules/@biomejs/biome/bin/biome", "check", "."]],
   ["typecheck", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"]],
+  ["dead code", ["node_modules/knip/bin/knip.js", "--no-config-hints", "--no-progress"]],
+  // The viewer's page is its own program: DOM types, no Node types.
+  ["typecheck (viewer page)", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.view.json", "--noEmit"]],
 ];
 let failedStep = false;
 for (const [name, args] of steps) {

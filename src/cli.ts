@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { COMMANDS, SUMMARIES } from "./commands/index.js";
-import { didYouMean, EXIT, HarnessError, InternalError, UsageError } from "./core/errors.js";
+import { didYouMeanText, EXIT, HarnessError, InternalError, UsageError } from "./core/errors.js";
 import { handedOverArgv, relaunchIfLong } from "./core/long-argv.js";
 
 function version(): string {
@@ -45,9 +45,11 @@ export function buildProgram(): Command {
   program.on("command:*", (operands: string[]) => {
     const name = operands[0] ?? "";
     const names = program.commands.map((c) => c.name());
-    const near = didYouMean(name, names);
-    const hint = near.length > 0 ? ` Did you mean '${near[0]}'?` : "";
-    throw new UsageError(`Unknown command '${name}'.${hint}`, `Commands: ${names.join(", ")}.`);
+    const near = didYouMeanText(name, names);
+    throw new UsageError(
+      `Unknown command '${name}'.${near === "" ? "" : ` ${near}`}`,
+      `Commands: ${names.join(", ")}.`,
+    );
   });
   return program;
 }

@@ -10,24 +10,8 @@ export const SHORT_ANSWER = "\nAnswer the question using a single word or phrase
 /** The multiple-choice instruction used by SEED-Bench and MMMU. */
 export const MC_ANSWER = "Answer with the option's letter from the given choices directly.";
 
-// Python's str.isspace() set (Py_UNICODE_ISSPACE): unlike JS trim() it includes \x1c-\x1f and \x85,
-// and excludes U+FEFF.
-const PY_SPACE =
-  "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
-
-/** Python `str.isspace()` for one character. */
-export function isPySpace(ch: string): boolean {
-  return ch.length === 1 && PY_SPACE.includes(ch);
-}
-
-/** Python `str.strip()` with no argument (Unicode whitespace as Python defines it). */
-export function pyStrip(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && PY_SPACE.includes(s[a]!)) a++;
-  while (b > a && PY_SPACE.includes(s[b - 1]!)) b--;
-  return s.slice(a, b);
-}
+// Python's whitespace semantics have one home, shared with the scorers (the prompts strip like Python).
+export { isPySpace, pyStrip } from "../scorers/python.js";
 
 // Characters whose titlecase differs from String#toUpperCase (SpecialCasing.txt, UnicodeData.txt).
 const TITLE_SPECIAL: Record<number, string> = {
@@ -139,7 +123,7 @@ export function answerList(raw: RawRow, column: string): string[] {
   return out;
 }
 
-/** Reads a required list-of-strings column. */
+/** Reads a required list-of-strings column (a helper for task files; @public). */
 export function strList(raw: RawRow, column: string): string[] {
   const v = raw[column];
   if (!Array.isArray(v)) throw columnError(column, "a list of strings", v);
@@ -176,7 +160,7 @@ export function image(raw: RawRow, column: string, source = column): ImageInput 
   return img;
 }
 
-/** Reads an optional HF `Image` column: null when the column is null or absent. */
+/** Reads an optional HF `Image` column: null when the column is null or absent (a helper for task files; @public). */
 export function optionalImage(raw: RawRow, column: string): ImageInput | null {
   const v = raw[column];
   if (v === null || v === undefined) return null;
@@ -302,3 +286,22 @@ export class RefProblems {
     );
   }
 }
+
+/** The id of a row without an id column: its position in the split (lmms-eval's `doc_id`), as a string. */
+export function positionId(position: number | undefined): string {
+  if (position === undefined || !Number.isInteger(position) || position < 0) {
+    throw new DataError(
+      "This task's rows have no id column: the sample id is the row's position in the split, and none was given.",
+      "Load rows through loadSamples (src/data/samples.ts), which passes each row's position.",
+    );
+  }
+  return String(position);
+}
+
+/** lmms-eval's lettered choices: `"A. first\nB. second…"` (letters from `chr(ord("A") + i)`). */
+export function letteredChoices(choices: readonly string[]): string {
+  return choices.map((c, i) => `${String.fromCharCode(65 + i)}. ${c}`).join("\n");
+}
+
+/** The multiple-choice suffix of AI2D and ScienceQA (a newline, then MC_ANSWER). */
+export const MC_SUFFIX = `\n${MC_ANSWER}`;

@@ -1,6 +1,6 @@
 /**
  * DocVQA validation, as lmms-eval defines it (lmms_eval/tasks/docvqa/docvqa_val.yaml + utils.py;
- * /work/shared/reference/benchmarks.md §3). Config `DocVQA`, split `validation`. Prompt:
+ * commit 75571cfe; docs/benchmarks.md#docvqa). Config `DocVQA`, split `validation`. Prompt:
  * `question + "\nAnswer the question using a single word or phrase."`; metric ANLS (τ = 0.5, the
  * reference keeps exactly 0.5); greedy, max_new_tokens 32.
  * Deviations: none.

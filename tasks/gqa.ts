@@ -1,6 +1,6 @@
 /**
- * GQA testdev-balanced, as lmms-eval defines it (lmms_eval/tasks/gqa/gqa.yaml + utils.py; see
- * /work/shared/reference/benchmarks.md §1). Questions come from config `testdev_balanced_instructions`;
+ * GQA testdev-balanced, as lmms-eval defines it (lmms_eval/tasks/gqa/gqa.yaml + utils.py at
+ * commit 75571cfe; docs/benchmarks.md#gqa). Questions come from config `testdev_balanced_instructions`;
  * images from config `testdev_balanced_images`, joined on `instructions.imageId == images.id`.
  * Prompt: `question + "\nAnswer the question using a single word or phrase."`; metric exact_match
  * (ignore case and ASCII punctuation); greedy, max_new_tokens 16.

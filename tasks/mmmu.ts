@@ -1,6 +1,6 @@
 /**
  * MMMU validation, as lmms-eval v0.3 defines it (lmms_eval/tasks/mmmu/mmmu_val.yaml + utils.py
- * `construct_prompt`, `mmmu_doc_to_visual`, `extract_subset_name`; /work/shared/reference/benchmarks.md §6).
+ * `construct_prompt`, `mmmu_doc_to_visual`, `extract_subset_name`; docs/benchmarks.md#mmmu).
  * Default config, split `validation`, 900 rows. `options` is a Python-literal list parsed like
  * `ast.literal_eval`. Prompt: multiple-choice → `question + "\n" + "A. o1\nB. o2…" + "\n\n" +
  * "Answer with the option's letter from the given choices directly."`; open → `question + "\n\n" +

@@ -1,6 +1,6 @@
 /**
  * POPE (all three categories pooled, the lmms-eval `pope` task: lmms_eval/tasks/pope/pope.yaml +
- * utils.py; /work/shared/reference/benchmarks.md §4). Default config, split `test`, 9,000 rows.
+ * utils.py at 75571cfe; docs/benchmarks.md#pope). Default config, split `test`, 9,000 rows.
  * Prompt: Python `question.strip()` + "\nAnswer the question using a single word or phrase.";
  * metrics accuracy/precision/recall/F1/yes_ratio (F1 headline); greedy, max_new_tokens 128.
  * Deviation: the sample id is the Hub `id` column, not `question_id`: lmms-eval only logs

@@ -1,6 +1,6 @@
 /**
  * SEED-Bench, image part, as lmms-eval defines it (lmms_eval/tasks/seedbench/seedbench.yaml +
- * utils.py; /work/shared/reference/benchmarks.md §5). Default config, split `test`; rows with
+ * utils.py at 75571cfe; docs/benchmarks.md#seedbench). Default config, split `test`; rows with
  * `data_type != "image"` (video questions, several frames each) are dropped. Every image in the
  * `image` list is passed. Prompt: `question + "\nA. {a}\nB. {b}\nC. {c}\nD. {d}\nAnswer with the
  * option's letter from the given choices directly."`; metric `seed_image` accuracy. No

@@ -1,6 +1,6 @@
 /**
  * TextVQA validation, as lmms-eval defines it (lmms_eval/tasks/textvqa/textvqa_val.yaml + utils.py;
- * /work/shared/reference/benchmarks.md §2). Prompt: Python `question.capitalize()` (which lower-cases
+ * commit 75571cfe; docs/benchmarks.md#textvqa). Prompt: Python `question.capitalize()` (which lower-cases
  * the rest: "NOKIA" → "nokia") + "\nAnswer the question using a single word or phrase."; OCR tokens
  * off. Metric: VQA accuracy over the 10 answers with EvalAI normalisation. No max_new_tokens in the
  * YAML, so the LLaVA model default (1024) applies; generation stops at "ASSISTANT:".

@@ -7,6 +7,7 @@ interface CompareFlags {
   json?: boolean;
   md?: boolean;
   seed: string;
+  card?: string;
 }
 
 const EXAMPLES = `
@@ -14,6 +15,7 @@ Examples:
   $ fastvlm-eval compare predictions/ckpt-a predictions/ckpt-b        one model folder each: all their tasks
   $ fastvlm-eval compare base/ pr/ --md > compare.md            Markdown for a PR comment
   $ fastvlm-eval compare runs/a/pope/<run-id> runs/b/pope/<run-id> --json
+  $ fastvlm-eval compare predictions/fastvlm-0.5b --card fastvlm-0.5b   each task against the model card
 
 A folder of runs may hold one run per task; shard folders beside their merged run are ignored.`;
 
@@ -29,13 +31,20 @@ export function register(program: Command): void {
     .option("--json", "print machine-readable JSON")
     .option("--md", "print Markdown")
     .option("--seed <S>", "bootstrap seed", "0")
+    .option("--card <model>", "instead: each run's delta to a FastVLM model card (fastvlm-0.5b, -1.5b, -7b)")
     .addHelpText("after", EXAMPLES)
     .action(async (args: string[], flags: CompareFlags) => {
       const problems: string[] = [];
-      if (args.length < 2) problems.push("compare needs at least two runs (a baseline and a candidate)");
+      if (args.length < 2 && flags.card === undefined)
+        problems.push("compare needs at least two runs (a baseline and a candidate), or one with --card");
       if (flags.json && flags.md) problems.push("--json and --md are exclusive");
       if (problems.length > 0)
         throw new UsageError(problems.join("\n"), "Example: fastvlm-eval compare runs/a runs/b");
+      if (flags.card !== undefined) {
+        const { compareToCard } = await import("../report/card-compare.js");
+        await compareToCard(args, flags.card, flags.json ? "json" : flags.md ? "md" : "text");
+        return;
+      }
       const { loadRunSet, runSetLabel } = await import("../report/runs.js");
       const { compareRunSets, compareJson, compareMarkdown, compareText } = await import(
         "../report/compare-report.js"

@@ -3,6 +3,7 @@
  * HF cache and pin them in datasets/lock.json, so later runs can go offline.
  */
 import type { Command } from "commander";
+import { humanBytes } from "../core/bytes.js";
 import { UsageError, unknownName } from "../core/errors.js";
 import type { DtypeSpec } from "../models/fastvlm/dtype.js";
 
@@ -43,18 +44,6 @@ function parseRetries(value: string | undefined): number | undefined {
   return n;
 }
 
-function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
-}
-
 /** Registers `fetch`. */
 export function register(program: Command): void {
   program
@@ -63,7 +52,7 @@ export function register(program: Command): void {
       "Download the datasets of tasks and/or a registry model's files into the Hugging Face cache (verified, " +
         "retried) and pin their commit sha and file digests in datasets/lock.json.",
     )
-    .argument("[task...]", "task names (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .argument("[task...]", "task names or groups (fastvlm-card, all); `fastvlm-eval list` shows them")
     .option(
       "--model <name>",
       "also download the files run/predict load for this registry model (fastvlm-0.5b)",
@@ -82,12 +71,14 @@ export function register(program: Command): void {
     )
     .option("--json", "print a machine-readable summary on stdout")
     .addHelpText("after", EXAMPLES)
-    .action(async (names: string[], flags: FetchFlags) => {
+    .action(async (given: string[], flags: FetchFlags) => {
       const { TASKS } = await import("../../tasks/index.js");
+      const { expandTaskNames, taskAndGroupNames } = await import("../../tasks/groups.js");
+      const names = expandTaskNames(given);
       const problems: string[] = [];
       const retries = parseRetries(flags.retries);
       for (const name of names)
-        if (TASKS[name] === undefined) throw unknownName("task", name, Object.keys(TASKS));
+        if (TASKS[name] === undefined) throw unknownName("task", name, taskAndGroupNames());
       if (flags.datasetRepo !== undefined && names.length !== 1) {
         problems.push("--dataset-repo applies to a single task; fetch the tasks one at a time");
       }

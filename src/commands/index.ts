@@ -12,6 +12,7 @@ import { register as predict } from "./predict.js";
 import { register as publish } from "./publish.js";
 import { register as run } from "./run.js";
 import { register as score } from "./score.js";
+import { register as view } from "./view.js";
 
 /** A subcommand registers itself on the program; heavy modules load inside its action. */
 export type Register = (program: Command) => void;
@@ -29,6 +30,7 @@ export const COMMANDS: Register[] = [
   score,
   merge,
   compare,
+  view,
   gate,
   leaderboard,
   publish,
@@ -46,6 +48,7 @@ export const SUMMARIES: Record<string, string> = {
   score: "score a predictions file, or re-score a saved run",
   merge: "join the shard folders of one run",
   compare: "compare runs: deltas with paired CIs, flips, TTFT",
+  view: "look at every sample in the browser; compare two runs; static export",
   gate: "fail (exit 1) when a candidate regresses against a baseline",
   leaderboard: "build leaderboard.json, README.md and index.html from runs",
   publish: "upload the leaderboard to a Hub dataset or Space",

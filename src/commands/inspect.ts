@@ -34,7 +34,7 @@ export function register(program: Command): void {
   program
     .command("inspect")
     .description("Print a task's first samples as the model sees them: id, prompt, image sizes, reference.")
-    .argument("<task>", "task name (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .argument("<task>", "task name (`fastvlm-eval list` shows the tasks)")
     .option("--n <count>", "number of samples to show", "3")
     .option(
       "--json",

@@ -8,6 +8,9 @@ interface LeaderboardFlags {
   out: string;
   format?: string;
   json?: boolean;
+  tasks?: string[];
+  card: boolean;
+  viewer?: string;
 }
 
 const EXAMPLES = `
@@ -15,8 +18,12 @@ Examples:
   $ fastvlm-eval leaderboard                                 predictions/ → leaderboard/
   $ fastvlm-eval leaderboard --runs runs --out site --format openvlm
   $ fastvlm-eval leaderboard --json > leaderboard.json
+  $ fastvlm-eval leaderboard --tasks fastvlm-card             the model-card benchmarks only
+  $ fastvlm-eval leaderboard --viewer ../viewer/index.html   scores link to a \`view --export ../viewer\` folder
 
-Partial runs and shard folders are skipped (with a warning); merge shards first.`;
+Partial runs and shard folders are skipped (with a warning); merge shards first.
+The FastVLM model cards' published numbers appear as marked reference rows (never averaged, no TTFT)
+under the card benchmarks' columns; --no-card leaves them out.`;
 
 /** Registers `leaderboard`. */
 export function register(program: Command): void {
@@ -30,6 +37,12 @@ export function register(program: Command): void {
     .option("--out <DIR>", "output folder", "leaderboard")
     .option("--format <FORMAT>", "also write another format: openvlm (openvlm.json)")
     .option("--json", "print the leaderboard data as JSON")
+    .option("--tasks <task...>", "only these tasks or task groups (fastvlm-card, all)")
+    .option("--no-card", "leave out the model cards' published numbers")
+    .option(
+      "--viewer <URL>",
+      "link each score to its run in `fastvlm-eval view` (its URL, or a path to its --export)",
+    )
     .addHelpText("after", EXAMPLES)
     .action(async (flags: LeaderboardFlags) => {
       if (flags.format !== undefined && flags.format !== "openvlm") {
@@ -43,12 +56,24 @@ export function register(program: Command): void {
           "Run `fastvlm-eval run …` first or pass --runs DIR.",
         );
       }
+      let tasks: string[] | undefined;
+      if (flags.tasks !== undefined) {
+        const { TASKS } = await import("../../tasks/index.js");
+        const { expandTaskNames, taskAndGroupNames } = await import("../../tasks/groups.js");
+        const { unknownName } = await import("../core/errors.js");
+        tasks = expandTaskNames(flags.tasks);
+        const unknown = tasks.find((t) => !(t in TASKS));
+        if (unknown !== undefined) throw unknownName("task", unknown, taskAndGroupNames());
+      }
       const { buildLeaderboard } = await import("../report/leaderboard.js");
       const { info, outJson, out } = await import("../core/log.js");
       const result = buildLeaderboard({
         runsDir: flags.runs,
         outDir: flags.out,
         ...(flags.format === "openvlm" ? { format: "openvlm" as const } : {}),
+        ...(tasks ? { tasks } : {}),
+        cardReference: flags.card,
+        ...(flags.viewer !== undefined ? { viewer: flags.viewer } : {}),
       });
       if (flags.json) outJson(result.leaderboard);
       else {

@@ -1,4 +1,4 @@
-/** `fastvlm-eval list`: the tasks (dataset, split, size, metric) and the known models. */
+/** `fastvlm-eval list`: the tasks (dataset, split, size, metric), the task groups and the known models. */
 import type { Command } from "commander";
 
 /** Options of `list` as commander parses them. */
@@ -8,7 +8,7 @@ interface ListFlags {
 
 const EXAMPLES = `
 Examples:
-  $ fastvlm-eval list              tasks and models as tables
+  $ fastvlm-eval list              tasks, task groups and models as tables
   $ fastvlm-eval list --json       the same as one JSON object on stdout`;
 
 function table(rows: string[][]): string {
@@ -27,8 +27,10 @@ function table(rows: string[][]): string {
 export function register(program: Command): void {
   program
     .command("list")
-    .description("List the benchmarks (dataset repo, config, split, rows, metric) and the known models.")
-    .option("--json", "print one JSON object {tasks, models} on stdout")
+    .description(
+      "List the benchmarks (dataset repo, config, split, rows, metric), the task groups and the known models.",
+    )
+    .option("--json", "print one JSON object {tasks, groups, models} on stdout")
     .addHelpText("after", EXAMPLES)
     .action(async (flags: ListFlags) => {
       const { TASKS } = await import("../../tasks/index.js");
@@ -48,13 +50,19 @@ export function register(program: Command): void {
         scorer: t.scorer,
         maxNewTokens: t.generation.maxNewTokens,
       }));
+      const { TASK_GROUPS } = await import("../../tasks/groups.js");
+      const groups = Object.entries(TASK_GROUPS).map(([name, g]) => ({
+        name,
+        description: g.description,
+        tasks: [...g.tasks],
+      }));
       const models = Object.entries(MODELS).map(([name, m]) => ({
         name,
         repo: m.repo,
         description: m.description,
       }));
       if (flags.json) {
-        outJson({ tasks, models });
+        outJson({ tasks, groups, models });
         return;
       }
       out("Tasks");
@@ -68,6 +76,14 @@ export function register(program: Command): void {
             t.rows === null ? "?" : t.rows.toLocaleString("en-US"),
             t.metric,
           ]),
+        ]),
+      );
+      out("");
+      out("Task groups (usable wherever a task name is)");
+      out(
+        table([
+          ["name", "tasks", "description"],
+          ...groups.map((g) => [g.name, g.tasks.join(" "), g.description]),
         ]),
       );
       out("");

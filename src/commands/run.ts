@@ -12,6 +12,7 @@ Examples:
   $ fastvlm-eval run pope --model baseline:random --latency-samples 0   chance level, no latency pass
   $ fastvlm-eval run pope --model openai:http://127.0.0.1:8000/v1#Qwen2-VL-7B --concurrency 8
   $ fastvlm-eval run docvqa --model fastvlm-0.5b --shard 0/3        then \`fastvlm-eval merge\` the shards
+  $ fastvlm-eval run fastvlm-card --model fastvlm-0.5b --limit 20   the eleven model-card benchmarks
 
 Re-run the same command to resume (Ctrl-C saves and exits 130); --fresh starts a new run folder.
 Exit codes: 0 ok, 2 bad input, 3 Hub/network, 4 model/backend, 5 too many failed samples, 130 interrupted.
@@ -27,7 +28,7 @@ export function register(program: Command): void {
         "scored and appended to <out>/<model>/<task>/<run-id>/samples.jsonl; then a serial latency pass (TTFT). " +
         "Re-running the same command resumes; kill -9 safe.",
     )
-    .argument("<task...>", "tasks (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .argument("<task...>", "task names or groups (fastvlm-card, all); `fastvlm-eval list` shows them")
     .option(
       "--model <name>",
       "registry name (fastvlm-0.5b), model folder, baseline:random, baseline:constant=<text> or openai:<url>#<model>",
@@ -61,10 +62,13 @@ export function register(program: Command): void {
     .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
     .option("--logits <rows>", LOGITS_HELP)
     .addHelpText("after", EXAMPLES)
-    .action(async (tasks: string[], flags: RunFlags) => {
+    .action(async (names: string[], flags: RunFlags) => {
       const { parseRunFlags } = await import("../runner/flags.js");
-      const { TASKS } = await import("../../tasks/index.js");
-      const parsed = parseRunFlags(tasks, flags, process.env, Object.keys(TASKS));
+      const { expandTaskNames, taskAndGroupNames } = await import("../../tasks/groups.js");
+      // A name given twice stays an error (parseRunFlags reports it); a task also in a named group runs once.
+      const tasks = new Set(names).size !== names.length ? names : expandTaskNames(names);
+      // Groups are expanded by now; listing them too makes the did-you-mean hint suggest group names.
+      const parsed = parseRunFlags(tasks, flags, process.env, taskAndGroupNames());
       const { runTasks } = await import("../runner/index.js");
       const { summaryTable } = await import("../runner/summary.js");
       const log = await import("../core/log.js");

@@ -47,7 +47,7 @@ export function register(program: Command): void {
         "made anywhere, or a saved run folder (see Modes below).",
     )
     .argument("[run-dir]", "a run folder to re-score")
-    .option("--task <task>", "task of the predictions file (gqa, textvqa, docvqa, pope, seedbench, mmmu)")
+    .option("--task <task>", "task of the predictions file (`fastvlm-eval list` shows the tasks)")
     .option("--predictions <file>", "JSONL file of {id, prediction, doc} lines")
     .option("--out <dir>", "folder to write samples.jsonl and run.json into")
     .option("--seed <S>", "seed of the bootstrap confidence intervals", "0")
@@ -184,19 +184,15 @@ async function summarizeScored(
 
 /** Writes a folder's samples.jsonl whole, atomically (temp file + rename). */
 async function writeSamplesAtomic(dir: string, records: SampleRecord[]): Promise<void> {
-  const { writeFileSync, renameSync, mkdirSync } = await import("node:fs");
   const { join } = await import("node:path");
+  const { writeFileAtomic } = await import("../core/atomic-write.js");
   const { validateSampleRecord, SAMPLES_FILE } = await import("../core/records.js");
   const { InternalError } = await import("../core/errors.js");
   for (const r of records) {
     const errs = validateSampleRecord(r);
     if (errs.length > 0) throw new InternalError(`sample ${r.id} would be invalid: ${errs.join("; ")}`);
   }
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, SAMPLES_FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  renameSync(tmp, path);
+  writeFileAtomic(join(dir, SAMPLES_FILE), records.map((r) => `${JSON.stringify(r)}\n`).join(""));
 }
 
 /** `score --task --predictions --out`: scores a predictions file into a run folder. */

@@ -3,7 +3,7 @@
  * Every message says what went wrong and what to do about it.
  */
 
-/** Exit statuses, as DESIGN.md fixes them. */
+/** Exit statuses (docs/architecture.md, "Exit codes"). */
 export const EXIT = {
   ok: 0,
   gateFailed: 1,
@@ -132,11 +132,19 @@ export function didYouMean(input: string, candidates: readonly string[], max = 3
   return scored.slice(0, max).map(({ c }) => c);
 }
 
+/** `Did you mean 'a' or 'b'?` for the names close to `input`, or "" when none is close. */
+export function didYouMeanText(input: string, valid: readonly string[]): string {
+  const near = didYouMean(input, valid);
+  return near.length > 0 ? `Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
+}
+
 /** The standard "unknown X" error: suggestions plus the full list. */
 export function unknownName(kind: string, input: string, valid: readonly string[]): UsageError {
-  const near = didYouMean(input, valid);
-  const suggestion = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
-  return new UsageError(`Unknown ${kind} '${input}'.${suggestion}`, `Valid ${kind}s: ${valid.join(", ")}.`);
+  const suggestion = didYouMeanText(input, valid);
+  return new UsageError(
+    `Unknown ${kind} '${input}'.${suggestion === "" ? "" : ` ${suggestion}`}`,
+    `Valid ${kind}s: ${valid.join(", ")}.`,
+  );
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,15 +1,8 @@
 /** Logs go to stderr so stdout carries only results. */
 
-let quiet = false;
-
-/** Silences info lines (errors still print). */
-export function setQuiet(value: boolean): void {
-  quiet = value;
-}
-
 /** An informational line on stderr. */
 export function info(message: string): void {
-  if (!quiet) process.stderr.write(`${message}\n`);
+  process.stderr.write(`${message}\n`);
 }
 
 /** A warning line on stderr. */

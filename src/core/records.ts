@@ -8,15 +8,14 @@ import {
   fsyncSync,
   openSync,
   readFileSync,
-  renameSync,
   statSync,
   truncateSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { writeFileAtomic } from "./atomic-write.js";
 import { DataError, InternalError } from "./errors.js";
 import { runRecordSchema, sampleRecordSchema } from "./schemas/records.js";
 import type { Json, LatencyStats, ModelIdentity, Timing } from "./types.js";
@@ -177,16 +176,6 @@ export interface LatencyLine {
   tokens: { prompt: number; visual: number; output: number };
 }
 
-/** Writes `text` to `path` through a temp file, fsync and rename, so a reader never sees half a file. */
-function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  const fd = openSync(tmp, "r");
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
-}
-
 /** Writes latency.jsonl atomically (the whole pass at once). */
 export async function writeLatencyLines(dir: string, lines: readonly LatencyLine[]): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -221,6 +210,24 @@ export function readRunRecord(dir: string): RunRecord {
     throw new DataError(`${path} does not match the run.json schema:\n  ${errs.join("\n  ")}`);
   }
   return value as RunRecord;
+}
+
+/**
+ * run.json of a folder being resumed: null when there is none yet. One that exists but cannot be read is
+ * reported, never silently replaced (it is written atomically, so something else changed it).
+ */
+export function readRunRecordIfAny(dir: string): RunRecord | null {
+  if (!existsSync(join(dir, RUN_FILE))) return null;
+  try {
+    return readRunRecord(dir);
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    throw new DataError(
+      err.message,
+      `Move ${join(dir, RUN_FILE)} away and re-run to rebuild it from samples.jsonl, or pass --fresh to start a new run folder.`,
+      { cause: err },
+    );
+  }
 }
 
 /** Result of reading samples.jsonl. */

@@ -51,8 +51,12 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   description: string;
   /** Where the data lives. */
   dataset: DatasetSpec;
-  /** Validates one Hub row (after joins) and returns the typed row; throws a DataError naming the column. */
-  parseRow(raw: RawRow): Row;
+  /**
+   * Validates one Hub row (after joins) and returns the typed row; throws a DataError naming the column.
+   * `position` is the row's 0-based place in the split (files in order), lmms-eval's `doc_id`; loadSamples
+   * always passes it, and tasks whose rows have no id column throw without it.
+   */
+  parseRow(raw: RawRow, position?: number): Row;
   /** Rows the task keeps (SEED keeps `data_type == "image"`); default all. */
   keep?(row: Row): boolean;
   /** Stable sample id. */
@@ -130,7 +134,15 @@ export interface Scorer<Ref extends Json = Json> {
   aggregate(samples: ScoredSample<Ref>[]): Record<string, number>;
   /** Validates a reference read back from a file; returns the list of problems (empty when fine). */
   checkReference?(ref: unknown): string[];
+  /**
+   * Metrics that are plain means of `score` over the samples whose reference passes the filter (closed-form
+   * confidence intervals in src/stats/ci.ts); any other metric is bootstrapped.
+   */
+  meanMetrics?: Record<string, MeanFilter<Ref>>;
 }
+
+/** Which samples a mean metric averages (declared as a method so a `Scorer<SomeRef>` still fits `Scorer<Json>`). */
+export type MeanFilter<Ref> = { filter(reference: Ref): boolean }["filter"];
 
 /** Per-generation stage timings, all milliseconds from a monotonic clock. */
 export interface Timing {

@@ -137,10 +137,13 @@ export async function* loadSamples<Row, Ref extends Json>(
   }
 
   const seen = new Map<string, string>();
+  // The row's position in the whole split (files in order): lmms-eval's doc_id, the id of tasks without one.
+  let position = 0;
   for (const file of files.files) {
     let rowIndex = 0;
     for await (const raw of streamParquetRows(file)) {
       const row = rowIndex++;
+      const at = position++;
       let sample: TaskSample<Ref> | null;
       try {
         for (const join of joins) {
@@ -156,7 +159,7 @@ export async function* loadSamples<Row, Ref extends Json>(
           }
           for (const c of join.rule.columns) raw[c] = other[c];
         }
-        const parsed = task.parseRow(raw);
+        const parsed = task.parseRow(raw, at);
         if (task.keep && !task.keep(parsed)) {
           sample = null;
         } else {

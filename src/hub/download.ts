@@ -18,10 +18,10 @@ import {
   rm,
   stat,
   symlink,
-  writeFile,
 } from "node:fs/promises";
 import { basename, dirname, join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { HarnessError, HubError, OfflineError } from "../core/errors.js";
 import { warn } from "../core/log.js";
 import { accessToken, type HubEnv, hubEnv, redact } from "./env.js";
@@ -216,14 +216,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Writes a small file by temp file + rename. */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
-
 /** The sha a ref points to in the cache (`refs/<revision>`), or null. */
 async function readRef(cacheDir: string, repo: RepoRef, revision: string): Promise<string | null> {
   if (assertRefSafe(revision) !== null) return null;
@@ -284,7 +276,7 @@ export async function resolveRevision(repo: RepoRef, revision: string, opts?: Hu
     );
   }
   if (revision !== "HEAD" && assertRefSafe(revision) === null) {
-    await writeAtomic(join(repoCacheDir(ctx.env.cacheDir, repo), "refs", revision), sha);
+    writeFileAtomic(join(repoCacheDir(ctx.env.cacheDir, repo), "refs", revision), sha);
   }
   return sha;
 }
@@ -822,7 +814,7 @@ export async function readRepoText(
     await downloadExpected(repo, sha, [{ path }], opts);
   } catch (err) {
     if (err instanceof EntryNotFoundError) {
-      await writeAtomic(noExist, "");
+      writeFileAtomic(noExist, "");
       return null;
     }
     throw err;

@@ -2,8 +2,9 @@
  * datasets/lock.json: resolved revisions and file digests, like a package lockfile.
  * Written by temp file + rename, keys sorted, so diffs stay small and a crash never leaves half a file.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { UsageError } from "../core/errors.js";
 import { isCommitSha } from "./paths.js";
 
@@ -162,13 +163,10 @@ function sorted<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Writes the lock by temp file + rename. */
+/** Writes the lock atomically (src/core/atomic-write.ts). */
 export async function writeLock(path: string, lock: LockFile): Promise<void> {
   const normal: LockFile = { version: 1, datasets: sorted(lock.datasets), models: sorted(lock.models) };
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await writeFile(tmp, `${JSON.stringify(normal, null, 2)}\n`);
-  await rename(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(normal, null, 2)}\n`);
 }
 
 /** Re-reads the lock and applies one change, so entries written meanwhile by another fetch are kept. */

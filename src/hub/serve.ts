@@ -1,6 +1,6 @@
 /**
  * A read-only Hugging Face Hub on 127.0.0.1 that serves a folder through the endpoints the Hub layer and
- * @huggingface/hub call (reference/dependencies.md Q4): repo/revision info, tree listing with pagination,
+ * @huggingface/hub call (listed in docs/architecture.md, "Hub access"): repo/revision info, tree listing with pagination,
  * paths-info, and resolve with Range. Used by the offline `demo` and, through hooks (faults, request log,
  * extra routes), by the test suite's fake Hub, so both speak the same protocol.
  *

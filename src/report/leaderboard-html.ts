@@ -28,6 +28,7 @@ th.sortable[aria-sort="ascending"]::after { content: " \\25B2"; }
 th.sortable[aria-sort="descending"]::after { content: " \\25BC"; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.selected td { background: rgba(9, 105, 218, 0.08); }
+tr.reference td { font-style: italic; color: #57606a; border-top: 1px dashed #d0d7de; }
 a { color: var(--accent); }
 svg { max-width: 100%; height: auto; }
 .axis line, .axis path { stroke: var(--muted); }
@@ -45,6 +46,7 @@ const SCRIPT = String.raw`
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var data = JSON.parse(document.getElementById("leaderboard-data").textContent);
+  var viewer = document.getElementById("lb-table").getAttribute("data-viewer");
   var cols = data.columns;
   var rows = data.rows;
   var multiGroup = data.groups.length > 1;
@@ -114,12 +116,30 @@ const SCRIPT = String.raw`
       var tr = el("tr", null, { "data-row": r.id });
       fields.forEach(function (f) {
         var td = el("td", null, f.num ? { "class": "num" } : null);
+        var run = viewer && f.num ? r.runs.filter(function (x) { return x.column === f.key; })[0] : null;
         if (f.key === "model") {
           var a = el("a", r.model.name, { href: "#details-" + r.id });
           td.appendChild(a);
+        } else if (run) {
+          // The viewer names a run by its run id (see src/view/catalog.ts).
+          td.appendChild(el("a", f.fmt(f.get(r)), { href: viewer + "#run=" + encodeURIComponent(run.runId.replace(/[^A-Za-z0-9._-]/g, "_")), title: "samples in the viewer" }));
         } else {
           var v = f.get(r);
           td.textContent = f.fmt ? f.fmt(v) : v === null || v === undefined ? "\u2013" : String(v);
+        }
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+    });
+    // Published numbers: always below the measured rows, never sorted among them, no average or TTFT.
+    (data.references || []).forEach(function (ref) {
+      var tr = el("tr", null, { "class": "reference", "data-reference": ref.id, title: ref.repo + (ref.source.commit ? " @ " + ref.source.commit : "") + ". " + ref.caveat });
+      fields.forEach(function (f) {
+        var td = el("td", null, f.num ? { "class": "num" } : null);
+        if (f.key === "model") {
+          td.textContent = ref.label + " \u2014 reference";
+        } else {
+          td.textContent = cols.some(function (c) { return c.key === f.key; }) ? pts(ref.scores[f.key]) : "\u2013";
         }
         tr.appendChild(td);
       });
@@ -262,6 +282,9 @@ const SCRIPT = String.raw`
     note.textContent = "Averages compare only within a group (same task versions and dataset revisions): " +
       data.groups.map(function (g) { return g.id + " = " + g.columns.map(metricLabel).join(", "); }).join("; ") + ".";
   }
+  if (data.references && data.references.length > 0) {
+    document.getElementById("references").textContent = "Italic rows marked \u201creference\u201d are published numbers, not runs: never averaged, no TTFT (sources in leaderboard.json). " + data.references[0].caveat;
+  }
   renderSelector();
   renderTable();
   renderScatter();
@@ -271,8 +294,21 @@ const SCRIPT = String.raw`
 })();
 `;
 
+/** The page's copy of the data: reference source URLs stay in leaderboard.json and README.md (the page links nowhere). */
+function pageData(lb: Leaderboard): Leaderboard {
+  if (!lb.references) return lb;
+  return {
+    ...lb,
+    references: lb.references.map((r) => ({ ...r, source: { url: "", commit: r.source.commit } })),
+  };
+}
+
 /** The whole page. */
-export function leaderboardHtml(lb: Leaderboard): string {
+/**
+ * The page. `viewer` (the URL of `fastvlm-eval view`, or a path to its static export) makes each score cell
+ * a link to that run's samples.
+ */
+export function leaderboardHtml(lb: Leaderboard, viewer: string | null = null): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -287,15 +323,16 @@ export function leaderboardHtml(lb: Leaderboard): string {
 <p class="muted" id="generated"></p>
 <p class="muted">Each task's primary metric × 100. TTFT: serial latency pass (concurrency 1, after warm-up) on the device shown. Click a header to sort, a model for its runs.</p>
 <p class="muted" id="groups"></p>
+<p class="muted" id="references"></p>
 <div class="controls"><label for="metric">Task </label><select id="metric"></select></div>
-<table id="lb-table"></table>
+<table id="lb-table"${viewer === null ? "" : ` data-viewer="${viewer.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`)}"`}></table>
 <h2>Accuracy vs time to first token</h2>
 <p class="muted">The dashed line is the Pareto front: no other model is both faster and more accurate.</p>
 <div id="scatter"></div>
 <h2>Runs</h2>
 <div id="details"></div>
 <noscript><p>This page needs JavaScript; the same data is in leaderboard.json and README.md.</p></noscript>
-<script type="application/json" id="leaderboard-data">${embedJson(lb)}</script>
+<script type="application/json" id="leaderboard-data">${embedJson(pageData(lb))}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>

@@ -29,6 +29,29 @@ export const leaderboardSchema = {
   required: ["schemaVersion", "generatedAt", "columns", "groups", "rows"],
   additionalProperties: false,
   properties: {
+    references: {
+      type: "array",
+      description: "Published numbers (model cards) shown as marked rows; never averaged, no TTFT.",
+      items: {
+        type: "object",
+        required: ["id", "label", "model", "repo", "source", "caveat", "scores"],
+        additionalProperties: false,
+        properties: {
+          id: { type: "string" },
+          label: { type: "string" },
+          model: { type: "string" },
+          repo: { type: "string" },
+          source: {
+            type: "object",
+            required: ["url", "commit"],
+            additionalProperties: false,
+            properties: { url: { type: "string" }, commit: { type: ["string", "null"] } },
+          },
+          caveat: { type: "string" },
+          scores: { type: "object", additionalProperties: { type: "number" } },
+        },
+      },
+    },
     schemaVersion: { const: 1 },
     generatedAt: { type: ["string", "null"], description: "Latest finishedAt of the included runs." },
     columns: {

@@ -5,13 +5,15 @@
  * comparable only between rows of the same group (the same set of columns).
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { TASKS } from "../../tasks/index.js";
 import { DataError, InternalError } from "../core/errors.js";
 import { warn } from "../core/log.js";
 import { type RunRecord, readRunRecord } from "../core/records.js";
 import type { Json, ModelIdentity } from "../core/types.js";
+import { cardReferenceRows, type LeaderboardReference } from "./card-reference.js";
 import { mdTable, ms, pts } from "./format.js";
 import { leaderboardHtml } from "./leaderboard-html.js";
 import { leaderboardSchema } from "./leaderboard-schema.js";
@@ -105,6 +107,8 @@ export interface Leaderboard {
   groups: { id: string; columns: string[] }[];
   /** Rows sorted by average (descending). */
   rows: LeaderboardRow[];
+  /** Published numbers (model cards) on these columns: shown as marked rows, never averaged, no TTFT. */
+  references?: LeaderboardReference[];
 }
 
 /** Options of buildLeaderboard. */
@@ -115,6 +119,12 @@ export interface BuildLeaderboardOptions {
   outDir: string;
   /** Also write OpenVLM.json-style rows. */
   format?: "openvlm";
+  /** Only these tasks' runs (task names; groups already expanded); default all. */
+  tasks?: string[];
+  /** Add the model cards' published numbers as reference rows (default true). */
+  cardReference?: boolean;
+  /** URL or path of a `fastvlm-eval view` server or export: score cells link to their run there. */
+  viewer?: string;
 }
 
 /** What buildLeaderboard wrote. */
@@ -130,7 +140,8 @@ export interface BuildLeaderboardResult {
 /** Task order for columns and for picking a row's TTFT (single-image tasks first). */
 export const TTFT_TASK_ORDER = ["docvqa", "textvqa", "gqa", "pope", "seedbench", "mmmu"];
 
-const TASK_ORDER = ["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"];
+/** Column order: the registry's order. */
+const TASK_ORDER = Object.keys(TASKS);
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 const checkLeaderboard = ajv.compile(leaderboardSchema);
@@ -161,7 +172,10 @@ function ttftOf(run: RunRecord): LeaderboardTtft | null {
 }
 
 /** Collects every complete run under `runsDir` into leaderboard data (no files written). */
-export function collectLeaderboard(runsDir: string): { leaderboard: Leaderboard; skipped: string[] } {
+export function collectLeaderboard(
+  runsDir: string,
+  options: Pick<BuildLeaderboardOptions, "tasks" | "cardReference"> = {},
+): { leaderboard: Leaderboard; skipped: string[] } {
   const root = resolve(runsDir);
   const skipped: string[] = [];
   const runs: { dir: string; run: RunRecord }[] = [];
@@ -185,6 +199,7 @@ export function collectLeaderboard(runsDir: string): { leaderboard: Leaderboard;
       );
       continue;
     }
+    if (options.tasks && !options.tasks.includes(run.task.name)) continue;
     runs.push({ dir, run });
   }
 
@@ -322,9 +337,16 @@ export function collectLeaderboard(runsDir: string): { leaderboard: Leaderboard;
       columns: ordered,
       groups: groupKeys.map((k) => ({ id: groupId.get(k)!, columns: k === "" ? [] : k.split(",") })),
       rows,
+      ...(options.cardReference === false ? {} : referencesField(ordered)),
     },
     skipped,
   };
+}
+
+/** `{references}` when any column is a model-card benchmark, else nothing (the field stays absent). */
+function referencesField(columns: LeaderboardColumn[]): { references?: LeaderboardReference[] } {
+  const references = cardReferenceRows(columns);
+  return references.length > 0 ? { references } : {};
 }
 
 /** The README.md table. */
@@ -350,6 +372,18 @@ export function leaderboardMarkdown(lb: Leaderboard): string {
     r.device.label,
     r.date ?? "–",
   ]);
+  for (const ref of lb.references ?? []) {
+    rows.push([
+      `${ref.label} — reference`,
+      ...lb.columns.map((c) => (ref.scores[c.key] !== undefined ? pts(ref.scores[c.key]!) : "–")),
+      "–",
+      ...(multiGroup ? ["–"] : []),
+      "–",
+      "–",
+      "–",
+      "–",
+    ]);
+  }
   const lines = [
     "# Leaderboard",
     "",
@@ -367,6 +401,18 @@ export function leaderboardMarkdown(lb: Leaderboard): string {
     for (const g of lb.groups) {
       const labels = g.columns.map((k) => lb.columns.find((c) => c.key === k)?.label ?? k);
       lines.push(`- group ${g.id}: ${labels.join(", ") || "(none)"}`);
+    }
+    lines.push("");
+  }
+  if (lb.references && lb.references.length > 0) {
+    lines.push(
+      `Rows marked "reference" are published numbers, not runs (never averaged, no TTFT). ${lb.references[0]!.caveat}`,
+      "",
+    );
+    for (const ref of lb.references) {
+      lines.push(
+        `- ${ref.label}: ${ref.source.url}${ref.source.commit ? ` (commit ${ref.source.commit})` : ""}`,
+      );
     }
     lines.push("");
   }
@@ -427,7 +473,7 @@ export function leaderboardOpenVlm(lb: Leaderboard): Record<string, Json> {
 
 /** Builds and writes leaderboard.json, README.md, index.html (and openvlm.json with `format: "openvlm"`). */
 export function buildLeaderboard(options: BuildLeaderboardOptions): BuildLeaderboardResult {
-  const { leaderboard, skipped } = collectLeaderboard(options.runsDir);
+  const { leaderboard, skipped } = collectLeaderboard(options.runsDir, options);
   for (const s of skipped) warn(`leaderboard: skipped ${s}`);
   if (leaderboard.rows.length === 0) throw noRuns(options.runsDir);
   const problems = validateLeaderboard(leaderboard);
@@ -438,7 +484,7 @@ export function buildLeaderboard(options: BuildLeaderboardOptions): BuildLeaderb
   const files: [string, string][] = [
     ["leaderboard.json", `${JSON.stringify(leaderboard, null, 2)}\n`],
     ["README.md", leaderboardMarkdown(leaderboard)],
-    ["index.html", leaderboardHtml(leaderboard)],
+    ["index.html", leaderboardHtml(leaderboard, options.viewer ?? null)],
   ];
   if (options.format === "openvlm") {
     files.push(["openvlm.json", `${JSON.stringify(leaderboardOpenVlm(leaderboard), null, 2)}\n`]);
@@ -450,12 +496,4 @@ export function buildLeaderboard(options: BuildLeaderboardOptions): BuildLeaderb
     written.push(path);
   }
   return { leaderboard, files: written, skipped };
-}
-
-/** Reads a leaderboard.json back and validates it. */
-export function readLeaderboard(path: string): Leaderboard {
-  const value: unknown = JSON.parse(readFileSync(path, "utf8"));
-  const problems = validateLeaderboard(value);
-  if (problems.length > 0) throw new DataError(`${path} is not a valid leaderboard: ${problems.join("; ")}`);
-  return value as Leaderboard;
 }

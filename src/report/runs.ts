@@ -4,6 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { TASKS } from "../../tasks/index.js";
 import { DataError, UsageError } from "../core/errors.js";
 import {
   LATENCY_FILE,
@@ -14,15 +15,10 @@ import {
   type SampleRecord,
 } from "../core/records.js";
 
-/** Primary metric per task when run.json does not name one (DESIGN.md metric table). */
-export const DEFAULT_PRIMARY: Readonly<Record<string, string>> = {
-  gqa: "exact_match",
-  textvqa: "vqa_accuracy",
-  docvqa: "anls",
-  pope: "f1",
-  seedbench: "seed_image",
-  mmmu: "accuracy",
-};
+/** Primary metric per task when run.json does not name one: each task's `primaryMetric` in the registry. */
+export const DEFAULT_PRIMARY: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(TASKS).map(([name, t]) => [name, t.primaryMetric]),
+);
 
 /** A run folder read from disk. */
 export interface LoadedRun {

@@ -1,6 +1,6 @@
 /** Validation of the `run` flags: every problem reported at once, in one UsageError. */
 import { resolve } from "node:path";
-import { didYouMean, UsageError } from "../core/errors.js";
+import { didYouMeanText, UsageError } from "../core/errors.js";
 import { DEFAULT_LOGITS } from "../models/fastvlm/constants.js";
 import { parseDtype } from "../models/fastvlm/dtype.js";
 import { modelOptionsFromFlags } from "../models/registry.js";
@@ -100,8 +100,8 @@ export function parseRunFlags(
   if (tasks.length === 0) problems.push("name at least one task");
   if (knownTasks !== undefined) {
     for (const t of tasks.filter((name) => !knownTasks.includes(name))) {
-      const near = didYouMean(t, knownTasks);
-      const hint = near.length > 0 ? ` (did you mean ${near.map((n) => `'${n}'`).join(" or ")}?)` : "";
+      const near = didYouMeanText(t, knownTasks);
+      const hint = near === "" ? "" : ` (${near.charAt(0).toLowerCase()}${near.slice(1)})`;
       problems.push(`unknown task '${t}'${hint}; tasks: ${knownTasks.join(", ")}`);
     }
   }

@@ -2,6 +2,7 @@
  * `runTasks`: the one entry point `run` and `demo` share. Resolves each task's data through the Hub layer,
  * loads the model once, runs every task (src/runner/task-run.ts) and returns their run records.
  */
+import { humanBytes } from "../core/bytes.js";
 import { InterruptedError, UsageError, unknownName } from "../core/errors.js";
 import * as log from "../core/log.js";
 import type { Json, ModelBackend, TaskSample } from "../core/types.js";
@@ -10,7 +11,7 @@ import type { ResolveOptions } from "../models/registry.js";
 import { type ProgressSink, silentProgress, stderrProgress } from "./progress.js";
 import { type CiFunction, type RunSettings, runTask, type TaskRunResult } from "./task-run.js";
 
-export { type RunSettings, runTask, summarize, type TaskRunResult } from "./task-run.js";
+export { type RunSettings, summarize, type TaskRunResult } from "./task-run.js";
 
 /** Engine settings passed through to the model registry (dtype, device, threads, image mode, revision). */
 export type ModelSettings = ResolveOptions;
@@ -87,13 +88,6 @@ export async function checkTaskNames(names: string[]): Promise<void> {
       `Valid tasks: ${valid.join(", ")}.`,
     );
   }
-}
-
-function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 2 ** 20) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MiB`;
-  return `${(n / 2 ** 30).toFixed(2)} GiB`;
 }
 
 /** Runs every task on one model; returns one result per task, in order. */

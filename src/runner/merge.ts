@@ -5,9 +5,10 @@
  * timed its own serial pass on its own device and pooling passes from different machines would mix devices.
  * That shard's latency.jsonl (one line per timed generation) comes along with its block.
  */
-import { copyFileSync, existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../core/atomic-write.js";
 import { DataError, UsageError } from "../core/errors.js";
 import * as log from "../core/log.js";
 import {
@@ -178,13 +179,9 @@ export async function mergeRuns(
     identity: base,
     notes,
   };
-  // The per-generation lines travel with the latency block they summarise (temp + rename, like run.json).
+  // The per-generation lines travel with the latency block they summarise (written atomically, like run.json).
   const lines = timed ? join(timed.dir, LATENCY_FILE) : null;
-  if (lines !== null && existsSync(lines)) {
-    const tmp = join(dir, `${LATENCY_FILE}.${process.pid}.tmp`);
-    copyFileSync(lines, tmp);
-    renameSync(tmp, join(dir, LATENCY_FILE));
-  }
+  if (lines !== null && existsSync(lines)) writeFileAtomic(join(dir, LATENCY_FILE), readFileSync(lines));
   await writeRunRecord(dir, record);
   return { dir, record };
 }

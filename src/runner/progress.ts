@@ -17,7 +17,7 @@ export interface ProgressSink {
 /** The running headline metric, computed when the display refreshes (null when nothing is scored). */
 export type RunningMetric = () => { name: string; value: number } | null;
 
-/** A sink that prints nothing (tests, `--quiet`). */
+/** A sink that prints nothing (tests, and runs called with `progress: false`). */
 export const silentProgress: ProgressSink = { start() {}, tick() {}, stop() {} };
 
 /** Options of the stderr progress reporter. */

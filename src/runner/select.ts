@@ -4,7 +4,6 @@
  * row order, so the same command picks the same samples on any machine.
  */
 import { createHash } from "node:crypto";
-import { UsageError } from "../core/errors.js";
 
 /** A sample as selection sees it. */
 export interface SampleKey {
@@ -124,11 +123,4 @@ function checkShard(indexText: string, countText: string, what: string): Shard |
     return `${what}: need 0 ≤ i < n with n ≥ 1`;
   }
   return { index, count };
-}
-
-/** `parseShard` that throws a UsageError. */
-export function shardOrThrow(value: string, env: NodeJS.ProcessEnv = process.env): Shard {
-  const s = parseShard(value, env);
-  if (typeof s === "string") throw new UsageError(`${s}.`);
-  return s;
 }

@@ -6,14 +6,20 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { collectEnv } from "../core/env.js";
-import { errorText, InterruptedError, TooManyFailuresError, UsageError } from "../core/errors.js";
+import {
+  errorText,
+  InternalError,
+  InterruptedError,
+  TooManyFailuresError,
+  UsageError,
+} from "../core/errors.js";
 import * as log from "../core/log.js";
 import {
   LATENCY_FILE,
   type LatencyBlock,
   type LatencyLine,
   type RunRecord,
-  readRunRecord,
+  readRunRecordIfAny,
   readSamples,
   type SampleRecord,
   SampleWriter,
@@ -221,12 +227,9 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
   await mkdir(dir, { recursive: true });
 
   // 3. Resume: keep successful records of selected ids; failed ones are retried.
-  let previous: RunRecord | null = null;
-  try {
-    previous = readRunRecord(dir);
-  } catch {
-    previous = null;
-  }
+  const previous = readRunRecordIfAny(dir);
+  // A scorer that throws is a bug in fastvlm-eval, not a failed sample: the run stops (exit 70).
+  let scorerBug: InternalError | null = null;
   const read = readSamples(dir);
   if (read.tornTail)
     log.info(`${task.name}: ignoring a torn last line in ${dir}/samples.jsonl (a crash mid-write).`);
@@ -361,7 +364,10 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
         try {
           result = scorer.scoreSample(gen.text, sample.reference, sample.id);
         } catch (err) {
-          throw new Error(`scorer ${scorer.name} failed: ${errorText(err)}`);
+          const why = `scorer ${scorer.name} threw on sample ${sample.id}: ${errorText(err)}`;
+          scorerBug ??= new InternalError(why, { cause: err });
+          stop.abort(scorerBug);
+          return;
         }
         rec = {
           ...base,
@@ -413,6 +419,10 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
       writer.close();
       progress.stop();
     }
+  }
+  if (scorerBug !== null) {
+    await writeRunRecord(dir, recordOf("partial", null, null));
+    throw scorerBug;
   }
   if (!userSignal.aborted) checkFailures(true);
   if (userSignal.aborted) {

@@ -28,7 +28,7 @@ export interface CiOptions {
 
 /**
  * For each scorer, the metrics that are plain means of `result.score`, and which samples they average.
- * Anything not listed here is bootstrapped.
+ * Anything not listed here (or in the scorer's own `meanMetrics`) is bootstrapped.
  */
 const MEAN_METRICS: Record<string, Record<string, (s: ScoredSample<Json>) => boolean>> = {
   exact_match: { exact_match: () => true },
@@ -149,7 +149,8 @@ export function confidenceIntervals(
   const out: Record<string, [number, number]> = {};
   const level = options.level ?? 0.95;
   for (const metric of options.metrics ?? [scorer.primary]) {
-    const filter = MEAN_METRICS[scorer.name]?.[metric];
+    const own = scorer.meanMetrics?.[metric];
+    const filter = own ? (s: ScoredSample<Json>) => own(s.reference) : MEAN_METRICS[scorer.name]?.[metric];
     if (filter) {
       const ci = meanInterval(
         samples.filter(filter).map((s) => s.result.score),

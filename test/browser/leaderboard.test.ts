@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PUBLISHED } from "../../src/report/card-reference.js";
 import { buildLeaderboard, validateLeaderboard } from "../../src/report/leaderboard.js";
 import { binaryScores, latencies, makeRun, tempDir } from "../unit/report-fixtures.js";
 
@@ -91,7 +92,7 @@ describe.skipIf(!existsSync(CHROMIUM))("leaderboard page in Chromium", () => {
     await tab.goto(page);
 
     const models = () =>
-      tab.$$eval("#lb-table tbody tr td:first-child", (tds) => tds.map((t) => t.textContent));
+      tab.$$eval("#lb-table tbody tr[data-row] td:first-child", (tds) => tds.map((t) => t.textContent));
     // Default: average, descending (evil 80, fast 75, slow 50).
     expect(await models()).toEqual([EVIL, "fast", "slow"]);
     // The hostile name is a text node inside a link, not an element.
@@ -135,6 +136,35 @@ describe.skipIf(!existsSync(CHROMIUM))("leaderboard page in Chromium", () => {
     expect(dialogs).toBe(0);
     expect(errors).toEqual([]);
     expect(requests).toEqual([page]);
+    await tab.close();
+  });
+
+  it("shows the model cards' numbers as marked rows below the runs, not averaged, not plotted", async () => {
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on("pageerror", (e) => errors.push(e.message));
+    await tab.goto(page);
+    const cells = () =>
+      tab.$$eval("#lb-table tbody tr", (trs) =>
+        trs.map((tr) => [tr.className, ...[...tr.querySelectorAll("td")].map((td) => td.textContent)]),
+      );
+    const check = async () => {
+      const rows = await cells();
+      // Three measured rows first, then one reference row per card, whatever the sort.
+      expect(rows.map((r) => r[0])).toEqual(["", "", "", "reference", "reference", "reference"]);
+      for (const [k, card] of PUBLISHED.entries()) {
+        const [, model, docvqa, pope, average, ttft50] = rows[3 + k]!;
+        expect(model).toContain("reference");
+        expect(docvqa).toBe(card.points.docvqa!.toFixed(1));
+        expect([pope, average, ttft50]).toEqual(["\u2013", "\u2013", "\u2013"]);
+      }
+    };
+    await check();
+    await tab.click('th[data-key="model"]');
+    await check();
+    expect(await tab.textContent("#references")).toMatch(/published numbers.*never averaged.*state neither/);
+    expect(await tab.$$eval("#scatter circle.point", (c) => c.length)).toBe(3);
+    expect(errors).toEqual([]);
     await tab.close();
   });
 });

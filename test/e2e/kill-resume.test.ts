@@ -1,13 +1,16 @@
 /**
- * kill -9 at random moments, then resume: the run ends with exactly the samples and metrics of an uninterrupted
+ * kill -9 at seeded moments of the run's own progress (start-up, or right after the k-th new sample line
+ * reaches disk), then resume: the run ends with exactly the samples and metrics of an uninterrupted
  * run, no id recorded twice, and run.json readable after every kill.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunRecord, readRunRecord, readSamples } from "../../src/core/records.js";
+import { rngFromSeed } from "../../src/stats/rng.js";
 import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
 import { fixtureRoot } from "../helpers/fixtures.js";
+import { waitUntil } from "../helpers/wait.js";
 import { cliEnv, runCli, spawnCli, workDir } from "./run-helpers.js";
 
 let hub: FakeHub;
@@ -51,39 +54,50 @@ function taskDir(out: string, task: string): string | null {
   return run === undefined ? null : join(out, model, task, run);
 }
 
-it("survives at least 10 kill -9s at random moments and resumes to the uninterrupted result", async () => {
-  // A simulated 200 ms per generation keeps the run (about 7 s of work) long enough to be hit many times.
+/** Sample lines on disk over all tasks (complete lines only; a torn tail does not count). */
+function linesOnDisk(out: string): number {
+  let n = 0;
+  for (const task of TASKS) {
+    const dir = taskDir(out, task);
+    if (dir === null || !existsSync(join(dir, "samples.jsonl"))) continue;
+    for (const ch of readFileSync(join(dir, "samples.jsonl"), "utf8")) if (ch === "\n") n += 1;
+  }
+  return n;
+}
+
+it("survives at least 10 kill -9s at seeded moments and resumes to the uninterrupted result", async () => {
+  // A simulated 200 ms per generation keeps samples in flight whenever a kill lands.
   const env = cliEnv(hub.url, work, { FASTVLM_EVAL_BASELINE_DELAY_MS: "200" });
-  const t0 = performance.now();
   const reference = await runCli(runArgs(join(work, "reference")), env, work);
-  const total = performance.now() - t0;
   expect({ code: reference.code, stderr: reference.stderr }).toMatchObject({ code: 0 });
   const refRecords = JSON.parse(reference.stdout) as RunRecord[];
-  // Start-up cost (imports, Hub check, selection pass) is what a no-op re-run of the finished run takes.
-  const t1 = performance.now();
   expect((await runCli(runArgs(join(work, "reference")), env, work)).code).toBe(0);
-  const startup = performance.now() - t1;
-  const workMs = Math.max(500, total - startup);
 
   const out = join(work, "killed");
-  // Seeded delays, so the sequence of kill moments is the same on every run of the test.
-  let state = 12345;
-  const rand = (): number => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
+  // The kill schedule is events of the run itself, not clock times. Each attempt is killed either at
+  // start-up (its first output on stderr) or right after its first flush of sample lines reaches disk
+  // (samples in flight, more queued), as a seeded RNG decides. A flush adds at most 8 of the 48 lines and
+  // flush kills stop at 40 lines, so the run cannot finish before the twelfth kill.
+  const rand = rngFromSeed("kill-resume");
+  const log: string[] = [];
   let kills = 0;
   let midRun = 0;
   for (let i = 0; i < 40 && kills < 12; i++) {
+    const before = linesOnDisk(out);
+    const draw = rand() < 0.4;
+    const atStart = draw || before >= 40;
     const { child, done } = spawnCli(runArgs(out), env, work);
-    // From late start-up to 12 % of the way into the work: most kills land while samples are in flight,
-    // and an attempt gets through 6 % of the work on average, so the run does not finish before the tenth
-    // kill (with up to a fifth, a run of long draws could finish it after nine).
-    const delay = 0.8 * startup + rand() * (0.2 * startup + 0.12 * workMs);
-    const timer = setTimeout(() => child.kill("SIGKILL"), delay);
+    let spoke = false;
+    child.stderr?.once("data", () => {
+      spoke = true;
+    });
+    const ready = (): boolean => (atStart && spoke) || linesOnDisk(out) > before;
+    if (await waitUntil(ready, { until: done, deadlineMs: 60_000, what: `the kill point of attempt ${i}` })) {
+      child.kill("SIGKILL");
+    }
     const r = await done;
-    clearTimeout(timer);
     if (r.signal === "SIGKILL") kills += 1;
+    log.push(`${atStart ? "start" : "flush"}:${r.signal ?? r.code}:${before}->${linesOnDisk(out)}`);
     for (const task of TASKS) {
       const dir = taskDir(out, task);
       if (dir === null) continue;
@@ -93,7 +107,8 @@ it("survives at least 10 kill -9s at random moments and resumes to the uninterru
       if (n > 0 && n < 16) midRun += 1;
     }
   }
-  expect(kills).toBeGreaterThanOrEqual(10);
+  expect(kills, log.join(" ")).toBeGreaterThanOrEqual(10);
+  expect(log.filter((l) => l.startsWith("flush:SIGKILL")).length, log.join(" ")).toBeGreaterThanOrEqual(3);
   expect(midRun).toBeGreaterThan(0);
 
   const final = await runCli(runArgs(out), env, work);
@@ -128,12 +143,11 @@ it("Ctrl-C (SIGINT) saves a partial run and exits 130; the next run resumes it",
   const args = runArgs(out).filter((a) => a !== "textvqa" && a !== "docvqa");
   const { child, done } = spawnCli(args, env, work);
   // Interrupt once the first samples are on disk.
-  const started = Date.now();
-  while (Date.now() - started < 60_000) {
+  const first = (): boolean => {
     const dir = taskDir(out, "pope");
-    if (dir !== null && readSamples(dir).records.length > 0) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return dir !== null && readSamples(dir).records.length > 0;
+  };
+  await waitUntil(first, { until: done, deadlineMs: 60_000, what: "the first pope sample on disk" });
   child.kill("SIGINT");
   const r = await done;
   expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: 130 });

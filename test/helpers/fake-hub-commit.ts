@@ -1,5 +1,5 @@
 /**
- * Commit and upload endpoints for the fake Hub (reference/dependencies.md Q7): repo exists, repos/create,
+ * Commit and upload endpoints for the fake Hub (the calls @huggingface/hub `uploadFiles` makes): repo exists, repos/create,
  * preupload, LFS batch, the basic PUT and the ndjson commit. Plug into startFakeHub via `extraRoutes`.
  */
 import { createHash } from "node:crypto";

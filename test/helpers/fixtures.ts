@@ -12,21 +12,25 @@ import { type FixtureOptions, type FixtureTask, makeFixtures } from "../../scrip
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const GENERATOR = join(REPO_ROOT, "scripts", "make-fixtures.ts");
+const BUILDERS_DIR = join(REPO_ROOT, "scripts", "fixtures");
 
 /** Folder that holds `datasets/<org>/<name>/…` for the given options (generated on first use). */
 export async function fixtureRoot(opts: FixtureOptions = {}): Promise<string> {
-  const hash = createHash("sha256")
-    .update(readFileSync(GENERATOR))
+  const hash = createHash("sha256").update(readFileSync(GENERATOR));
+  // The per-task builders in scripts/fixtures/ are part of the generator too.
+  for (const f of readdirSync(BUILDERS_DIR).sort())
+    hash.update(f).update(readFileSync(join(BUILDERS_DIR, f)));
+  const key = hash
     .update(
       JSON.stringify({ rows: opts.rowsPerTask ?? 16, seed: opts.seed ?? 1, bad: opts.corruptImages ?? {} }),
     )
     .digest("hex")
     .slice(0, 16);
   const base = join(REPO_ROOT, ".cache", "fixtures");
-  const final = join(base, hash);
+  const final = join(base, key);
   if (existsSync(join(final, "manifest.json"))) return final;
   await mkdir(base, { recursive: true });
-  const tmp = join(base, `tmp-${hash}-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const tmp = join(base, `tmp-${key}-${process.pid}-${Math.random().toString(36).slice(2)}`);
   try {
     await makeFixtures(tmp, opts);
     await rename(tmp, final);

@@ -36,11 +36,25 @@ function request(
   };
 }
 
-function expectTimingOrdered(g: Generation): void {
+/**
+ * The stage clocks measured real work inside the call: every stage took time (image decode, the vision
+ * encoder and the prefill all run), decoding took time once more than one token came out, and the whole
+ * generation fits inside the wall-clock span the caller saw around `generate` (stageTiming cannot force that).
+ */
+function expectTimingMeasured(g: Generation, callWallMs: number): void {
   const t = g.timing;
-  for (const v of Object.values(t)) expect(v).toBeGreaterThanOrEqual(0);
-  expect(t.preprocessMs + t.visionMs + t.prefillMs).toBeLessThanOrEqual(t.ttftMs);
-  expect(t.ttftMs).toBeLessThanOrEqual(t.totalMs);
+  expect(t.preprocessMs).toBeGreaterThan(0);
+  expect(t.visionMs).toBeGreaterThan(0);
+  expect(t.prefillMs).toBeGreaterThan(0);
+  if (g.outputTokens > 1) expect(t.decodeMs).toBeGreaterThan(0);
+  expect(t.totalMs).toBeLessThanOrEqual(callWallMs + 0.5);
+}
+
+/** `generate` with the caller's own wall clock around it. */
+async function timed<T>(call: () => Promise<T>): Promise<{ value: T; wallMs: number }> {
+  const start = performance.now();
+  const value = await call();
+  return { value, wallMs: performance.now() - start };
 }
 
 beforeAll(async () => {
@@ -55,7 +69,9 @@ afterAll(async () => {
 
 describe("FastVLM engine (tiny model)", () => {
   it("generates non-trivial tokens with consistent counts and ordered timings", async () => {
-    const g = await engine.generate(request([imageA], "What is in the image?", 10));
+    const { value: g, wallMs } = await timed(() =>
+      engine.generate(request([imageA], "What is in the image?", 10)),
+    );
     expect(g.tokens.length).toBe(10);
     expect(g.outputTokens).toBe(10);
     expect(new Set(g.tokens).size).toBeGreaterThan(1);
@@ -63,7 +79,7 @@ describe("FastVLM engine (tiny model)", () => {
     const { ids } = engine.tokenizer.encodePrompt("What is in the image?", 1);
     expect(g.visualTokens).toBe(256);
     expect(g.promptTokens).toBe(ids.length - 1 + 256);
-    expectTimingOrdered(g);
+    expectTimingMeasured(g, wallMs);
     expect(engine.info.dtype).toEqual({
       vision_encoder: "fp32",
       embed_tokens: "fp32",
@@ -137,9 +153,9 @@ describe("FastVLM engine (tiny model)", () => {
     ];
     const serial: number[][] = [];
     for (const r of reqs) serial.push((await engine.generate(r)).tokens);
-    const parallel = await Promise.all(reqs.map((r) => engine.generate(r)));
+    const { value: parallel, wallMs } = await timed(() => Promise.all(reqs.map((r) => engine.generate(r))));
     expect(parallel.map((g) => g.tokens)).toEqual(serial);
-    for (const g of parallel) expectTimingOrdered(g);
+    for (const g of parallel) expectTimingMeasured(g, wallMs);
   });
 
   it("handles two images: 512 visual rows and the right prompt length", async () => {
@@ -213,13 +229,13 @@ describe("FastVLM engine: fp16 graphs", () => {
       const req = request([imageA], "Half precision?", 6);
       const ref = await engine.generate(req);
       const gMixed = await mixed.generate(req);
-      const gHalf = await half.generate(req);
+      const { value: gHalf, wallMs } = await timed(() => half.generate(req));
       // The weights are float16-representable in both, so only activation rounding differs.
       expect(gMixed.tokens).toEqual(ref.tokens);
       expect(gHalf.tokens[0]).toBe(ref.tokens[0]);
       const same = gHalf.tokens.filter((t, i) => t === ref.tokens[i]).length;
       expect(same).toBeGreaterThanOrEqual(4);
-      expectTimingOrdered(gHalf);
+      expectTimingMeasured(gHalf, wallMs);
     } finally {
       await mixed.dispose();
       await half.dispose();

@@ -12,6 +12,7 @@ import {
   sniffImageMime,
   sseData,
 } from "../../src/models/openai/index.js";
+import { rngFromSeed } from "../../src/stats/rng.js";
 
 const enc = new TextEncoder();
 
@@ -136,7 +137,20 @@ describe("backoff", () => {
     expect(retryDelayMs(10, null, s, () => 1)).toBe(1000);
     expect(retryDelayMs(0, 3000, s, () => 0)).toBe(3000);
     expect(retryDelayMs(0, 60_000, s, () => 0)).toBe(5000);
-    expect(DEFAULT_BACKOFF.baseMs).toBeGreaterThan(0);
+  });
+
+  it("the default schedule doubles from 0.5 s to a 20 s cap, jittered within [half, full] for any seed", () => {
+    const full = Array.from({ length: 8 }, (_, a) => retryDelayMs(a, null, DEFAULT_BACKOFF, () => 1));
+    expect(full).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 20_000, 20_000]);
+    expect(retryDelayMs(0, 120_000, DEFAULT_BACKOFF, () => 0)).toBe(60_000);
+    for (const seed of [1, 2, 3, 42, 1234]) {
+      const rng = rngFromSeed(seed);
+      for (const [a, max] of full.entries()) {
+        const d = retryDelayMs(a, null, DEFAULT_BACKOFF, rng);
+        expect(d, `seed ${seed}, attempt ${a}`).toBeGreaterThanOrEqual(max / 2);
+        expect(d, `seed ${seed}, attempt ${a}`).toBeLessThanOrEqual(max);
+      }
+    }
   });
 });
 

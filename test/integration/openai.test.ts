@@ -8,6 +8,7 @@ import {
   type RetryEvent,
 } from "../../src/models/openai/index.js";
 import { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI, times } from "../helpers/fake-openai.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
 const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xdb, 5, 6, 7]);
@@ -358,26 +359,39 @@ describe("createOpenAIBackend against the fake server", () => {
     const { fake, backend } = await setup({ faults: [{ kind: "slow-first-token", delayMs: 10_000 }] });
     const ac = new AbortController();
     const pending = backend.generate(request(), { signal: ac.signal });
-    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => fake.requests.length > 0, {
+      what: "the request reaching the server",
+      deadlineMs: 10_000,
+    });
     ac.abort();
     const err = await rejection(pending);
     expect((err as Error).name).toBe("AbortError");
-    while (fake.inFlight() > 0) await new Promise((r) => setTimeout(r, 5));
+    await waitUntil(() => fake.inFlight() === 0, {
+      what: "the server seeing the client go",
+      deadlineMs: 10_000,
+    });
     expect(fake.requests[0]?.clientGone).toBe(true);
   });
 
   it("aborts during the backoff wait without another attempt", async () => {
+    const ac = new AbortController();
+    const waits: number[] = [];
     const { fake, backend } = await setup(
       { faults: [{ kind: "status", status: 500 }] },
-      { backoff: { baseMs: 60_000, maxMs: 60_000 } },
+      {
+        backoff: { baseMs: 60_000, maxMs: 60_000 },
+        // The retry event comes right before the backoff wait starts: abort on the next turn, inside the wait.
+        onRetry: (e) => {
+          waits.push(e.delayMs);
+          setImmediate(() => ac.abort(new Error("user pressed Ctrl-C")));
+        },
+      },
     );
-    const ac = new AbortController();
     const pending = backend.generate(request(), { signal: ac.signal });
-    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 20));
-    ac.abort(new Error("user pressed Ctrl-C"));
     const err = await rejection(pending);
     expect((err as Error).message).toBe("user pressed Ctrl-C");
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(30_000); // it was a real backoff wait, cut short
     expect(fake.requests).toHaveLength(1);
   });
 

@@ -1,9 +1,9 @@
 /** The task runner on an in-memory task and fake backends: records, resume, failures, abort, identity. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DataError, InterruptedError, TooManyFailuresError } from "../../src/core/errors.js";
+import { DataError, InternalError, InterruptedError, TooManyFailuresError } from "../../src/core/errors.js";
 import {
   LATENCY_FILE,
   type LatencyLine,
@@ -162,6 +162,18 @@ function latencyLines(dir: string): LatencyLine[] {
     .map((l) => JSON.parse(l) as LatencyLine);
 }
 
+/** The one run folder under `out` (`<model>/<task>/<run-id>`), found without rebuilding the model slug. */
+function onlyRunDir(out: string): string {
+  let dir = out;
+  for (let depth = 0; depth < 3; depth++) {
+    const entries = readdirSync(dir);
+    expect(entries, `exactly one folder in ${dir}`).toHaveLength(1);
+    dir = join(dir, entries[0]!);
+  }
+  expect(readdirSync(dir)).toContain("run.json");
+  return dir;
+}
+
 function input(
   out: string,
   model: ModelBackend,
@@ -297,14 +309,7 @@ describe("runTask", () => {
     await expect(runTask(input(out, model, { maxErrorRate: 0.05 }))).rejects.toBeInstanceOf(
       TooManyFailuresError,
     );
-    const d = join(
-      out,
-      "fake-model-" +
-        (await import("node:crypto")).createHash("sha256").update("fake/model").digest("hex").slice(0, 8),
-      "faketask",
-    );
-    const { readdirSync } = await import("node:fs");
-    const runDirPath = join(d, readdirSync(d)[0]!);
+    const runDirPath = onlyRunDir(out);
     const rec = readRunRecord(runDirPath);
     expect(rec.status).toBe("partial");
     expect(rec.nSamples.failed).toBeGreaterThanOrEqual(MIN_FAILURES_TO_STOP);
@@ -330,6 +335,39 @@ describe("runTask", () => {
       /Most common error \(3 of 3 failures\): DataError: cannot decode image/,
     );
     expect((err as Error).message).toMatch(/Wilson/);
+  });
+
+  it("a scorer that throws stops the run as a harness bug, not a failed sample", async () => {
+    const out = tmp();
+    const throwing: Scorer<Json> = {
+      ...exact,
+      scoreSample(prediction, ref, id) {
+        if (id === "q9") throw new TypeError("cannot read properties of undefined");
+        return exact.scoreSample(prediction, ref, id);
+      },
+    };
+    const err = await runTask({ ...input(out, fakeModel().model), scorer: throwing }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InternalError);
+    expect((err as InternalError).exitCode).toBe(70);
+    expect((err as Error).message).toMatch(/scorer fake_exact threw on sample q9: TypeError: cannot read/);
+    const dir = onlyRunDir(out);
+    expect(readRunRecord(dir).status).toBe("partial");
+    const records = readSamples(dir).records;
+    expect(records.find((r) => r.id === "q9")).toBeUndefined();
+    expect(records.every((r) => r.error === null)).toBe(true);
+  });
+
+  it("reports an unreadable run.json instead of overwriting it", async () => {
+    const out = tmp();
+    const first = await runTask(input(out, fakeModel().model, { latencySamples: 0 }));
+    writeFileSync(join(first.dir, "run.json"), '{"status": "compl');
+    const err = await runTask(input(out, fakeModel().model, { latencySamples: 0 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).message).toContain(join(first.dir, "run.json"));
+    expect((err as DataError).hint).toMatch(/--fresh/);
+    expect(readFileSync(join(first.dir, "run.json"), "utf8")).toBe('{"status": "compl');
   });
 
   it("Ctrl-C aborts in-flight generations, saves a partial run, and a resume completes it", async () => {

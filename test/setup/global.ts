@@ -49,11 +49,13 @@ export default function setup(): void {
   mkdirSync(join(root, ".cache"), { recursive: true });
   const out = mkdtempSync(join(root, ".cache", "dist-build-"));
   try {
-    execFileSync(
-      process.execPath,
-      ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--outDir", out],
-      { cwd: root, stdio: "inherit" },
-    );
+    // The viewer's page (tsconfig.view.json) is a second program: DOM types, no Node types.
+    for (const project of ["tsconfig.build.json", "tsconfig.view.json"]) {
+      execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", project, "--outDir", out], {
+        cwd: root,
+        stdio: "inherit",
+      });
+    }
     syncBuild(out, join(root, "dist"));
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -101,3 +101,22 @@ describe("confidence intervals", () => {
     expect(a.f1).toEqual([slow.lo, slow.hi]);
   });
 });
+
+describe("a scorer's own meanMetrics", () => {
+  it("give the closed-form interval over the metric's own samples (ChartQA's human split), seed-free", () => {
+    const s = SCORERS.relaxed_correctness!;
+    const samples: ScoredSample[] = Array.from({ length: 60 }, (_, i) => {
+      const reference = { answer: "12", type: i % 3 === 0 ? "augmented_test" : "human_test" };
+      const prediction = i % 5 === 0 || i % 7 === 0 ? "13" : "12";
+      return { id: String(i), reference, result: s.scoreSample(prediction, reference, String(i)) };
+    });
+    const human = samples.filter((x) => (x.reference as { type: string }).type === "human_test");
+    const want = meanInterval(
+      human.map((x) => x.result.score),
+      0.95,
+    );
+    const metrics = ["relaxed_human_split"];
+    expect(confidenceIntervals(s, samples, { seed: 1, metrics }).relaxed_human_split).toEqual(want);
+    expect(confidenceIntervals(s, samples, { seed: 2, metrics }).relaxed_human_split).toEqual(want);
+  });
+});

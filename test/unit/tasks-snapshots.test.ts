@@ -15,6 +15,8 @@ interface SnapshotCase {
   row: Record<string, unknown>;
   imageColumns?: string[];
   imageList?: number;
+  /** The row's position in the split (the id of tasks without an id column). */
+  position?: number;
   prompt: string;
   imageSources: string[];
   id: string;
@@ -66,7 +68,7 @@ describe("prompt snapshots", () => {
       });
       for (const c of snap?.cases ?? []) {
         it(`builds the reference prompt for ${c.name}`, () => {
-          const row = task.parseRow(rawRow(c));
+          const row = task.parseRow(rawRow(c), c.position ?? 0);
           expect(task.prompt(row)).toBe(c.prompt);
           expect(task.id(row)).toBe(c.id);
           expect(task.images(row).map((im) => im.source)).toEqual(c.imageSources);

@@ -1,11 +1,11 @@
-/** The six tasks over the fixture datasets: joins, filters, image selection, validation errors. */
+/** Every task over the fixture datasets: joins, filters, image selection, validation errors. */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FixtureTask, makeFixtures } from "../../scripts/make-fixtures.js";
+import { FIXTURE_TASKS, type FixtureTask, makeFixtures } from "../../scripts/make-fixtures.js";
 import { DataError } from "../../src/core/errors.js";
 import type { Json, TaskSample } from "../../src/core/types.js";
 import { streamParquetRows } from "../../src/data/parquet.js";
@@ -34,8 +34,22 @@ async function samplesOf(name: FixtureTask, r = root): Promise<TaskSample<Json>[
 }
 
 describe("task registry", () => {
-  it("has the six benchmarks with their reference settings", () => {
-    expect(Object.keys(TASKS).sort()).toEqual(["docvqa", "gqa", "mmmu", "pope", "seedbench", "textvqa"]);
+  it("has every benchmark with its reference settings", () => {
+    expect(Object.keys(TASKS).sort()).toEqual([
+      "ai2d",
+      "chartqa",
+      "docvqa",
+      "gqa",
+      "infovqa",
+      "mmmu",
+      "ocrbench",
+      "pope",
+      "realworldqa",
+      "scienceqa_img",
+      "seedbench",
+      "textvqa",
+      "vqav2",
+    ]);
     const summary = Object.fromEntries(
       Object.entries(TASKS).map(([n, t]) => [
         n,
@@ -56,18 +70,32 @@ describe("task registry", () => {
       pope: ["lmms-lab/POPE", "default", "test", "pope", "f1", 128],
       seedbench: ["lmms-lab/SEED-Bench", "default", "test", "seed", "seed_image", 1024],
       mmmu: ["lmms-lab/MMMU", "default", "validation", "mmmu", "accuracy", 128],
+      chartqa: ["lmms-lab/ChartQA", "default", "test", "relaxed_correctness", "relaxed_overall", 16],
+      infovqa: ["lmms-lab/DocVQA", "InfographicVQA", "validation", "anls", "anls", 32],
+      ocrbench: ["echo840/OCRBench", "default", "test", "ocrbench", "ocrbench_accuracy", 128],
+      ai2d: ["lmms-lab/ai2d", "default", "test", "ai2d", "exact_match", 16],
+      scienceqa_img: ["lmms-lab/ScienceQA", "ScienceQA-IMG", "test", "scienceqa", "exact_match", 16],
+      realworldqa: ["lmms-lab/RealWorldQA", "default", "test", "realworldqa", "exact_match", 16],
+      vqav2: ["lmms-lab/VQAv2", "default", "validation", "vqav2", "vqa_accuracy", 16],
     });
     expect(task("textvqa").generation.stop).toEqual(["ASSISTANT:"]);
     expect(task("seedbench").generation.stop).toEqual(["ASSISTANT:"]);
     expect(task("gqa").generation.stop).toEqual([]);
     for (const t of Object.values(TASKS)) {
-      expect(t.dataset.fallbackRepos).toEqual([t.dataset.repo.replace("lmms-lab/", "lmms-lab-encoder/")]);
+      // OCRBench is not an lmms-lab dataset and was not moved.
+      const expected =
+        t.name === "ocrbench" ? undefined : [t.dataset.repo.replace("lmms-lab/", "lmms-lab-encoder/")];
+      expect(t.dataset.fallbackRepos, t.name).toEqual(expected);
     }
+  });
+
+  it("has a fixture builder for every task, and no other", () => {
+    expect([...FIXTURE_TASKS].sort()).toEqual(Object.keys(TASKS).sort());
   });
 });
 
 describe("loadSamples over the fixtures", () => {
-  for (const name of ["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"] as const) {
+  for (const name of FIXTURE_TASKS) {
     it(`${name}: 16 samples with unique ids, prompts, images and references`, async () => {
       const samples = await samplesOf(name);
       expect(samples).toHaveLength(16);
@@ -275,7 +303,7 @@ describe("errors name the file, the row and the column", () => {
 
 describe("bundled demo data", () => {
   const demo = fileURLToPath(new URL("../../demo/data", import.meta.url));
-  for (const name of ["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"] as const) {
+  for (const name of FIXTURE_TASKS) {
     it(`${name}: loads 8 samples`, async () => {
       expect(await samplesOf(name, demo)).toHaveLength(8);
     });
@@ -294,6 +322,22 @@ describe("fixture options", () => {
       expect(readFileSync(join(again, rel)).equals(readFileSync(join(a, rel)))).toBe(true);
     } finally {
       rmSync(again, { recursive: true, force: true });
+    }
+  });
+
+  it("regenerating into the same folder gives the same cards (a shared repo's card is not merged twice)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fixtures-twice-"));
+    try {
+      const cards = ["lmms-lab/DocVQA", "lmms-lab/ScienceQA", "lmms-lab-encoder/ai2d"].map(
+        (repo) => `datasets/${repo}/README.md`,
+      );
+      await makeFixtures(dir, { rowsPerTask: 3 });
+      const first = cards.map((c) => readFileSync(join(dir, c), "utf8"));
+      await makeFixtures(dir, { rowsPerTask: 3 });
+      expect(cards.map((c) => readFileSync(join(dir, c), "utf8"))).toEqual(first);
+      expect(first[0]!.match(/- config_name: InfographicVQA/g)).toHaveLength(2); // dataset_info + configs
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -103,11 +103,6 @@ export function parseDtype(spec: string): DtypeSpec {
   return out;
 }
 
-/** Formats a dtype map for logs: `vision_encoder=q4,embed_tokens=fp16,…`. */
-export function formatDtype(map: DtypeMap): string {
-  return GRAPHS.map((g) => `${g}=${map[g]}`).join(",");
-}
-
 /**
  * Picks each graph's dtype for a local folder from the files present: an explicit choice wins;
  * otherwise the card's recommendation when its file exists, else fp32 when present, else the only

@@ -10,7 +10,7 @@
  *   greedy argmax over the last position's logits only; stop on <|im_end|>/<|endoftext|> (and
  *   generation_config eos ids), max new tokens, or a task stop string (the text is cut there).
  *
- * TTFT (DESIGN.md): from the call start (bytes and prompt in hand) to the first token id known.
+ * TTFT (docs/architecture.md): from the call start (bytes and prompt in hand) to the first token id known.
  * preprocessMs, visionMs and prefillMs are consecutive spans inside it.
  */
 import { createHash } from "node:crypto";

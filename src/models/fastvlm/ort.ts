@@ -2,8 +2,7 @@
  * The ONE file that imports onnxruntime-node. Everything else talks to ONNX Runtime through the small
  * surface below: session creation with clear errors, tensors, and metadata.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import ort from "onnxruntime-node";
 import { ModelError } from "../../core/errors.js";
@@ -61,16 +60,6 @@ export interface SessionOptions {
   threads: number;
   /** Inter-op threads (0 = ORT default). */
   interOpThreads?: number;
-}
-
-/** The onnxruntime-node package version, for device fingerprints. */
-export function ortVersion(): string {
-  try {
-    const path = createRequire(import.meta.url).resolve("onnxruntime-node/package.json");
-    return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
 }
 
 /** Builds a tensor. */

@@ -834,8 +834,3 @@ export async function makeTinyModel(outDir: string, opts: TinyModelOptions = {})
   }
   return outDir;
 }
-
-/** makeTinyModel into `<cacheRoot>/tiny-<dims>-<key>` (generated once, reused). Returns the folder. */
-export async function ensureTinyModel(cacheRoot: string, opts: TinyModelOptions = {}): Promise<string> {
-  return makeTinyModel(join(cacheRoot, `tiny-${opts.dims ?? "tiny"}-${tinyModelKey(opts)}`), opts);
-}

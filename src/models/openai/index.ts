@@ -3,14 +3,13 @@
  * The model registry imports this module lazily and calls createOpenAIBackend.
  */
 export {
-  API_KEY_ENV,
   createOpenAIBackend,
   cutAtStop,
   type OpenAIBackendOptions,
   type RetryEvent,
   requestBody,
 } from "./backend.js";
-export { type ImageMime, imageDataUrl, sniffImageMime } from "./mime.js";
-export { type BackoffSettings, DEFAULT_BACKOFF, parseRetryAfter, retryDelayMs } from "./retry.js";
-export { type OpenAISpec, parseOpenAISpec } from "./spec.js";
+export { imageDataUrl, sniffImageMime } from "./mime.js";
+export { DEFAULT_BACKOFF, parseRetryAfter, retryDelayMs } from "./retry.js";
+export { parseOpenAISpec } from "./spec.js";
 export { sseData } from "./sse.js";

@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { SCORERS } from "../../../scorers/index.js";
 import type { Json, ScoredSample } from "../../../src/core/types.js";
+import { TASKS } from "../../../tasks/index.js";
+import * as C from "./golden-card.js";
 import * as G from "./golden-cases.js";
 
 function sampleCases(scorerName: string, cases: G.Golden<Json>[]): void {
@@ -162,12 +164,55 @@ describe("mmmu", () => {
   });
 });
 
+/** Scored inputs per scorer for the registry check: its golden cases, as the runner would score them. */
+const GOLDEN_INPUTS: Record<string, { prediction: string; reference: Json }[]> = {
+  exact_match: G.EXACT_MATCH,
+  vqa_accuracy: G.VQA,
+  anls: G.ANLS,
+  pope: G.POPE,
+  seed: G.SEED,
+  mmmu: G.MMMU_OPEN.map((c) => ({
+    prediction: c.prediction,
+    reference: { answer: c.answer, questionType: "open", options: [], subject: "Math" },
+  })),
+  relaxed_correctness: C.RELAXED,
+  ocrbench: C.OCRBENCH,
+  ai2d: C.AI2D,
+  scienceqa: C.SCIENCEQA,
+  realworldqa: C.REALWORLDQA,
+  vqav2: C.VQAV2,
+};
+/** Scorers whose primary metric is the plain mean of the per-sample scores. */
+const MEAN_PRIMARY = new Set(["exact_match", "vqa_accuracy", "anls"]);
+
 describe("registry", () => {
   it("every scorer reports parse_failure_rate and its primary metric", () => {
     for (const [key, scorer] of Object.entries(SCORERS)) {
       expect(scorer.name).toBe(key);
-      const agg = scorer.aggregate([]);
-      expect(agg, key).toHaveProperty("parse_failure_rate");
+      expect(scorer.aggregate([]), key).toHaveProperty("parse_failure_rate");
+      const inputs = GOLDEN_INPUTS[key];
+      expect(inputs, `golden inputs for scorer '${key}' in GOLDEN_INPUTS`).toBeDefined();
+      const samples: ScoredSample[] = inputs!.map((c, i) => ({
+        id: `validation_Math_${i}`,
+        reference: c.reference,
+        result: scorer.scoreSample(c.prediction, c.reference, `validation_Math_${i}`),
+      }));
+      const agg = scorer.aggregate(samples);
+      const primary = agg[scorer.primary];
+      expect(primary, `${key}: aggregate() has no '${scorer.primary}'`).toBeTypeOf("number");
+      expect(primary! >= 0 && primary! <= 1, `${key}: ${scorer.primary} = ${primary}`).toBe(true);
+      expect(agg.parse_failure_rate! >= 0 && agg.parse_failure_rate! <= 1, key).toBe(true);
+      const ownMean = scorer.meanMetrics?.[scorer.primary];
+      if (MEAN_PRIMARY.has(key) || (ownMean && samples.every((x) => ownMean(x.reference)))) {
+        const mean = samples.reduce((sum, x) => sum + x.result.score, 0) / samples.length;
+        expect(primary, key).toBeCloseTo(mean, 12);
+      }
+    }
+  });
+  it("every task's primaryMetric is its scorer's primary", () => {
+    for (const [name, task] of Object.entries(TASKS)) {
+      expect(SCORERS[task.scorer], `task ${name}: scorer '${task.scorer}'`).toBeDefined();
+      expect(task.primaryMetric, name).toBe(SCORERS[task.scorer]!.primary);
     }
   });
 });
