@@ -58,11 +58,11 @@ function runDirs(out: string, task: string): string[] {
 }
 
 /** id -> prediction of a run folder; throws on a failed sample or an id recorded twice. */
-function predictions(dir: string): Map<string, string> {
+function predictions(dir: string): Map<string, string | null> {
   const lines = readFileSync(join(dir, "samples.jsonl"), "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "");
-  const byId = new Map<string, string>();
+  const byId = new Map<string, string | null>();
   for (const s of readSamples(dir).records) {
     expect({ id: s.id, error: s.error }).toEqual({ id: s.id, error: null });
     byId.set(s.id, s.prediction);
@@ -87,7 +87,7 @@ it("stop-sometimes model: shards + merge and kill -9 + resume equal the plain ru
   const ref = await runCli(runArgs(refOut), fx.env, fx.work);
   expect({ code: ref.code, stderr: ref.stderr }).toMatchObject({ code: 0 });
   const refRecords = JSON.parse(ref.stdout) as RunRecord[];
-  const refPreds = new Map<string, Map<string, string>>();
+  const refPreds = new Map<string, Map<string, string | null>>();
   for (const task of TASKS) refPreds.set(task, predictions(runDirs(refOut, task)[0]!));
   // The model misbehaves on this data: some answers are empty, some are not.
   const all = [...refPreds.values()].flatMap((m) => [...m.values()]);
