@@ -1,5 +1,5 @@
 /**
- * The offline demo: the bundled demo datasets (demo/data, six tasks × 8 samples) served by a loopback Hub,
+ * The offline demo: the bundled demo datasets (demo/data, every task × 8 samples) served by a loopback Hub,
  * downloaded into a temporary HF cache through the real Hub layer, and run on a tiny random-weight FastVLM
  * generated on first use, with the same runTasks `run` uses. No network: the only socket is 127.0.0.1.
  */
