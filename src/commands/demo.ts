@@ -22,7 +22,7 @@ export function register(program: Command): void {
   program
     .command("demo")
     .description(
-      "Run all six benchmarks offline on the bundled demo data (8 samples each) with a tiny random-weight " +
+      "Run every benchmark offline on the bundled demo data (8 samples each) with a tiny random-weight " +
         "FastVLM: Hub download into a temp cache, concurrent run, scoring, latency pass, leaderboard.",
     )
     .option("--out <dir>", "output folder (predictions/ and leaderboard/ inside)", "fastvlm-eval-demo")

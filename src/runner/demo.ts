@@ -1,5 +1,5 @@
 /**
- * The offline demo: the bundled demo datasets (demo/data, six tasks × 8 samples) served by a loopback Hub,
+ * The offline demo: the bundled demo datasets (demo/data, every task × 8 samples) served by a loopback Hub,
  * downloaded into a temporary HF cache through the real Hub layer, and run on a tiny random-weight FastVLM
  * generated on first use, with the same runTasks `run` uses. No network: the only socket is 127.0.0.1.
  */
@@ -130,18 +130,22 @@ export async function serveDemo(options: { port?: number; cacheDir?: string } = 
 /** The lines `demo --serve` prints: what to export and the next commands. */
 export function serveInstructions(server: Pick<DemoServer, "url" | "modelDir">, out: string): string {
   const lock = join(out, "lock.json");
-  const preds = join(out, "predictions");
+  // Apart from the demo's own runs: a second baseline run of a task beside the demo's would make `compare`
+  // of the model folders ambiguous.
+  const preds = join(out, "served", "predictions");
+  // Started through npx (a clone, no global install): the bare command is not on PATH.
+  const cli = process.env.npm_command === "exec" ? "npx fastvlm-eval" : "fastvlm-eval";
   return [
     `Serving the bundled demo datasets at ${server.url} (127.0.0.1 only). Ctrl-C stops it.`,
     "",
     "In another terminal (the demo data is synthetic and the model has random weights):",
     `  export HF_ENDPOINT=${server.url}`,
     `  export HF_HOME=${join(out, "hf")}        # a cache of its own, apart from your real one`,
-    `  fastvlm-eval fetch pope --lock ${lock}`,
-    `  fastvlm-eval run pope docvqa --model ${server.modelDir} --lock ${lock} --out ${preds}`,
-    `  fastvlm-eval run pope --model baseline:random --lock ${lock} --out ${preds} --latency-samples 0`,
-    `  fastvlm-eval compare ${join(preds, modelSlug(BASELINE_MODEL))} ${join(preds, modelSlug(basename(server.modelDir)))}`,
-    `  fastvlm-eval leaderboard --runs ${preds} --out ${join(out, "leaderboard")}`,
+    `  ${cli} fetch pope --lock ${lock}`,
+    `  ${cli} run pope docvqa --model ${server.modelDir} --lock ${lock} --out ${preds}`,
+    `  ${cli} run pope --model baseline:random --lock ${lock} --out ${preds} --latency-samples 0`,
+    `  ${cli} compare ${join(preds, modelSlug(BASELINE_MODEL))} ${join(preds, modelSlug(basename(server.modelDir)))}`,
+    `  ${cli} leaderboard --runs ${preds} --out ${join(out, "served", "leaderboard")}`,
     "",
     `--lock keeps the demo's dataset shas out of datasets/lock.json; --model ${server.modelDir} is the tiny model.`,
   ].join("\n");
