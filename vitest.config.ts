@@ -6,7 +6,8 @@ export default defineConfig({
     pool: "forks",
     // Two cores: more workers only thrash the ONNX sessions.
     maxWorkers: 2,
-    testTimeout: 120_000,
+    // A safety net for hung tests, not a speed bound: the model tests take minutes on a loaded 2-core machine.
+    testTimeout: 300_000,
     hookTimeout: 300_000,
     globalSetup: ["test/setup/global.ts"],
   },
