@@ -14,7 +14,7 @@
  *   node --import tsx bench/transformersjs.ts [--model tiny|real] [--repeat 5] [--max-new-tokens 64 (tiny), 24 (real)] [--json]
  */
 import { basename, dirname } from "node:path";
-import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
+import { BENCH_PROMPT, defaultBenchImage } from "../src/latency-bench/latency.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
 import {
   emit,

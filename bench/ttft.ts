@@ -21,8 +21,8 @@
  *     [--threads 0] [--logits last|all] [--json]
  */
 import { join } from "node:path";
-import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
 import { preprocessImage } from "../src/data/images.js";
+import { BENCH_PROMPT, defaultBenchImage } from "../src/latency-bench/latency.js";
 import { DEFAULT_LOGITS, type LogitsMode } from "../src/models/fastvlm/constants.js";
 import { type Dtype, GRAPHS, type GraphName, graphFile } from "../src/models/fastvlm/dtype.js";
 import { createDecoder, type FastVLMEngine, loadFastVLM } from "../src/models/fastvlm/engine.js";

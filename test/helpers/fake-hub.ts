@@ -1,5 +1,5 @@
 /**
- * A fake Hugging Face Hub for tests: the shipped read-only Hub server (src/hub/serve.ts, also behind `demo`)
+ * A fake Hugging Face Hub for tests: the shipped read-only Hub server (src/testbed/hub-server.ts, also behind `demo`)
  * plus switchable faults, a log of every request, and extra routes (commit/upload, see fake-hub-commit.ts).
  *
  * Layout: `<root>/datasets/<org>/<name>/<files>` and `<root>/models/<org>/<name>/<files>` are branch `main`;
@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type HubEndpoint, type HubRequestHooks, startHubServer } from "../../src/hub/serve.js";
+import { type HubEndpoint, type HubRequestHooks, startHubServer } from "../../src/testbed/hub-server.js";
 
 /** Which endpoint a request hit. */
 export type Endpoint = HubEndpoint;

@@ -1,5 +1,5 @@
 /**
- * Models that misbehave on purpose (tiny-quirks.ts), fp32 and q4 (MatMulNBits): whatever they emit is an
+ * Models that misbehave on purpose (src/testbed/tiny-fastvlm/quirks.ts), fp32 and q4 (MatMulNBits): whatever they emit is an
  * answer. Empty answers, special tokens mid-answer, half a UTF-8 character, stop strings over several
  * tokens, newlines and one word forever: the same ids as transformers.js generate() on the same files,
  * text decoded as Python's tokenizer does, never a throw. Also the context-length check.
@@ -16,8 +16,8 @@ import { readSamples } from "../../src/core/records.js";
 import type { GenerateRequest, Json, Scorer, TaskSample } from "../../src/core/types.js";
 import { SPECIAL_IDS } from "../../src/models/fastvlm/constants.js";
 import { type FastVLMEngine, loadFastVLM } from "../../src/models/fastvlm/engine.js";
-import { MISBEHAVIOURS, type Misbehaviour } from "../../src/models/fastvlm/tiny-quirks.js";
 import { runTask } from "../../src/runner/task-run.js";
+import { MISBEHAVIOURS, type Misbehaviour } from "../../src/testbed/tiny-fastvlm/quirks.js";
 import { tinyModelVariant } from "../helpers/tiny-model.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -32,8 +32,8 @@ import {
   sliceLastLogits,
   stagePatchedModel,
 } from "../../src/models/fastvlm/graph-patch.js";
-import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../../src/models/fastvlm/tiny.js";
 import { parseRunFlags } from "../../src/runner/flags.js";
+import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../../src/testbed/tiny-fastvlm/index.js";
 import { tinyModelDir, tinyModelOptions } from "../helpers/tiny-model.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

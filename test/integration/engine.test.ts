@@ -248,7 +248,7 @@ describe("FastVLM engine: optional decoder inputs", () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
-    const { makeTinyModel } = await import("../../src/models/fastvlm/tiny.js");
+    const { makeTinyModel } = await import("../../src/testbed/tiny-fastvlm/index.js");
     const dir = mkdtempSync(join(tmpdir(), "tiny-keep-"));
     try {
       const keep = await loadFastVLM(

@@ -10,7 +10,7 @@
  *   (rope_theta), grouped-query attention over past+current with a causal mask and the
  *   attention_mask, SwiGLU MLP, final norm, lm_head. present.* = concat(past, current).
  *
- * On request (tiny-quirks.ts): `_q4` graphs whose constant MatMuls (lm_head included) are com.microsoft
+ * On request (quirks.ts): `_q4` graphs whose constant MatMuls (lm_head included) are com.microsoft
  * MatMulNBits with 4-bit symmetric blocks of 32, an lm_head bias (an Add after the lm_head), and
  * scripted misbehaviour (first token a stop token, a stop string first, special tokens mid-answer, half
  * a UTF-8 character, newlines or one word forever).
@@ -38,9 +38,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Tokenizer } from "@huggingface/tokenizers";
 import type { onnx as OnnxNs } from "onnx-proto";
+import { QWEN2_CHAT_TEMPLATE, SPECIAL_IDS } from "../../models/fastvlm/constants.js";
+import { floatToHalf, halfToFloat } from "../../models/fastvlm/fp16.js";
 import { mulberry32 } from "../../stats/rng.js";
-import { QWEN2_CHAT_TEMPLATE, SPECIAL_IDS } from "./constants.js";
-import { floatToHalf, halfToFloat } from "./fp16.js";
 import {
   type Misbehaviour,
   packQ4,
@@ -49,7 +49,7 @@ import {
   type ScriptVocab,
   scriptOf,
   type Transition,
-} from "./tiny-quirks.js";
+} from "./quirks.js";
 
 export { QWEN2_CHAT_TEMPLATE, SPECIAL_IDS };
 
@@ -88,7 +88,7 @@ export interface TinyModelOptions {
   q4?: boolean;
   /** Add a constant bias to the logits after the lm_head (an `Add` between the lm_head and `logits`). */
   lmHeadBias?: boolean;
-  /** Scripted misbehaviour (tiny-quirks.ts). */
+  /** Scripted misbehaviour (quirks.ts). */
   misbehave?: Misbehaviour;
 }
 
