@@ -133,7 +133,7 @@ await engine.dispose();
 await model.dispose();
 globalThis.fetch = realFetch;
 
-const EOS = new Set(engine.config.eosIds);
+const EOS = new Set(engine.model.config.eosIds);
 const strip = (ids: number[]): number[] => {
   const out = [...ids];
   while (out.length > 0 && EOS.has(out.at(-1)!)) out.pop();
