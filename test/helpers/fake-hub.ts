@@ -172,17 +172,9 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     return body;
   }
 
-  /** Hooks for one request: log it, and apply the first matching fault rule. */
+  /** Hooks for one request: log it, answer as the variant server would, apply the first matching fault. */
   function onRequest(req: IncomingMessage): HubRequestHooks {
-    const log: RequestLog = {
-      method: req.method ?? "GET",
-      url: req.url ?? "/",
-      endpoint: "other",
-      status: 0,
-      authorization: req.headers.authorization,
-      range: req.headers.range,
-    };
-    requests.push(log);
+    const log = logRequest(req, requests);
     const redirected = (req.url ?? "").includes("redirected=1");
     if (variant.ignoreRange) delete req.headers.range;
     let fault: Fault | undefined;
@@ -191,60 +183,15 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       async classified({ endpoint, target, file }, res) {
         log.endpoint = endpoint;
         if (file !== undefined) log.file = file;
-        if (endpoint === "paths-info" && variant.noPathsInfo) {
-          res.writeHead(404, { "Content-Type": "application/json" });
-          res.end(JSON.stringify({ error: "Not Found" }));
-          return true;
-        }
-        if (endpoint === "resolve" && variant.redirect && !redirected) {
-          const base = variant.redirect.to ?? `http://${req.headers.host}`;
-          const path = (req.url ?? "/").split("?")[0];
-          res.writeHead(302, { Location: `${base}${path}?redirected=1` });
-          res.end();
-          return true;
-        }
+        if (variantAnswer(variant, endpoint, req, res, redirected)) return true;
         fault = takeFault(endpoint, target);
         if (fault === undefined) return false;
         log.fault = fault.kind;
-        if (fault.kind === "delay") {
-          const { ms } = fault;
-          await new Promise((r) => setTimeout(r, ms));
-        }
-        if (fault.kind !== "status") return false;
-        const headers: Record<string, string> = {
-          "Content-Type": "application/json",
-          ...(fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {}),
-        };
-        res.writeHead(fault.status, headers);
-        res.end(JSON.stringify({ error: `fake fault ${fault.status}` }));
-        return true;
+        return applyFault(fault, res);
       },
-      body(body) {
-        if (fault?.kind !== "corrupt") return body;
-        const out = Buffer.from(body);
-        for (let i = 0; i < out.length; i += 7) out[i] = (out[i]! ^ 0xff) & 0xff;
-        return out;
-      },
-      send(res, body) {
-        const f = fault;
-        if (f?.kind !== "reset" && f?.kind !== "truncate") return false;
-        const n = Math.min(
-          body.length - 1,
-          f.kind === "reset"
-            ? (f.afterBytes ?? Math.floor(body.length / 2))
-            : (f.sendBytes ?? Math.floor(body.length / 2)),
-        );
-        res.flushHeaders();
-        // Cut the connection a moment after the bytes went out, so the client has read them (a WHATWG
-        // stream drops queued chunks when it errors) and a resume test sees them on disk.
-        res.write(body.subarray(0, Math.max(0, n)), () => {
-          setTimeout(() => {
-            if (f.kind === "reset") res.socket?.resetAndDestroy();
-            else res.socket?.end();
-          }, 30);
-        });
-        return true;
-      },
+      body: (body) => (fault?.kind === "corrupt" ? corrupt(body) : body),
+      send: (res, body) =>
+        fault?.kind === "reset" || fault?.kind === "truncate" ? cutOff(fault, res, body) : false,
       done(status, endpoint) {
         log.endpoint = endpoint;
         log.status = status;
@@ -275,4 +222,88 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   };
   for (const route of options.extraRoutes ?? []) fake.addRoute(route);
   return fake;
+}
+
+/** Logs a request as it arrives (status and endpoint filled in later). */
+function logRequest(req: IncomingMessage, requests: RequestLog[]): RequestLog {
+  const log: RequestLog = {
+    method: req.method ?? "GET",
+    url: req.url ?? "/",
+    endpoint: "other",
+    status: 0,
+    authorization: req.headers.authorization,
+    range: req.headers.range,
+  };
+  requests.push(log);
+  return log;
+}
+
+/** Answers the variant server's way where it differs (no paths-info, a redirect); true when answered. */
+function variantAnswer(
+  variant: HubVariant,
+  endpoint: Endpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+  redirected: boolean,
+): boolean {
+  if (endpoint === "paths-info" && variant.noPathsInfo) {
+    res.writeHead(404, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ error: "Not Found" }));
+    return true;
+  }
+  if (endpoint === "resolve" && variant.redirect && !redirected) {
+    const base = variant.redirect.to ?? `http://${req.headers.host}`;
+    const path = (req.url ?? "/").split("?")[0];
+    res.writeHead(302, { Location: `${base}${path}?redirected=1` });
+    res.end();
+    return true;
+  }
+  return false;
+}
+
+/** Applies a fault before the answer: waits (delay) or answers with its status; true when answered. */
+async function applyFault(fault: Fault, res: ServerResponse): Promise<boolean> {
+  if (fault.kind === "delay") {
+    const { ms } = fault;
+    await new Promise((r) => setTimeout(r, ms));
+  }
+  if (fault.kind !== "status") return false;
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    ...(fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {}),
+  };
+  res.writeHead(fault.status, headers);
+  res.end(JSON.stringify({ error: `fake fault ${fault.status}` }));
+  return true;
+}
+
+/** The body with every 7th byte flipped. */
+function corrupt(body: Buffer): Buffer {
+  const out = Buffer.from(body);
+  for (let i = 0; i < out.length; i += 7) out[i] = (out[i]! ^ 0xff) & 0xff;
+  return out;
+}
+
+/** Sends part of the body, then resets or ends the connection; always true (the answer is sent). */
+function cutOff(
+  f: Extract<FaultAction, { kind: "reset" } | { kind: "truncate" }>,
+  res: ServerResponse,
+  body: Buffer,
+): boolean {
+  const n = Math.min(
+    body.length - 1,
+    f.kind === "reset"
+      ? (f.afterBytes ?? Math.floor(body.length / 2))
+      : (f.sendBytes ?? Math.floor(body.length / 2)),
+  );
+  res.flushHeaders();
+  // Cut the connection a moment after the bytes went out, so the client has read them (a WHATWG
+  // stream drops queued chunks when it errors) and a resume test sees them on disk.
+  res.write(body.subarray(0, Math.max(0, n)), () => {
+    setTimeout(() => {
+      if (f.kind === "reset") res.socket?.resetAndDestroy();
+      else res.socket?.end();
+    }, 30);
+  });
+  return true;
 }
