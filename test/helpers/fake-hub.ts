@@ -121,13 +121,6 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   let faults: Fault[] = [...(options.faults ?? [])];
   const requests: RequestLog[] = [];
 
-  function matches(f: Fault, endpoint: Endpoint, target: string): boolean {
-    const ep = f.endpoint ?? "resolve";
-    if (ep !== "any" && ep !== endpoint) return false;
-    if (f.path === undefined) return true;
-    return typeof f.path === "string" ? f.path === target : f.path.test(target);
-  }
-
   function takeFault(endpoint: Endpoint, target: string): Fault | undefined {
     const f = faults.find((x) => (x.times === undefined || x.times > 0) && matches(x, endpoint, target));
     if (f?.times !== undefined) f.times -= 1;
@@ -135,42 +128,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   }
 
   const variant = options.variant ?? {};
-
-  /** One listing entry as the variant server would write it. */
-  function reshapeEntry(e: Record<string, unknown>, content: (p: string) => Buffer | undefined): unknown {
-    if (e.type === "directory") {
-      if (!variant.noDirSize) return e;
-      const { size: _size, ...rest } = e;
-      return rest;
-    }
-    const out = { ...e };
-    if (out.lfs !== undefined) {
-      if (variant.noLfsOid) {
-        const { oid: _oid, ...lfs } = out.lfs as Record<string, unknown>;
-        out.lfs = lfs;
-        delete out.oid;
-      }
-      return out;
-    }
-    const body = content(String(e.path)) ?? Buffer.alloc(0);
-    const mode = variant.oid ?? "git";
-    if (mode === "none") delete out.oid;
-    else if (mode === "sha1") out.oid = createHash("sha1").update(body).digest("hex");
-    else if (mode === "sha256") out.oid = createHash("sha256").update(body).digest("hex");
-    else if (mode === "bad") out.oid = "not-a-hash";
-    return out;
-  }
-
-  function reshape(endpoint: Endpoint, body: unknown, content: (p: string) => Buffer | undefined): unknown {
-    if (endpoint === "revision" && variant.noRevisionSha) {
-      const { sha: _sha, ...rest } = body as Record<string, unknown>;
-      return rest;
-    }
-    if ((endpoint === "tree" || endpoint === "paths-info") && Array.isArray(body)) {
-      return body.map((e) => reshapeEntry(e as Record<string, unknown>, content));
-    }
-    return body;
-  }
+  const reshape = (endpoint: Endpoint, body: unknown, content: (p: string) => Buffer | undefined): unknown =>
+    reshapeFor(variant, endpoint, body, content);
 
   /** Hooks for one request: log it, answer as the variant server would, apply the first matching fault. */
   function onRequest(req: IncomingMessage): HubRequestHooks {
@@ -306,4 +265,58 @@ function cutOff(
     }, 30);
   });
   return true;
+}
+
+/** Whether a fault rule applies to a request. */
+function matches(f: Fault, endpoint: Endpoint, target: string): boolean {
+  const ep = f.endpoint ?? "resolve";
+  if (ep !== "any" && ep !== endpoint) return false;
+  if (f.path === undefined) return true;
+  return typeof f.path === "string" ? f.path === target : f.path.test(target);
+}
+
+/** One listing entry as the variant server would write it. */
+function reshapeEntry(
+  variant: HubVariant,
+  e: Record<string, unknown>,
+  content: (p: string) => Buffer | undefined,
+): unknown {
+  if (e.type === "directory") {
+    if (!variant.noDirSize) return e;
+    const { size: _size, ...rest } = e;
+    return rest;
+  }
+  const out = { ...e };
+  if (out.lfs !== undefined) {
+    if (variant.noLfsOid) {
+      const { oid: _oid, ...lfs } = out.lfs as Record<string, unknown>;
+      out.lfs = lfs;
+      delete out.oid;
+    }
+    return out;
+  }
+  const body = content(String(e.path)) ?? Buffer.alloc(0);
+  const mode = variant.oid ?? "git";
+  if (mode === "none") delete out.oid;
+  else if (mode === "sha1") out.oid = createHash("sha1").update(body).digest("hex");
+  else if (mode === "sha256") out.oid = createHash("sha256").update(body).digest("hex");
+  else if (mode === "bad") out.oid = "not-a-hash";
+  return out;
+}
+
+/** A JSON answer as the variant server would write it. */
+function reshapeFor(
+  variant: HubVariant,
+  endpoint: Endpoint,
+  body: unknown,
+  content: (p: string) => Buffer | undefined,
+): unknown {
+  if (endpoint === "revision" && variant.noRevisionSha) {
+    const { sha: _sha, ...rest } = body as Record<string, unknown>;
+    return rest;
+  }
+  if ((endpoint === "tree" || endpoint === "paths-info") && Array.isArray(body)) {
+    return body.map((e) => reshapeEntry(variant, e as Record<string, unknown>, content));
+  }
+  return body;
 }
