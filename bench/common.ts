@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import type { FixtureTask } from "../scripts/make-fixtures.js";
 import type { ModelBackend } from "../src/core/types.js";
 import type { DatasetFiles } from "../src/data/samples.js";
-import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../src/models/fastvlm/tiny.js";
 import type { TaskRunResult } from "../src/runner/task-run.js";
+import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../src/testbed/tiny-fastvlm/index.js";
 import type { AnyTask } from "../tasks/index.js";
 
 /** Repository root. */

@@ -12,7 +12,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatTable } from "../src/bench/format.js";
+import { formatTable } from "../src/latency-bench/format.js";
 import { flag, has, log, machine, ROOT, type StepResult, type Target } from "./common.js";
 
 interface Step {

@@ -17,7 +17,7 @@
  * with the decoder's weights inline as fp16 (bench/inline-model.ts), the layout of the Hub's decoders.
  */
 import { fileURLToPath } from "node:url";
-import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
+import { BENCH_PROMPT, defaultBenchImage } from "../src/latency-bench/latency.js";
 import type { LogitsMode } from "../src/models/fastvlm/constants.js";
 import {
   emit,

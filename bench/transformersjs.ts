@@ -14,7 +14,7 @@
  *   node --import tsx bench/transformersjs.ts [--model tiny|real] [--repeat 5] [--max-new-tokens 64 (tiny), 24 (real)] [--json]
  */
 import { basename, dirname } from "node:path";
-import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
+import { BENCH_PROMPT, defaultBenchImage } from "../src/latency-bench/latency.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
 import {
   emit,
@@ -133,7 +133,7 @@ await engine.dispose();
 await model.dispose();
 globalThis.fetch = realFetch;
 
-const EOS = new Set(engine.config.eosIds);
+const EOS = new Set(engine.model.config.eosIds);
 const strip = (ids: number[]): number[] => {
   const out = [...ids];
   while (out.length > 0 && EOS.has(out.at(-1)!)) out.pop();

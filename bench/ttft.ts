@@ -21,13 +21,15 @@
  *     [--threads 0] [--logits last|all] [--json]
  */
 import { join } from "node:path";
-import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
 import { preprocessImage } from "../src/data/images.js";
+import { BENCH_PROMPT, defaultBenchImage } from "../src/latency-bench/latency.js";
 import { DEFAULT_LOGITS, type LogitsMode } from "../src/models/fastvlm/constants.js";
+import { createDecoder } from "../src/models/fastvlm/decoder-load.js";
 import { type Dtype, GRAPHS, type GraphName, graphFile } from "../src/models/fastvlm/dtype.js";
-import { createDecoder, type FastVLMEngine, loadFastVLM } from "../src/models/fastvlm/engine.js";
+import { type FastVLMEngine, loadFastVLM } from "../src/models/fastvlm/engine.js";
 import { NEXT_TOKEN_OUTPUT } from "../src/models/fastvlm/graph-patch.js";
 import { createSession, makeTensor, type OrtSession, type OrtTensor } from "../src/models/fastvlm/ort.js";
+import { buildInputs } from "../src/models/fastvlm/processor.js";
 import {
   emit,
   ensureModel,
@@ -77,18 +79,18 @@ for (const g of GRAPHS) {
 }
 
 // Inputs prepared once, outside any timing.
-const cfg = engine.config;
+const cfg = engine.model.config;
 const preprocessOptions = {
-  mode: engine.imageMode,
+  mode: engine.model.imageMode,
   size: cfg.imageSize,
   mean: cfg.mean,
   std: cfg.std,
   rescale: cfg.rescale,
 };
 const pixels = await preprocessImage(image, preprocessOptions);
-const { ids } = engine.tokenizer.encodePrompt(request.prompt, 1);
+const { ids } = engine.model.tokenizer.encodePrompt(request.prompt, 1);
 const textIds = ids.filter((id) => id !== cfg.imageTokenId);
-const built = await engine.buildInputs(request);
+const built = await buildInputs(engine.model, request);
 const S = cfg.imageSize;
 const pixelTensor = makeTensor("float32", pixels, [1, 3, S, S]);
 const idsTensor = makeTensor("int64", BigInt64Array.from(textIds, BigInt), [1, textIds.length]);

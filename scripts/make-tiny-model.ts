@@ -1,5 +1,5 @@
 /**
- * Generates a random-weight FastVLM folder (see src/models/fastvlm/tiny.ts).
+ * Generates a random-weight FastVLM folder (see src/testbed/tiny-fastvlm/).
  *
  *   node --import tsx scripts/make-tiny-model.ts OUT_DIR [--fp16] [--q4] [--lm-head-bias] [--misbehave KIND]
  *     [--real] [--qwen-tokenizer] [--seed N]
@@ -10,8 +10,12 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { makeTinyModel, reducedTokenizerPath, reduceQwenTokenizer } from "../src/models/fastvlm/tiny.js";
-import { MISBEHAVIOURS, type Misbehaviour } from "../src/models/fastvlm/tiny-quirks.js";
+import {
+  makeTinyModel,
+  reducedTokenizerPath,
+  reduceQwenTokenizer,
+} from "../src/testbed/tiny-fastvlm/index.js";
+import { MISBEHAVIOURS, type Misbehaviour } from "../src/testbed/tiny-fastvlm/quirks.js";
 
 /** Ids kept in the committed reduced tokenizer (byte tokens + the first merges). */
 const REDUCED_SIZE = 6000;

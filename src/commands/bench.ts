@@ -74,7 +74,7 @@ export function register(program: Command): void {
       if (problems.length > 0) {
         throw new UsageError(problems.join("\n"), "See fastvlm-eval bench --help.");
       }
-      const bench = await import("../bench/latency.js");
+      const bench = await import("../latency-bench/latency.js");
       const { info, outJson, out } = await import("../core/log.js");
       const { collectEnv } = await import("../core/env.js");
       const bytes =
@@ -127,7 +127,7 @@ export function register(program: Command): void {
           });
           return;
         }
-        const { formatBenchTable } = await import("../bench/format.js");
+        const { formatBenchTable } = await import("../latency-bench/format.js");
         out(formatBenchTable(result.runs, result.median));
         out(
           `load ${loadMs.toFixed(0)} ms · ${backend.info.executionProvider}, threads ${backend.info.threads || "default"}, ` +

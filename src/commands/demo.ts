@@ -37,7 +37,7 @@ export function register(program: Command): void {
         await serve(flags);
         return;
       }
-      const { runDemo } = await import("../runner/demo.js");
+      const { runDemo } = await import("../testbed/demo.js");
       const { summaryTable } = await import("../runner/summary.js");
       const log = await import("../core/log.js");
       const controller = new AbortController();
@@ -76,7 +76,7 @@ async function serve(flags: DemoFlags): Promise<void> {
     throw new UsageError(`--port must be an integer from 0 to 65535, got '${flags.port}'.`);
   }
   const { resolve } = await import("node:path");
-  const { serveDemo, serveInstructions } = await import("../runner/demo.js");
+  const { serveDemo, serveInstructions } = await import("../testbed/demo.js");
   const log = await import("../core/log.js");
   const server = await serveDemo({ port });
   const out = resolve(flags.out);

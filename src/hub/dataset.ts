@@ -2,17 +2,12 @@
 import { readFile, stat } from "node:fs/promises";
 import { DataError, HubError, OfflineError } from "../core/errors.js";
 import type { DatasetSpec } from "../core/types.js";
+import { cachedSha256, snapshotDir } from "./cache.js";
 import { type CardConfig, parseCardConfigs, splitFiles } from "./card.js";
-import {
-  cachedSha256,
-  downloadExpected,
-  EntryNotFoundError,
-  listRepoFiles,
-  RepoNotFoundError,
-  resolveRevision,
-  snapshotDir,
-} from "./download.js";
+import { downloadExpected } from "./download.js";
 import { hubEnv } from "./env.js";
+import { EntryNotFoundError, RepoNotFoundError } from "./failure.js";
+import { listRepoFiles } from "./listing.js";
 import {
   type DatasetLockEntry,
   datasetKey,
@@ -24,6 +19,7 @@ import {
   updateLock,
 } from "./lock.js";
 import { assertRepoId, describeRepo } from "./paths.js";
+import { resolveRevision } from "./revision.js";
 import type { HubOptions, RepoFile, RepoRef } from "./types.js";
 
 /** A task's data on disk. */

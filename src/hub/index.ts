@@ -1,5 +1,7 @@
 /** The Hub layer's public API: everything other modules call lives here. */
 export { type DatasetFiles, ensureDataset, ensureModelFiles } from "./dataset.js";
-export { downloadFiles, listRepoFiles, readRepoText, resolveRevision } from "./download.js";
+export { downloadFiles, readRepoText } from "./download.js";
 export { type HubEnv, hubEnv } from "./env.js";
+export { listRepoFiles } from "./listing.js";
+export { resolveRevision } from "./revision.js";
 export type { RepoFile } from "./types.js";

@@ -46,4 +46,6 @@ export interface HubOptions {
   onProgress?: (p: ProgressEvent) => void;
   /** Aborts downloads and waits. */
   signal?: AbortSignal;
+  /** The fetch every Hub request of the call goes through (default the global fetch). */
+  fetch?: typeof fetch;
 }

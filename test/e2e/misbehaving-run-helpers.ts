@@ -14,7 +14,7 @@ import { type RunRecord, readSamples } from "../../src/core/records.js";
 import type { TaskSample } from "../../src/core/types.js";
 import { loadSamples } from "../../src/data/samples.js";
 import { loadFastVLM } from "../../src/models/fastvlm/engine.js";
-import type { Misbehaviour } from "../../src/models/fastvlm/tiny-quirks.js";
+import type { Misbehaviour } from "../../src/testbed/tiny-fastvlm/quirks.js";
 import { TASKS } from "../../tasks/index.js";
 import { fixtureDatasetFiles, fixtureRoot } from "../helpers/fixtures.js";
 import { tinyModelVariant } from "../helpers/tiny-model.js";

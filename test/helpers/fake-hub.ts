@@ -1,5 +1,5 @@
 /**
- * A fake Hugging Face Hub for tests: the shipped read-only Hub server (src/hub/serve.ts, also behind `demo`)
+ * A fake Hugging Face Hub for tests: the shipped read-only Hub server (src/testbed/hub-server.ts, also behind `demo`)
  * plus switchable faults, a log of every request, and extra routes (commit/upload, see fake-hub-commit.ts).
  *
  * Layout: `<root>/datasets/<org>/<name>/<files>` and `<root>/models/<org>/<name>/<files>` are branch `main`;
@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type HubEndpoint, type HubRequestHooks, startHubServer } from "../../src/hub/serve.js";
+import { type HubEndpoint, type HubRequestHooks, startHubServer } from "../../src/testbed/hub-server.js";
 
 /** Which endpoint a request hit. */
 export type Endpoint = HubEndpoint;
@@ -121,13 +121,6 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   let faults: Fault[] = [...(options.faults ?? [])];
   const requests: RequestLog[] = [];
 
-  function matches(f: Fault, endpoint: Endpoint, target: string): boolean {
-    const ep = f.endpoint ?? "resolve";
-    if (ep !== "any" && ep !== endpoint) return false;
-    if (f.path === undefined) return true;
-    return typeof f.path === "string" ? f.path === target : f.path.test(target);
-  }
-
   function takeFault(endpoint: Endpoint, target: string): Fault | undefined {
     const f = faults.find((x) => (x.times === undefined || x.times > 0) && matches(x, endpoint, target));
     if (f?.times !== undefined) f.times -= 1;
@@ -135,54 +128,12 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   }
 
   const variant = options.variant ?? {};
+  const reshape = (endpoint: Endpoint, body: unknown, content: (p: string) => Buffer | undefined): unknown =>
+    reshapeFor(variant, endpoint, body, content);
 
-  /** One listing entry as the variant server would write it. */
-  function reshapeEntry(e: Record<string, unknown>, content: (p: string) => Buffer | undefined): unknown {
-    if (e.type === "directory") {
-      if (!variant.noDirSize) return e;
-      const { size: _size, ...rest } = e;
-      return rest;
-    }
-    const out = { ...e };
-    if (out.lfs !== undefined) {
-      if (variant.noLfsOid) {
-        const { oid: _oid, ...lfs } = out.lfs as Record<string, unknown>;
-        out.lfs = lfs;
-        delete out.oid;
-      }
-      return out;
-    }
-    const body = content(String(e.path)) ?? Buffer.alloc(0);
-    const mode = variant.oid ?? "git";
-    if (mode === "none") delete out.oid;
-    else if (mode === "sha1") out.oid = createHash("sha1").update(body).digest("hex");
-    else if (mode === "sha256") out.oid = createHash("sha256").update(body).digest("hex");
-    else if (mode === "bad") out.oid = "not-a-hash";
-    return out;
-  }
-
-  function reshape(endpoint: Endpoint, body: unknown, content: (p: string) => Buffer | undefined): unknown {
-    if (endpoint === "revision" && variant.noRevisionSha) {
-      const { sha: _sha, ...rest } = body as Record<string, unknown>;
-      return rest;
-    }
-    if ((endpoint === "tree" || endpoint === "paths-info") && Array.isArray(body)) {
-      return body.map((e) => reshapeEntry(e as Record<string, unknown>, content));
-    }
-    return body;
-  }
-
-  /** Hooks for one request: log it, and apply the first matching fault rule. */
+  /** Hooks for one request: log it, answer as the variant server would, apply the first matching fault. */
   function onRequest(req: IncomingMessage): HubRequestHooks {
-    const log: RequestLog = {
-      method: req.method ?? "GET",
-      url: req.url ?? "/",
-      endpoint: "other",
-      status: 0,
-      authorization: req.headers.authorization,
-      range: req.headers.range,
-    };
-    requests.push(log);
+    const log = logRequest(req, requests);
     const redirected = (req.url ?? "").includes("redirected=1");
     if (variant.ignoreRange) delete req.headers.range;
     let fault: Fault | undefined;
@@ -191,60 +142,15 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
       async classified({ endpoint, target, file }, res) {
         log.endpoint = endpoint;
         if (file !== undefined) log.file = file;
-        if (endpoint === "paths-info" && variant.noPathsInfo) {
-          res.writeHead(404, { "Content-Type": "application/json" });
-          res.end(JSON.stringify({ error: "Not Found" }));
-          return true;
-        }
-        if (endpoint === "resolve" && variant.redirect && !redirected) {
-          const base = variant.redirect.to ?? `http://${req.headers.host}`;
-          const path = (req.url ?? "/").split("?")[0];
-          res.writeHead(302, { Location: `${base}${path}?redirected=1` });
-          res.end();
-          return true;
-        }
+        if (variantAnswer(variant, endpoint, req, res, redirected)) return true;
         fault = takeFault(endpoint, target);
         if (fault === undefined) return false;
         log.fault = fault.kind;
-        if (fault.kind === "delay") {
-          const { ms } = fault;
-          await new Promise((r) => setTimeout(r, ms));
-        }
-        if (fault.kind !== "status") return false;
-        const headers: Record<string, string> = {
-          "Content-Type": "application/json",
-          ...(fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {}),
-        };
-        res.writeHead(fault.status, headers);
-        res.end(JSON.stringify({ error: `fake fault ${fault.status}` }));
-        return true;
+        return applyFault(fault, res);
       },
-      body(body) {
-        if (fault?.kind !== "corrupt") return body;
-        const out = Buffer.from(body);
-        for (let i = 0; i < out.length; i += 7) out[i] = (out[i]! ^ 0xff) & 0xff;
-        return out;
-      },
-      send(res, body) {
-        const f = fault;
-        if (f?.kind !== "reset" && f?.kind !== "truncate") return false;
-        const n = Math.min(
-          body.length - 1,
-          f.kind === "reset"
-            ? (f.afterBytes ?? Math.floor(body.length / 2))
-            : (f.sendBytes ?? Math.floor(body.length / 2)),
-        );
-        res.flushHeaders();
-        // Cut the connection a moment after the bytes went out, so the client has read them (a WHATWG
-        // stream drops queued chunks when it errors) and a resume test sees them on disk.
-        res.write(body.subarray(0, Math.max(0, n)), () => {
-          setTimeout(() => {
-            if (f.kind === "reset") res.socket?.resetAndDestroy();
-            else res.socket?.end();
-          }, 30);
-        });
-        return true;
-      },
+      body: (body) => (fault?.kind === "corrupt" ? corrupt(body) : body),
+      send: (res, body) =>
+        fault?.kind === "reset" || fault?.kind === "truncate" ? cutOff(fault, res, body) : false,
       done(status, endpoint) {
         log.endpoint = endpoint;
         log.status = status;
@@ -275,4 +181,142 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   };
   for (const route of options.extraRoutes ?? []) fake.addRoute(route);
   return fake;
+}
+
+/** Logs a request as it arrives (status and endpoint filled in later). */
+function logRequest(req: IncomingMessage, requests: RequestLog[]): RequestLog {
+  const log: RequestLog = {
+    method: req.method ?? "GET",
+    url: req.url ?? "/",
+    endpoint: "other",
+    status: 0,
+    authorization: req.headers.authorization,
+    range: req.headers.range,
+  };
+  requests.push(log);
+  return log;
+}
+
+/** Answers the variant server's way where it differs (no paths-info, a redirect); true when answered. */
+function variantAnswer(
+  variant: HubVariant,
+  endpoint: Endpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+  redirected: boolean,
+): boolean {
+  if (endpoint === "paths-info" && variant.noPathsInfo) {
+    res.writeHead(404, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ error: "Not Found" }));
+    return true;
+  }
+  if (endpoint === "resolve" && variant.redirect && !redirected) {
+    const base = variant.redirect.to ?? `http://${req.headers.host}`;
+    const path = (req.url ?? "/").split("?")[0];
+    res.writeHead(302, { Location: `${base}${path}?redirected=1` });
+    res.end();
+    return true;
+  }
+  return false;
+}
+
+/** Applies a fault before the answer: waits (delay) or answers with its status; true when answered. */
+async function applyFault(fault: Fault, res: ServerResponse): Promise<boolean> {
+  if (fault.kind === "delay") {
+    const { ms } = fault;
+    await new Promise((r) => setTimeout(r, ms));
+  }
+  if (fault.kind !== "status") return false;
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    ...(fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {}),
+  };
+  res.writeHead(fault.status, headers);
+  res.end(JSON.stringify({ error: `fake fault ${fault.status}` }));
+  return true;
+}
+
+/** The body with every 7th byte flipped. */
+function corrupt(body: Buffer): Buffer {
+  const out = Buffer.from(body);
+  for (let i = 0; i < out.length; i += 7) out[i] = (out[i]! ^ 0xff) & 0xff;
+  return out;
+}
+
+/** Sends part of the body, then resets or ends the connection; always true (the answer is sent). */
+function cutOff(
+  f: Extract<FaultAction, { kind: "reset" } | { kind: "truncate" }>,
+  res: ServerResponse,
+  body: Buffer,
+): boolean {
+  const n = Math.min(
+    body.length - 1,
+    f.kind === "reset"
+      ? (f.afterBytes ?? Math.floor(body.length / 2))
+      : (f.sendBytes ?? Math.floor(body.length / 2)),
+  );
+  res.flushHeaders();
+  // Cut the connection a moment after the bytes went out, so the client has read them (a WHATWG
+  // stream drops queued chunks when it errors) and a resume test sees them on disk.
+  res.write(body.subarray(0, Math.max(0, n)), () => {
+    setTimeout(() => {
+      if (f.kind === "reset") res.socket?.resetAndDestroy();
+      else res.socket?.end();
+    }, 30);
+  });
+  return true;
+}
+
+/** Whether a fault rule applies to a request. */
+function matches(f: Fault, endpoint: Endpoint, target: string): boolean {
+  const ep = f.endpoint ?? "resolve";
+  if (ep !== "any" && ep !== endpoint) return false;
+  if (f.path === undefined) return true;
+  return typeof f.path === "string" ? f.path === target : f.path.test(target);
+}
+
+/** One listing entry as the variant server would write it. */
+function reshapeEntry(
+  variant: HubVariant,
+  e: Record<string, unknown>,
+  content: (p: string) => Buffer | undefined,
+): unknown {
+  if (e.type === "directory") {
+    if (!variant.noDirSize) return e;
+    const { size: _size, ...rest } = e;
+    return rest;
+  }
+  const out = { ...e };
+  if (out.lfs !== undefined) {
+    if (variant.noLfsOid) {
+      const { oid: _oid, ...lfs } = out.lfs as Record<string, unknown>;
+      out.lfs = lfs;
+      delete out.oid;
+    }
+    return out;
+  }
+  const body = content(String(e.path)) ?? Buffer.alloc(0);
+  const mode = variant.oid ?? "git";
+  if (mode === "none") delete out.oid;
+  else if (mode === "sha1") out.oid = createHash("sha1").update(body).digest("hex");
+  else if (mode === "sha256") out.oid = createHash("sha256").update(body).digest("hex");
+  else if (mode === "bad") out.oid = "not-a-hash";
+  return out;
+}
+
+/** A JSON answer as the variant server would write it. */
+function reshapeFor(
+  variant: HubVariant,
+  endpoint: Endpoint,
+  body: unknown,
+  content: (p: string) => Buffer | undefined,
+): unknown {
+  if (endpoint === "revision" && variant.noRevisionSha) {
+    const { sha: _sha, ...rest } = body as Record<string, unknown>;
+    return rest;
+  }
+  if ((endpoint === "tree" || endpoint === "paths-info") && Array.isArray(body)) {
+    return body.map((e) => reshapeEntry(variant, e as Record<string, unknown>, content));
+  }
+  return body;
 }

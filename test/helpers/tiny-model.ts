@@ -5,10 +5,10 @@
  */
 
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../../src/models/fastvlm/tiny.js";
+import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../../src/testbed/tiny-fastvlm/index.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -19,7 +19,11 @@ export function tinyModelOptions(variant: "fp32" | "fp16"): TinyModelOptions {
 
 /** The generator's sources: part of every cache key, so editing them regenerates the cached models. */
 function generatorSource(): Buffer[] {
-  return ["tiny.ts", "tiny-quirks.ts"].map((f) => readFileSync(join(ROOT, "src", "models", "fastvlm", f)));
+  const dir = join(ROOT, "src", "testbed", "tiny-fastvlm");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".ts"))
+    .sort()
+    .map((f) => readFileSync(join(dir, f)));
 }
 
 /** A cached tiny model in `.cache/models/tiny-<name>-<key>` for the given options. */

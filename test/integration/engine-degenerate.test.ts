@@ -1,5 +1,5 @@
 /**
- * Models that misbehave on purpose (tiny-quirks.ts), fp32 and q4 (MatMulNBits): whatever they emit is an
+ * Models that misbehave on purpose (src/testbed/tiny-fastvlm/quirks.ts), fp32 and q4 (MatMulNBits): whatever they emit is an
  * answer. Empty answers, special tokens mid-answer, half a UTF-8 character, stop strings over several
  * tokens, newlines and one word forever: the same ids as transformers.js generate() on the same files,
  * text decoded as Python's tokenizer does, never a throw. Also the context-length check.
@@ -16,8 +16,9 @@ import { readSamples } from "../../src/core/records.js";
 import type { GenerateRequest, Json, Scorer, TaskSample } from "../../src/core/types.js";
 import { SPECIAL_IDS } from "../../src/models/fastvlm/constants.js";
 import { type FastVLMEngine, loadFastVLM } from "../../src/models/fastvlm/engine.js";
-import { MISBEHAVIOURS, type Misbehaviour } from "../../src/models/fastvlm/tiny-quirks.js";
+import { buildInputs } from "../../src/models/fastvlm/processor.js";
 import { runTask } from "../../src/runner/task-run.js";
+import { MISBEHAVIOURS, type Misbehaviour } from "../../src/testbed/tiny-fastvlm/quirks.js";
 import { tinyModelVariant } from "../helpers/tiny-model.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -155,7 +156,8 @@ describe("misbehaving models: every output is an answer", () => {
     const word = seen[2 * MISBEHAVIOURS.indexOf("one-word")]!;
     expect(new Set(word).size).toBe(1);
     expect(word).toHaveLength(TOKENS);
-  });
+    // 16 engine loads and four transformers.js runs: about a minute alone, past the default 120 s on a loaded machine.
+  }, 300_000);
 
   it("decodes cut UTF-8, lone special ids and mixtures exactly as Python does", async () => {
     const dir = dirs.get("half-utf8")!;
@@ -173,7 +175,7 @@ describe("misbehaving models: every output is an answer", () => {
       [head!, SPECIAL_IDS.image, tail!],
       full,
     ];
-    expect(sequences.map((s) => e.tokenizer.decode(s))).toEqual(pythonDecode(dir, sequences));
+    expect(sequences.map((s) => e.model.tokenizer.decode(s))).toEqual(pythonDecode(dir, sequences));
     // Cut by --max-new-tokens in the middle of "中": half a character is one replacement character.
     const one = await e.generate(request(1));
     expect(one.tokens).toEqual([head]);
@@ -199,14 +201,14 @@ describe("misbehaving models: every output is an answer", () => {
 
   it("refuses a prompt beyond the model's context before prefill (DataError, exit 2)", async () => {
     const e = await engine("never-stop", "fp32");
-    expect(e.config.contextLength).toBe(8192);
+    expect(e.model.config.contextLength).toBe(8192);
     const long = { ...request(), prompt: "lorem ipsum ".repeat(9000) };
     const err = await e.generate(long).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(DataError);
     expect((err as DataError).exitCode).toBe(2);
     expect((err as Error).message).toMatch(/too long.*context of 8192/s);
     // At the edge: the prompt fits, but not with the new tokens asked for.
-    const { length } = await e.buildInputs(request());
+    const { length } = await buildInputs(e.model, request());
     await expect(e.generate(request(8192 - length + 1))).rejects.toThrow(/max new tokens/);
     expect((await e.generate(request(3))).tokens).toHaveLength(3);
   });

@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GenerateRequest } from "../../src/core/types.js";
+import { generateGreedy } from "../../src/models/fastvlm/decode.js";
 import { type FastVLMEngine, type FastVLMOptions, loadFastVLM } from "../../src/models/fastvlm/engine.js";
 import {
   decodeModel,
@@ -32,9 +33,10 @@ import {
   sliceLastLogits,
   stagePatchedModel,
 } from "../../src/models/fastvlm/graph-patch.js";
-import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../../src/models/fastvlm/tiny.js";
+import { prefill } from "../../src/models/fastvlm/prefill.js";
+import { buildInputs } from "../../src/models/fastvlm/processor.js";
 import { parseRunFlags } from "../../src/runner/flags.js";
-import { tinyModelDir, tinyModelOptions } from "../helpers/tiny-model.js";
+import { tinyModelDir, tinyModelVariant } from "../helpers/tiny-model.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist", "src", "cli.js");
@@ -53,14 +55,6 @@ async function load(path: string, opts: FastVLMOptions = {}): Promise<FastVLMEng
   return e;
 }
 
-/** A tiny model variant (cached like tinyModelDir; the generator source is part of the key). */
-async function tinyVariant(name: string, extra: TinyModelOptions): Promise<string> {
-  const opts = { ...tinyModelOptions("fp32"), ...extra };
-  const source = readFileSync(join(ROOT, "src", "models", "fastvlm", "tiny.ts"));
-  const key = createHash("sha256").update(tinyModelKey(opts)).update(source).digest("hex").slice(0, 12);
-  return makeTinyModel(join(ROOT, ".cache", "models", `tiny-${name}-${key}`), opts);
-}
-
 function request(i: number): GenerateRequest {
   const prompts = ["Describe this image.", "What colour is the left half?"];
   return {
@@ -73,7 +67,7 @@ function request(i: number): GenerateRequest {
 /** Ids and per-step last-row logits of one generation. */
 async function trace(e: FastVLMEngine, i: number): Promise<{ tokens: number[]; rows: Float32Array[] }> {
   const rows: Float32Array[] = [];
-  const g = await e.generateTraced(request(i), { onStep: (s) => rows.push(s.logits) });
+  const g = await generateGreedy(e.model, request(i), { onStep: (s) => rows.push(s.logits) });
   return { tokens: g.tokens, rows };
 }
 
@@ -153,11 +147,11 @@ describe("--logits last (the default: decoder patched in memory)", () => {
       for (let s = 0; s < a.rows.length; s++) expect(maxAbsDiff(b.rows[s]!, a.rows[s]!)).toBeLessThan(1e-5);
     }
     // Prefill logits: [1, L, vocab] as shipped, [1, 1, vocab] patched.
-    const inputs = await all.buildInputs(request(0));
-    const fa = await all.forward(inputs.embeds, inputs.length, all.emptyCache(), 0);
-    const fb = await last.forward(inputs.embeds, inputs.length, last.emptyCache(), 0);
-    expect(fa.logits.dims).toEqual([1, inputs.length, all.config.vocab]);
-    expect(fb.logits.dims).toEqual([1, 1, all.config.vocab]);
+    const inputs = await buildInputs(all.model, request(0));
+    const fa = await prefill(all.model.graphs, inputs, all.model.graphs.emptyCache(), true);
+    const fb = await prefill(last.model.graphs, inputs, last.model.graphs.emptyCache(), true);
+    expect(fa.logits?.dims).toEqual([1, inputs.length, all.model.config.vocab]);
+    expect(fb.logits?.dims).toEqual([1, 1, all.model.config.vocab]);
   });
 
   it("works on fp16 graphs", async () => {
@@ -177,7 +171,7 @@ describe("--logits last (the default: decoder patched in memory)", () => {
   });
 
   it("loads from a Hub-cache layout (symlinks into blobs, external data) by hard link or from memory", async () => {
-    const ext = await tinyVariant("extdata", { externalData: true });
+    const ext = await tinyModelVariant("extdata", { externalData: true });
     expect(existsSync(join(ext, "onnx", "decoder_model_merged.onnx_data"))).toBe(true);
     const snap = hubLayout(ext);
     const stageRoot = join(work, "stage");
@@ -217,16 +211,16 @@ describe("--logits last (the default: decoder patched in memory)", () => {
   });
 
   it("feeds 1 to num_logits_to_keep whatever the mode, and does not patch such a graph", async () => {
-    const keep = await tinyVariant("keep", { logitsToKeep: true });
+    const keep = await tinyModelVariant("keep", { logitsToKeep: true });
     const all = await load(keep, { logits: "all" });
     const last = await load(keep, { logits: "last" });
     // The graph keeps one row itself: both report last and share the fingerprint (nothing patched).
     expect(all.info.logits).toBe("last");
     expect(last.info.logits).toBe("last");
     expect(last.info.fingerprint).toBe(all.info.fingerprint);
-    const inputs = await all.buildInputs(request(0));
-    const f = await all.forward(inputs.embeds, inputs.length, all.emptyCache(), 0);
-    expect(f.logits.dims[1]).toBe(1);
+    const inputs = await buildInputs(all.model, request(0));
+    const f = await prefill(all.model.graphs, inputs, all.model.graphs.emptyCache(), true);
+    expect(f.logits?.dims[1]).toBe(1);
     const want = (await (await load(dir)).generate(request(0))).tokens;
     expect((await all.generate(request(0))).tokens).toEqual(want);
   });

@@ -17,8 +17,8 @@ import type { GenerateRequest } from "../../src/core/types.js";
 import { CARD_DTYPE } from "../../src/models/fastvlm/dtype.js";
 import { type FastVLMEngine, type FastVLMOptions, loadFastVLM } from "../../src/models/fastvlm/engine.js";
 import { decodeModel, sliceLastLogits } from "../../src/models/fastvlm/graph-patch.js";
-import { packQ4, Q4_BLOCK } from "../../src/models/fastvlm/tiny-quirks.js";
 import { mulberry32 } from "../../src/stats/rng.js";
+import { packQ4, Q4_BLOCK } from "../../src/testbed/tiny-fastvlm/quirks.js";
 import { tinyModelVariant } from "../helpers/tiny-model.js";
 
 const require = createRequire(import.meta.url);

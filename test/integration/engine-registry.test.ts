@@ -11,8 +11,8 @@ import { UsageError } from "../../src/core/errors.js";
 import type { GenerateRequest } from "../../src/core/types.js";
 import { hubEnv } from "../../src/hub/index.js";
 import { parseDtype } from "../../src/models/fastvlm/dtype.js";
-import { makeTinyModel } from "../../src/models/fastvlm/tiny.js";
 import { MODELS, resolveModel } from "../../src/models/registry.js";
+import { makeTinyModel } from "../../src/testbed/tiny-fastvlm/index.js";
 import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
 
 const REPO = MODELS["fastvlm-0.5b"]!.repo;

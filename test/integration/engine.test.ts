@@ -6,7 +6,10 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GenerateRequest, Generation } from "../../src/core/types.js";
 import { SPECIAL_IDS } from "../../src/models/fastvlm/constants.js";
-import { type FastVLMEngine, loadFastVLM, type StepTrace } from "../../src/models/fastvlm/engine.js";
+import { generateGreedy, type StepTrace } from "../../src/models/fastvlm/decode.js";
+import { type FastVLMEngine, loadFastVLM } from "../../src/models/fastvlm/engine.js";
+import { logitsNoCache } from "../../src/models/fastvlm/prefill.js";
+import { buildInputs } from "../../src/models/fastvlm/processor.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 
 let engine: FastVLMEngine;
@@ -76,7 +79,7 @@ describe("FastVLM engine (tiny model)", () => {
     expect(g.outputTokens).toBe(10);
     expect(new Set(g.tokens).size).toBeGreaterThan(1);
     expect(g.text.length).toBeGreaterThan(0);
-    const { ids } = engine.tokenizer.encodePrompt("What is in the image?", 1);
+    const { ids } = engine.model.tokenizer.encodePrompt("What is in the image?", 1);
     expect(g.visualTokens).toBe(256);
     expect(g.promptTokens).toBe(ids.length - 1 + 256);
     expectTimingMeasured(g, wallMs);
@@ -89,7 +92,7 @@ describe("FastVLM engine (tiny model)", () => {
   });
 
   it("renders Qwen2 ChatML with the default system prompt and inserts the image id", () => {
-    const { ids, text } = engine.tokenizer.encodePrompt("Describe.", 2);
+    const { ids, text } = engine.model.tokenizer.encodePrompt("Describe.", 2);
     expect(text).toBe(
       "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n<image> <image>\nDescribe.<|im_end|>\n<|im_start|>assistant\n",
     );
@@ -101,17 +104,17 @@ describe("FastVLM engine (tiny model)", () => {
   it("KV-cache decoding equals a full no-cache forward at every step", async () => {
     const req = request([imageA], "Count the colours.", 6);
     const steps: StepTrace[] = [];
-    const g = await engine.generateTraced(req, { onStep: (s) => steps.push(s) });
+    const g = await generateGreedy(engine.model, req, { onStep: (s) => steps.push(s) });
     expect(steps.length).toBe(6);
-    const prompt = await engine.buildInputs(req);
-    const h = engine.config.hidden;
+    const prompt = await buildInputs(engine.model, req);
+    const h = engine.model.config.hidden;
     for (let k = 0; k < steps.length; k++) {
       // Sequence = prompt + the first k generated tokens, recomputed from scratch.
-      const extra = k > 0 ? await engine.embedIds(g.tokens.slice(0, k)) : new Float32Array(0);
+      const extra = k > 0 ? await engine.model.graphs.embedIds(g.tokens.slice(0, k)) : new Float32Array(0);
       const embeds = new Float32Array(prompt.embeds.length + extra.length);
       embeds.set(prompt.embeds);
       embeds.set(extra, prompt.embeds.length);
-      const full = await engine.logitsNoCache(embeds, prompt.length + k);
+      const full = await logitsNoCache(engine.model.graphs, { embeds, length: prompt.length + k });
       const inc = steps[k]!.logits;
       expect(full.length).toBe(inc.length);
       let maxDiff = 0;
@@ -129,13 +132,13 @@ describe("FastVLM engine (tiny model)", () => {
 
   it("splicing features equals transformers.js's expand-then-scatter inputs_embeds", async () => {
     const req = request([imageA], "Same embeds?");
-    const ours = await engine.buildInputs(req);
-    const { ids } = engine.tokenizer.encodePrompt("Same embeds?", 1);
+    const ours = await buildInputs(engine.model, req);
+    const { ids } = engine.model.tokenizer.encodePrompt("Same embeds?", 1);
     const expanded = ids.flatMap((id) => (id === SPECIAL_IDS.image ? new Array<number>(256).fill(id) : [id]));
-    const theirs = await engine.embedIds(expanded);
+    const theirs = await engine.model.graphs.embedIds(expanded);
     const { preprocessImage } = await import("../../src/data/images.js");
-    const feats = await engine.encodeImage(await preprocessImage(imageA, { mode: "pad" }));
-    const h = engine.config.hidden;
+    const feats = await engine.model.graphs.encodeImage(await preprocessImage(imageA, { mode: "pad" }));
+    const h = engine.model.config.hidden;
     let row = 0;
     expanded.forEach((id, pos) => {
       if (id === SPECIAL_IDS.image) theirs.set(feats.subarray(row++ * h, row * h), pos * h);
@@ -160,19 +163,19 @@ describe("FastVLM engine (tiny model)", () => {
 
   it("handles two images: 512 visual rows and the right prompt length", async () => {
     const g = await engine.generate(request([imageA, imageB], "Compare the two images.", 4));
-    const { ids } = engine.tokenizer.encodePrompt("Compare the two images.", 2);
+    const { ids } = engine.model.tokenizer.encodePrompt("Compare the two images.", 2);
     expect(g.visualTokens).toBe(512);
     expect(g.promptTokens).toBe(ids.length - 2 + 512);
-    const inputs = await engine.buildInputs(request([imageA, imageB], "Compare the two images."));
+    const inputs = await buildInputs(engine.model, request([imageA, imageB], "Compare the two images."));
     expect(inputs.length).toBe(g.promptTokens);
     // The image order matters: swapping the images changes the visual rows.
-    const swapped = await engine.buildInputs(request([imageB, imageA], "Compare the two images."));
+    const swapped = await buildInputs(engine.model, request([imageB, imageA], "Compare the two images."));
     expect(Buffer.from(swapped.embeds.buffer).equals(Buffer.from(inputs.embeds.buffer))).toBe(false);
   });
 
   it("cuts the text at a stop string", async () => {
     const full = await engine.generate(request([imageA], "Stop test.", 8));
-    const piece = engine.tokenizer.decode(full.tokens.slice(2, 3));
+    const piece = engine.model.tokenizer.decode(full.tokens.slice(2, 3));
     expect(piece.length).toBeGreaterThan(0);
     const cut = await engine.generate(request([imageA], "Stop test.", 8, [piece]));
     expect(cut.text).toBe(full.text.slice(0, full.text.indexOf(piece)));
@@ -200,8 +203,8 @@ describe("FastVLM engine (tiny model)", () => {
   it("crop mode runs and differs from pad on a non-square image", async () => {
     const crop = await loadFastVLM(await tinyModelDir("fp32"), { threads: 1, imageMode: "crop" });
     try {
-      const a = await crop.buildInputs(request([imageA], "Mode?"));
-      const b = await engine.buildInputs(request([imageA], "Mode?"));
+      const a = await buildInputs(crop.model, request([imageA], "Mode?"));
+      const b = await buildInputs(engine.model, request([imageA], "Mode?"));
       expect(a.length).toBe(b.length);
       expect(Buffer.from(a.embeds.buffer).equals(Buffer.from(b.embeds.buffer))).toBe(false);
       expect(crop.info.fingerprint).not.toBe(engine.info.fingerprint);
@@ -248,7 +251,7 @@ describe("FastVLM engine: optional decoder inputs", () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
-    const { makeTinyModel } = await import("../../src/models/fastvlm/tiny.js");
+    const { makeTinyModel } = await import("../../src/testbed/tiny-fastvlm/index.js");
     const dir = mkdtempSync(join(tmpdir(), "tiny-keep-"));
     try {
       const keep = await loadFastVLM(
@@ -288,8 +291,8 @@ describe("FastVLM engine: sparse config.json", () => {
       fs.writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
       const sparse = await loadFastVLM(dir, { threads: 1 });
       try {
-        expect(sparse.config.hidden).toBe(engine.config.hidden);
-        expect(sparse.config.layers).toBe(engine.config.layers);
+        expect(sparse.model.config.hidden).toBe(engine.model.config.hidden);
+        expect(sparse.model.config.layers).toBe(engine.model.config.layers);
         const req = request([imageB], "Sparse?", 3);
         expect((await sparse.generate(req)).tokens).toEqual((await engine.generate(req)).tokens);
       } finally {

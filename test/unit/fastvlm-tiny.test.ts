@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { SPECIAL_IDS } from "../../src/models/fastvlm/constants.js";
 import { loadPromptTokenizer } from "../../src/models/fastvlm/prompt.js";
-import { makeTinyModel, reducedTokenizerPath } from "../../src/models/fastvlm/tiny.js";
+import { makeTinyModel, reducedTokenizerPath } from "../../src/testbed/tiny-fastvlm/index.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "tiny-gen-"));

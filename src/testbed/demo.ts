@@ -11,10 +11,10 @@ import { harnessRoot } from "../core/env.js";
 import { DataError, UsageError } from "../core/errors.js";
 import * as log from "../core/log.js";
 import type { HubEnv } from "../hub/env.js";
-import { startHubServer } from "../hub/serve.js";
-import { modelSlug } from "./identity.js";
-import { runTasks } from "./index.js";
-import type { TaskRunResult } from "./task-run.js";
+import { modelSlug } from "../runner/identity.js";
+import { runTasks } from "../runner/index.js";
+import type { TaskRunResult } from "../runner/task-run.js";
+import { startHubServer } from "./hub-server.js";
 
 /** Options of runDemo. */
 export interface DemoOptions {
@@ -88,7 +88,7 @@ function bundledData(): string {
 
 /** The tiny random-weight model's folder, generated on first use. */
 export async function ensureDemoModel(cacheDir?: string): Promise<string> {
-  const { makeTinyModel, tinyModelKey } = await import("../models/fastvlm/tiny.js");
+  const { makeTinyModel, tinyModelKey } = await import("./tiny-fastvlm/index.js");
   const key = createHash("sha256")
     .update(tinyModelKey({ ...TINY_OPTIONS }))
     .digest("hex")

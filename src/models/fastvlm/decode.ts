@@ -1,0 +1,145 @@
+/**
+ * Greedy KV-cache generation (batch 1 per call; concurrent calls share the sessions):
+ *   prefill: the assembled prompt (processor.ts) after an empty cache;
+ *   step t:  embed the last token and run it as a segment of one after the cache (prefill.ts);
+ *   greedy argmax over the last position's logits only; stop on <|im_end|>/<|endoftext|> (and
+ *   generation_config eos ids), max new tokens, or a task stop string (the text is cut there).
+ *
+ * TTFT (docs/architecture.md): from the call start (bytes and prompt in hand) to the first token id known.
+ * preprocessMs, visionMs and prefillMs are consecutive spans inside it.
+ */
+import type { GenerateOptions, GenerateRequest, Generation, Timing } from "../../core/types.js";
+import { type FastVLMModel, type KvCache, releaseCache } from "./graphs.js";
+import { type PrefillResult, prefill } from "./prefill.js";
+import { buildInputs } from "./processor.js";
+import { dispose, lastRow } from "./tensors.js";
+
+/** A per-step observation for tests and debugging. */
+export interface StepTrace {
+  /** 0 for the prefill's token, then 1, 2, … */
+  step: number;
+  /** The argmax id. */
+  token: number;
+  /** The last position's logits as float32. */
+  logits: Float32Array;
+}
+
+/** A generation with its trace hook. */
+export interface TraceOptions extends GenerateOptions {
+  /** Called with each step's logits (copies them: slow, tests only). */
+  onStep?: (s: StepTrace) => void;
+}
+
+/** Index of the earliest stop string in `text`, or -1. */
+export function firstStop(text: string, stop: readonly string[]): number {
+  let best = -1;
+  for (const s of stop) {
+    if (s === "") continue;
+    const i = text.indexOf(s);
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best;
+}
+
+/**
+ * Stage spans from the marks: preprocess t0→t1 (images + tokenisation), vision t1→t2, prefill
+ * t2→t3 (text embedding, splice, decoder prefill, argmax), decode t3→end. ttft = t3 − t0, never
+ * below the sum of the three stages (guards against floating-point rounding of the differences).
+ */
+export function stageTiming(t0: number, t1: number, t2: number, t3: number, tEnd: number): Timing {
+  const preprocessMs = t1 - t0;
+  const visionMs = t2 - t1;
+  const prefillMs = t3 - t2;
+  const sum = preprocessMs + visionMs + prefillMs;
+  const ttftMs = Math.max(t3 - t0, sum);
+  return {
+    preprocessMs,
+    visionMs,
+    prefillMs,
+    ttftMs,
+    decodeMs: tEnd - t3,
+    totalMs: Math.max(tEnd - t0, ttftMs + (tEnd - t3)),
+  };
+}
+
+/** Hands a step's logits to the trace hook, then releases them. */
+function traceStep(onStep: TraceOptions["onStep"], step: number, result: PrefillResult): void {
+  if (onStep && result.logits) onStep({ step, token: result.next, logits: lastRow(result.logits) });
+  dispose(result.logits);
+}
+
+/**
+ * Decodes from the prefill's first token until eos, max new tokens or a stop string. Takes ownership of
+ * `cache` (released at the end, also on abort or error).
+ */
+async function decodeLoop(
+  model: FastVLMModel,
+  request: GenerateRequest,
+  first: number,
+  cache: KvCache,
+  options: TraceOptions,
+): Promise<{ tokens: number[]; text: string | null }> {
+  const { signal, onStep } = options;
+  const { maxNewTokens, stop } = request.generation;
+  const eos = new Set(model.config.eosIds);
+  const tokens: number[] = [];
+  let next = first;
+  try {
+    while (maxNewTokens > 0 && !eos.has(next)) {
+      tokens.push(next);
+      if (stop.length > 0) {
+        const sofar = model.tokenizer.decode(tokens);
+        const cut = firstStop(sofar, stop);
+        if (cut >= 0) return { tokens, text: sofar.slice(0, cut) };
+      }
+      if (tokens.length >= maxNewTokens) break;
+      signal?.throwIfAborted();
+      const embeds = await model.graphs.embedIds([next]);
+      const step = await prefill(model.graphs, { embeds, length: 1 }, cache, onStep !== undefined);
+      releaseCache(cache);
+      cache = step.present;
+      next = step.next;
+      traceStep(onStep, tokens.length, step);
+    }
+    return { tokens, text: null };
+  } finally {
+    releaseCache(cache);
+  }
+}
+
+/** One greedy generation with stage timings; `onStep` (tests) sees every step's logits. */
+export async function generateGreedy(
+  model: FastVLMModel,
+  request: GenerateRequest,
+  options: TraceOptions = {},
+): Promise<Generation> {
+  const { signal, onStep } = options;
+  const t0 = performance.now();
+  signal?.throwIfAborted();
+  let t1 = t0;
+  let t2 = t0;
+  const inputs = await buildInputs(model, request, {
+    afterPreprocess: () => {
+      t1 = performance.now();
+    },
+    afterVision: () => {
+      t2 = performance.now();
+    },
+  });
+  signal?.throwIfAborted();
+  const empty = model.graphs.emptyCache();
+  const first = await prefill(model.graphs, inputs, empty, onStep !== undefined);
+  releaseCache(empty);
+  const t3 = performance.now();
+  traceStep(onStep, 0, first);
+  const { tokens, text } = await decodeLoop(model, request, first.next, first.present, options);
+  const timing = stageTiming(t0, t1, t2, t3, performance.now());
+  return {
+    text: text ?? model.tokenizer.decode(tokens),
+    tokens,
+    promptTokens: inputs.length,
+    visualTokens: inputs.visualTokens,
+    outputTokens: tokens.length,
+    timing,
+  };
+}
