@@ -1,17 +1,23 @@
 /**
- * Every registered task and scorer comes with the pieces the checklists in tasks/README.md and
- * scorers/README.md ask for: a prompt snapshot, a fixture builder and demo data, golden cases and reference
- * oracle cases for its scorer, and rows in the README and docs tables. A new benchmark cannot skip one.
+ * The registries are the single source of truth: every task of TASKS and every scorer of SCORERS comes with
+ * the pieces tasks/README.md and scorers/README.md list, and each failure names the missing piece and what
+ * to do. Scorers: registered under their own name, the primary metric and every reported metric declared
+ * with a CI method, golden and reference oracle cases. Tasks: a registered scorer, a prompt snapshot, a
+ * fixture module, current demo data, a row in README.md and tasks/README.md (and docs/benchmarks.md).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SCORERS } from "../../scorers/index.js";
-import { FIXTURE_TASKS } from "../../scripts/make-fixtures.js";
+import { fixtureModulePath, loadFixtureBuilder } from "../../scripts/make-fixtures.js";
+import type { Json, ScoredSample } from "../../src/core/types.js";
+import { metricSpec } from "../../src/stats/metrics.js";
 import { TASKS } from "../../tasks/index.js";
+import { fixtureRoot } from "../helpers/fixtures.js";
 import * as CARD from "./scorers/golden-card.js";
 import * as ORIGINAL from "./scorers/golden-cases.js";
+import { GOLDEN_INPUTS } from "./scorers/golden-inputs.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
@@ -32,37 +38,125 @@ const GOLDEN: Record<string, readonly unknown[][]> = {
   vqav2: [CARD.VQAV2],
 };
 
+/** The metric names a scorer's aggregate reports over its golden inputs. */
+function reportedMetrics(key: string): string[] {
+  const scorer = SCORERS[key]!;
+  const samples: ScoredSample<Json>[] = (GOLDEN_INPUTS[key] ?? []).map((c, i) => ({
+    id: `validation_Math_${i}`,
+    reference: c.reference,
+    result: scorer.scoreSample(c.prediction, c.reference, `validation_Math_${i}`),
+  }));
+  return Object.keys(scorer.aggregate(samples));
+}
+
 describe("every scorer", () => {
-  for (const name of Object.keys(SCORERS)) {
-    it(`${name}: ≥ 30 golden cases per table and reference oracle cases`, () => {
-      const tables = GOLDEN[name];
-      expect(tables, `no golden table for ${name}`).toBeDefined();
+  for (const [key, scorer] of Object.entries(SCORERS)) {
+    it(`${key}: registered under its name, primary and every reported metric declared with a CI method`, () => {
+      expect(scorer.name, `SCORERS.${key} is a scorer named '${scorer.name}'`).toBe(key);
+      expect(
+        Object.hasOwn(scorer.metrics, scorer.primary),
+        `scorer ${key}: its primary metric '${scorer.primary}' is not declared in \`metrics\``,
+      ).toBe(true);
+      for (const [metric, spec] of Object.entries(scorer.metrics)) {
+        expect(
+          ["mean", "bootstrap"],
+          `scorer ${key}: metric '${metric}' declares no CI method (ci.method "mean" or "bootstrap")`,
+        ).toContain(spec.ci?.method);
+        expect(
+          spec.description.length,
+          `scorer ${key}: metric '${metric}' has no description`,
+        ).toBeGreaterThan(0);
+      }
+      expect(
+        GOLDEN_INPUTS[key],
+        `scorer ${key}: no golden inputs in test/unit/scorers/golden-inputs.ts`,
+      ).toBeDefined();
+      for (const metric of reportedMetrics(key)) {
+        expect(
+          metricSpec(scorer, metric),
+          `scorer ${key}: aggregate() reports '${metric}', which is neither in \`metrics\` nor matched by \`breakdowns\``,
+        ).toBeDefined();
+      }
+    });
+    it(`${key}: ≥ 30 golden cases per table and reference oracle cases`, () => {
+      const tables = GOLDEN[key];
+      expect(
+        tables,
+        `scorer ${key}: no golden table (test/unit/scorers/golden-*.ts, listed in GOLDEN)`,
+      ).toBeDefined();
       for (const t of tables ?? []) expect(t.length).toBeGreaterThanOrEqual(30);
-      expect(existsSync(join(ROOT, "test/unit/scorers/fixtures", `oracle-${name}.json`))).toBe(true);
+      const oracle = `test/unit/scorers/fixtures/oracle-${key}.json`;
+      expect(existsSync(join(ROOT, oracle)), `scorer ${key}: no reference oracle cases (${oracle})`).toBe(
+        true,
+      );
     });
   }
 });
 
 describe("every task", () => {
   const manifest = JSON.parse(read("demo/data/manifest.json")) as {
-    datasets: Record<string, { repo: string }>;
+    rowsPerTask: number;
+    seed: number;
+    datasets: Record<string, { repo: string; files: string[] }>;
   };
   const readme = read("README.md");
   const tasksReadme = read("tasks/README.md");
+  const benchmarksDoc = read("docs/benchmarks.md");
+  let fresh: string;
+  // The demo data as the current builders write it with the demo's options (cached like every fixture root).
+  beforeAll(async () => {
+    fresh = await fixtureRoot({ rowsPerTask: manifest.rowsPerTask, seed: manifest.seed });
+  }, 120_000);
+
   for (const [name, task] of Object.entries(TASKS)) {
-    it(`${name}: scorer, snapshot, fixture builder, demo data, README and tasks/README rows`, () => {
-      expect(SCORERS[task.scorer], task.scorer).toBeDefined();
-      expect(existsSync(join(ROOT, "test/snapshots/prompts", `${name}.json`))).toBe(true);
-      expect(FIXTURE_TASKS).toContain(name);
-      expect(manifest.datasets[name], "run `npm run demo:data`").toBeDefined();
-      expect(readme).toContain(`| \`${name}\` |`);
-      expect(tasksReadme).toMatch(new RegExp(`^\\| ${name} +\\|`, "m"));
+    it(`${name}: registered scorer, prompt snapshot, fixture module`, async () => {
+      expect(task.name, `TASKS.${name} is a task named '${task.name}'`).toBe(name);
+      expect(
+        SCORERS[task.scorer.name],
+        `task ${name}: its scorer '${task.scorer.name}' is not the one registered in scorers/index.ts`,
+      ).toBe(task.scorer);
+      const snapshot = `test/snapshots/prompts/${name}.json`;
+      expect(
+        existsSync(join(ROOT, snapshot)),
+        `task ${name}: no prompt snapshot (${snapshot}; run \`npx vitest run test/unit/tasks-snapshots.test.ts -u\`)`,
+      ).toBe(true);
+      expect(
+        existsSync(join(ROOT, fixtureModulePath(name))),
+        `task ${name}: no ${fixtureModulePath(name)}`,
+      ).toBe(true);
+      await expect(loadFixtureBuilder(name)).resolves.toHaveProperty("build");
+    });
+
+    it(`${name}: demo data current`, () => {
+      const stale = `task ${name}: demo/data is not current; run \`npm run demo:data\``;
+      const entry = manifest.datasets[name];
+      expect(entry, stale).toBeDefined();
+      const want = (JSON.parse(readFileSync(join(fresh, "manifest.json"), "utf8")) as typeof manifest)
+        .datasets[name]!;
+      expect(entry, stale).toEqual(want);
+      for (const f of want.files) {
+        const committed = join(ROOT, "demo/data/datasets", want.repo, f);
+        expect(existsSync(committed), `${stale} (missing ${want.repo}/${f})`).toBe(true);
+        const same = readFileSync(committed).equals(readFileSync(join(fresh, "datasets", want.repo, f)));
+        expect(same, `${stale} (${want.repo}/${f} differs)`).toBe(true);
+      }
+    });
+
+    it(`${name}: rows in README.md, tasks/README.md and docs/benchmarks.md`, () => {
+      expect(readme, `task ${name}: no row \`| \\\`${name}\\\` |\` in README.md's task table`).toContain(
+        `| \`${name}\` |`,
+      );
+      const row = tasksReadme.split("\n").find((l) => new RegExp(`^\\| ${name} +\\|`).test(l));
+      expect(row, `task ${name}: no row in tasks/README.md's table`).toBeDefined();
+      const headline = `${task.scorer.name} → \`${task.scorer.primary}\``;
+      expect(
+        row,
+        `task ${name}: tasks/README.md should name its scorer and headline as ${headline}`,
+      ).toContain(headline);
+      expect(
+        benchmarksDoc,
+        `task ${name}: no section \`## ${name}\` or \`### ${name}\` in docs/benchmarks.md`,
+      ).toMatch(new RegExp(`^#{2,3} ${name}$`, "m"));
     });
   }
-  it("the model-card tasks are documented in docs/benchmarks.md", () => {
-    const docs = read("docs/benchmarks.md");
-    for (const name of ["chartqa", "infovqa", "ocrbench", "ai2d", "scienceqa_img", "realworldqa", "vqav2"]) {
-      expect(docs).toContain(`### ${name}`);
-    }
-  });
 });
