@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { SCORERS } from "../../../scorers/index.js";
 import type { Json, ScoredSample } from "../../../src/core/types.js";
 import { TASKS } from "../../../tasks/index.js";
-import * as C from "./golden-card.js";
 import * as G from "./golden-cases.js";
 import { GOLDEN_INPUTS } from "./golden-inputs.js";
 
