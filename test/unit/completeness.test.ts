@@ -4,9 +4,10 @@
  * to do. Scorers: registered under their own name, the primary metric and every reported metric declared
  * with a CI method, golden and reference oracle cases. Tasks: a registered scorer, a prompt snapshot, a
  * fixture module, current demo data, a row in README.md and tasks/README.md (and docs/benchmarks.md).
+ * And the layering the registries rely on: no import cycle, no circle between folders.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, normalize, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SCORERS } from "../../scorers/index.js";
@@ -150,4 +151,80 @@ describe("every task", () => {
       ).toMatch(new RegExp(`^#{2,3} ${name}$`, "m"));
     });
   }
+});
+
+/** Relative imports of every module under src/ (the browser client aside), tasks/, scorers/ and scripts/. */
+function importGraph(): Map<string, { runtime: Set<string>; all: Set<string> }> {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const rel = join(dir, e.name);
+      if (e.isDirectory() && rel !== join("src", "view", "client")) walk(rel);
+      else if (e.isFile() && e.name.endsWith(".ts")) files.push(normalize(rel));
+    }
+  };
+  for (const top of ["src", "tasks", "scorers", "scripts"]) walk(top);
+  const known = new Set(files);
+  const graph = new Map<string, { runtime: Set<string>; all: Set<string> }>();
+  const spec =
+    /(import|export)(\s+type)?\s[^;]*?from\s+"(\.[^"]+)"|import\(\s*"(\.[^"]+)"\s*\)|import\s+"(\.[^"]+)"/g;
+  for (const f of files) {
+    const edges = { runtime: new Set<string>(), all: new Set<string>() };
+    for (const m of readFileSync(join(ROOT, f), "utf8").matchAll(spec)) {
+      const target = normalize(join(dirname(f), (m[3] ?? m[4] ?? m[5])!)).replace(/\.js$/, ".ts");
+      if (!known.has(target)) continue;
+      edges.all.add(target);
+      if (m[2] === undefined) edges.runtime.add(target);
+    }
+    graph.set(f, edges);
+  }
+  return graph;
+}
+
+/** The folder a module belongs to for layering: `src/<area>`, or the top folder (tasks, scorers, scripts). */
+function layer(file: string): string {
+  const parts = file.split(/[\\/]/);
+  return parts[0] === "src" ? `src/${parts[1]}` : parts[0]!;
+}
+
+describe("the import graph", () => {
+  const graph = importGraph();
+  it("has no runtime import cycle between modules", () => {
+    const cycles: string[] = [];
+    const state = new Map<string, "open" | "done">();
+    const path: string[] = [];
+    const visit = (f: string): void => {
+      state.set(f, "open");
+      path.push(f);
+      for (const d of graph.get(f)!.runtime) {
+        if (state.get(d) === "open") cycles.push([...path.slice(path.indexOf(d)), d].join(" → "));
+        else if (!state.has(d)) visit(d);
+      }
+      path.pop();
+      state.set(f, "done");
+    };
+    for (const f of graph.keys()) if (!state.has(f)) visit(f);
+    expect(cycles, "import cycles (break them by moving the shared piece down a layer)").toEqual([]);
+  });
+  it("has no circle between folders (stats ↔ scorers, report ↔ tasks, …), type imports included", () => {
+    const edges = new Map<string, Map<string, string>>();
+    for (const [f, e] of graph) {
+      for (const d of e.all) {
+        const [a, b] = [layer(f), layer(d)];
+        if (a === b) continue;
+        if (!edges.has(a)) edges.set(a, new Map());
+        if (!edges.get(a)!.has(b)) edges.get(a)!.set(b, `${f} → ${d}`);
+      }
+    }
+    const circles: string[] = [];
+    for (const [a, out] of edges)
+      for (const [b, why] of out) {
+        const back = edges.get(b)?.get(a);
+        if (back !== undefined && a < b) circles.push(`${a} ↔ ${b}: ${why}; ${back}`);
+      }
+    expect(circles).toEqual([]);
+    // The scan sees the imports it should: tasks import scorers, and stats imports no scorer.
+    expect(edges.get("tasks")?.has("scorers")).toBe(true);
+    expect(edges.get("src/stats")?.has("scorers")).toBeFalsy();
+  });
 });
