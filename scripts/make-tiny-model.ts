@@ -1,7 +1,8 @@
 /**
  * Generates a random-weight FastVLM folder (see src/models/fastvlm/tiny.ts).
  *
- *   node --import tsx scripts/make-tiny-model.ts OUT_DIR [--fp16] [--real] [--qwen-tokenizer] [--seed N]
+ *   node --import tsx scripts/make-tiny-model.ts OUT_DIR [--fp16] [--q4] [--lm-head-bias] [--misbehave KIND]
+ *     [--real] [--qwen-tokenizer] [--seed N]
  *   node --import tsx scripts/make-tiny-model.ts --reduced-tokenizer   # rewrites demo/tiny-tokenizer/
  */
 import { spawnSync } from "node:child_process";
@@ -10,6 +11,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { makeTinyModel, reducedTokenizerPath, reduceQwenTokenizer } from "../src/models/fastvlm/tiny.js";
+import { MISBEHAVIOURS, type Misbehaviour } from "../src/models/fastvlm/tiny-quirks.js";
 
 /** Ids kept in the committed reduced tokenizer (byte tokens + the first merges). */
 const REDUCED_SIZE = 6000;
@@ -18,6 +20,9 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     fp16: { type: "boolean", default: false },
+    q4: { type: "boolean", default: false },
+    "lm-head-bias": { type: "boolean", default: false },
+    misbehave: { type: "string" },
     real: { type: "boolean", default: false },
     "qwen-tokenizer": { type: "boolean", default: false },
     "reduced-tokenizer": { type: "boolean", default: false },
@@ -39,9 +44,12 @@ if (values["reduced-tokenizer"]) {
   process.stderr.write(`wrote ${out}\n`);
 } else {
   const outDir = positionals[0];
-  if (!outDir) {
+  const misbehave = values.misbehave;
+  const known = (k: string | undefined): k is Misbehaviour => MISBEHAVIOURS.some((m) => m === k);
+  if (!outDir || (misbehave !== undefined && !known(misbehave))) {
     process.stderr.write(
-      "usage: make-tiny-model.ts OUT_DIR [--fp16] [--real] [--qwen-tokenizer] [--seed N]\n",
+      "usage: make-tiny-model.ts OUT_DIR [--fp16] [--q4] [--lm-head-bias] [--misbehave KIND] [--real] [--qwen-tokenizer] [--seed N]\n" +
+        `  KIND: ${MISBEHAVIOURS.join(", ")}\n`,
     );
     process.exit(2);
   }
@@ -49,6 +57,9 @@ if (values["reduced-tokenizer"]) {
   await makeTinyModel(outDir, {
     seed: Number(values.seed),
     fp16: values.fp16,
+    q4: values.q4,
+    lmHeadBias: values["lm-head-bias"],
+    ...(known(misbehave) ? { misbehave } : {}),
     dims: values.real ? "real-0.5b" : "tiny",
     tokenizer: values["qwen-tokenizer"] ? "qwen" : "reduced",
   });

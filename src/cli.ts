@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { COMMANDS, SUMMARIES } from "./commands/index.js";
 import { didYouMeanText, EXIT, HarnessError, InternalError, UsageError } from "./core/errors.js";
 import { fileSystemError, findFileSystemError } from "./core/fs-errors.js";
+import { handedOverArgv, relaunchIfLong } from "./core/long-argv.js";
 
 function version(): string {
   const pkgUrl = new URL("../../package.json", import.meta.url);
@@ -141,5 +142,6 @@ process.on("unhandledRejection", (err) => crash("Unhandled promise rejection", e
 process.on("uncaughtException", (err) => crash("Uncaught exception", err));
 
 quietOnClosedPipe(process.stdout);
-const code = await main(process.argv);
+// A command line too long for ONNX Runtime runs in a child with a short one (core/long-argv.ts).
+const code = (await relaunchIfLong(process.argv)) ?? (await main(handedOverArgv(process.argv)));
 process.exit(code);

@@ -56,6 +56,7 @@ export function register(program: Command): void {
           log.out("");
           log.out(`Run folders: ${flags.out}/predictions/`);
           if (result.leaderboardDir) log.out(`Leaderboard: ${result.leaderboardDir}/index.html`);
+          log.out(`Samples: HF_HOME=${flags.out}/hf npx fastvlm-eval view ${flags.out}/predictions`);
           log.out(
             "The model has random weights and baseline:random guesses: the scores show the pipeline works, " +
               "not how good FastVLM is.",

@@ -35,7 +35,7 @@ export function register(program: Command): void {
         [],
       )
       .requiredOption("--prompt <text>", "the question")
-      .option("--max-new-tokens <N>", "maximum new tokens", "256")
+      .option("--max-new-tokens <N>", "maximum new tokens (at least 1; 0 is a usage error)", "256")
       .option("--stop <text>", "stop string (repeatable); the answer is cut there", collect, []),
   )
     .option("--retries <N>", "retries of the request for openai: models (default 4)")

@@ -1,6 +1,7 @@
 /** `fastvlm-eval run <task...> --model …`: concurrent, resumable, timed benchmark runs. */
 import type { Command } from "commander";
 import { LOGITS_HELP } from "../models/fastvlm/constants.js";
+import { BUDGET_RULE } from "../runner/failure-budget.js";
 import type { RunFlags } from "../runner/flags.js";
 
 const EXAMPLES = `
@@ -14,7 +15,9 @@ Examples:
   $ fastvlm-eval run fastvlm-card --model fastvlm-0.5b --limit 20   the eleven model-card benchmarks
 
 Re-run the same command to resume (Ctrl-C saves and exits 130); --fresh starts a new run folder.
-Exit codes: 0 ok, 2 bad input, 3 Hub/network, 4 model/backend, 5 too many failed samples, 130 interrupted.`;
+Exit codes: 0 ok, 2 bad input, 3 Hub/network, 4 model/backend, 5 too many failed samples, 130 interrupted.
+Failure budget (--max-error-rate R): ${BUDGET_RULE}. An empty answer is an answer (scored), not a failure.
+--max-new-tokens must be at least 1 (0 is a usage error).`;
 
 /** Registers `run`. */
 export function register(program: Command): void {
@@ -39,10 +42,14 @@ export function register(program: Command): void {
     .option("--concurrency <N>", "generations in flight (also the openai: backend's request bound)", "1")
     .option("--latency-samples <N>", "samples timed in the serial latency pass (0: none)", "20")
     .option("--warmup <N>", "uncounted warm-up generations before the latency pass", "2")
-    .option("--max-new-tokens <N>", "override the task's max new tokens")
+    .option("--max-new-tokens <N>", "override the task's max new tokens (at least 1)")
     .option("--out <dir>", "root folder of run folders", "predictions")
     .option("--fresh", "start a new run folder instead of resuming")
-    .option("--max-error-rate <R>", "stop (exit 5) when failed/attempted exceeds R", "0.01")
+    .option(
+      "--max-error-rate <R>",
+      "failure budget: stop (exit 5) when failures show the rate exceeds R (see below)",
+      "0.01",
+    )
     .option("--json", "print the run records as JSON")
     .option("--revision <rev>", "dataset branch, tag or sha instead of the locked one")
     .option("--model-revision <rev>", "model branch, tag or sha")

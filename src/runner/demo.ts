@@ -147,6 +147,11 @@ export function serveInstructions(server: Pick<DemoServer, "url" | "modelDir">, 
   ].join("\n");
 }
 
+/** The demo's own HF hub cache inside its output folder (`HF_HOME=<out>/hf` points the CLI at it). */
+export function demoHubCache(out: string): string {
+  return join(resolve(out), "hf", "hub");
+}
+
 /** Runs the offline demo end to end. */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const data = bundledData();
@@ -156,7 +161,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const work = mkdtempSync(join(tmpdir(), "fastvlm-eval-demo-"));
   const hub = await startHubServer({ root: data, commitTitle: "demo data" });
-  const env: HubEnv = { endpoint: hub.url, token: undefined, cacheDir: join(work, "hub"), offline: false };
+  // The HF cache stays in the output folder, so `fastvlm-eval view` can show the demo's images afterwards.
+  const env: HubEnv = { endpoint: hub.url, token: undefined, cacheDir: demoHubCache(out), offline: false };
   log.info(`demo: serving ${data} at ${hub.url} (loopback only); HF cache in ${env.cacheDir}`);
   const { loadFastVLM } = await import("../models/fastvlm/engine.js");
   const backend = await loadFastVLM(modelDir, {

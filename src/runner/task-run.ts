@@ -36,6 +36,7 @@ import type {
   TaskSample,
 } from "../core/types.js";
 import { latencyStats } from "../stats/latency.js";
+import { BUDGET_RULE, mostCommonError, overBudget } from "./failure-budget.js";
 import { baseIdentity, runDir, runIdentity, runIdFor } from "./identity.js";
 import { acquireRunLock, type RunLock } from "./lock.js";
 import { filterAsync, prefetch } from "./prefetch.js";
@@ -62,7 +63,7 @@ export interface RunSettings {
   maxNewTokens: number | null;
   /** `--fresh`: start a new run folder instead of resuming. */
   fresh: boolean;
-  /** `--max-error-rate`: failed/attempted above this stops the run (exit 5). */
+  /** `--max-error-rate`: the failure budget (failure-budget.ts says how it is judged; exit 5). */
   maxErrorRate: number;
   /** Prompt and image settings that change outputs (e.g. `{ imageMode: "pad" }`); part of the identity. */
   promptSettings: Record<string, Json>;
@@ -128,9 +129,6 @@ export interface TaskRunResult {
   /** Its run.json as written. */
   record: RunRecord;
 }
-
-/** Failed samples are only judged against --max-error-rate once this many are recorded (or at the end). */
-export const MIN_ATTEMPTS_FOR_ERROR_RATE = 20;
 
 /** Metrics, CI and counts of a set of sample records (failed ones counted, never scored). */
 export function summarize(
@@ -335,15 +333,18 @@ async function runTaskLocked(input: TaskRunInput, locks: RunLock[]): Promise<Tas
   const checkFailures = (atEnd: boolean): void => {
     if (tooMany !== null) return;
     const { failed, attempted } = failRate();
-    if (attempted === 0 || (!atEnd && attempted < MIN_ATTEMPTS_FOR_ERROR_RATE)) return;
-    if (failed / attempted > settings.maxErrorRate) {
-      tooMany = new TooManyFailuresError(
-        `${task.name}: ${failed} of ${attempted} samples failed (${((100 * failed) / attempted).toFixed(1)}%), ` +
-          `more than --max-error-rate ${settings.maxErrorRate}. Kept what was done in ${dir} (status partial).`,
-        "Look at the `error` fields in samples.jsonl; fix the cause or raise --max-error-rate, then re-run the same command to retry the failed samples.",
-      );
-      stop.abort(tooMany);
-    }
+    if (!overBudget(failed, attempted, settings.maxErrorRate, atEnd)) return;
+    const errors = [...records.values()].flatMap((r) => (r.error === null ? [] : [r.error]));
+    const common = mostCommonError(errors);
+    const commonText = common
+      ? ` Most common error (${common.count} of ${failed} failures): ${common.text}`
+      : "";
+    tooMany = new TooManyFailuresError(
+      `${task.name}: ${failed} of ${attempted} samples failed (${((100 * failed) / attempted).toFixed(1)}%), ` +
+        `beyond --max-error-rate ${settings.maxErrorRate} (${BUDGET_RULE}). Kept what was done in ${dir} (status partial).${commonText}`,
+      "Look at the `error` fields in samples.jsonl; fix the cause or raise --max-error-rate, then re-run the same command to retry the failed samples.",
+    );
+    stop.abort(tooMany);
   };
 
   if (pending.size > 0) {
@@ -443,6 +444,12 @@ async function runTaskLocked(input: TaskRunInput, locks: RunLock[]): Promise<Tas
     await writeRunRecord(dir, recordOf("partial", null, null));
     throw tooMany;
   }
+  const { failed } = failRate();
+  const common = mostCommonError([...records.values()].flatMap((r) => (r.error === null ? [] : [r.error])));
+  if (failed > 0 && common !== null)
+    log.warn(
+      `${task.name}: ${failed} of ${records.size} samples failed (within the failure budget); most common error (${common.count} of ${failed}): ${common.text}`,
+    );
 
   // 5. Serial latency pass over successful samples.
   let latency: LatencyBlock | null = null;

@@ -17,13 +17,15 @@ interface Location {
   file: number;
   /** Row within the file. */
   row: number;
+  /** Row within the whole split (the sample id of tasks without an id column). */
+  position: number;
 }
 
 interface IndexFile {
-  version: 1;
+  version: 2;
   key: string;
   files: string[];
-  entries: [id: string, file: number, row: number, prompt: string][];
+  entries: [id: string, file: number, row: number, prompt: string, position: number][];
 }
 
 const INDEX_FILE = ".view-index.json";
@@ -100,10 +102,10 @@ export class DatasetRows {
     if (!existsSync(path)) return false;
     try {
       const saved = JSON.parse(readFileSync(path, "utf8")) as IndexFile;
-      if (saved.version !== 1 || saved.key !== key || saved.files.join("\n") !== this.files.join("\n"))
+      if (saved.version !== 2 || saved.key !== key || saved.files.join("\n") !== this.files.join("\n"))
         return false;
-      for (const [id, file, row, prompt] of saved.entries) {
-        this.where.set(id, { file, row });
+      for (const [id, file, row, prompt, position] of saved.entries) {
+        this.where.set(id, { file, row, position });
         this.prompts.set(id, prompt);
       }
       return true;
@@ -114,8 +116,10 @@ export class DatasetRows {
 
   private save(path: string, key: string): void {
     const entries: IndexFile["entries"] = [];
-    for (const [id, loc] of this.where) entries.push([id, loc.file, loc.row, this.prompts.get(id) ?? ""]);
-    const data: IndexFile = { version: 1, key, files: this.files, entries };
+    for (const [id, loc] of this.where) {
+      entries.push([id, loc.file, loc.row, this.prompts.get(id) ?? "", loc.position]);
+    }
+    const data: IndexFile = { version: 2, key, files: this.files, entries };
     try {
       writeFileSync(path, JSON.stringify(data));
     } catch {
@@ -124,19 +128,23 @@ export class DatasetRows {
   }
 
   private async build(): Promise<void> {
+    // The row's position in the whole split (files in order), as loadSamples counts it: the id of tasks
+    // whose rows have no id column.
+    let position = 0;
     for (const [f, file] of this.files.entries()) {
       const { all, images } = await imageColumns(file);
       const columns = all.filter((c) => !images.has(c));
       let row = 0;
       for await (const raw of streamParquetRows(file, { columns })) {
         const at = row++;
+        const pos = position++;
         for (const c of images) raw[c] = PLACEHOLDER;
         for (const rule of this.task.joinRows ?? []) for (const c of rule.columns) raw[c] = PLACEHOLDER;
         try {
-          const parsed = this.task.parseRow(raw);
+          const parsed = this.task.parseRow(raw, pos);
           if (this.task.keep && !this.task.keep(parsed)) continue;
           const id = this.task.id(parsed);
-          this.where.set(id, { file: f, row: at });
+          this.where.set(id, { file: f, row: at, position: pos });
           this.prompts.set(id, this.task.prompt(parsed));
         } catch {
           // A row the task rejects was never a sample of the run.
@@ -204,6 +212,6 @@ export class DatasetRows {
       const other = await this.joined(rule, String(raw[rule.localKey]));
       if (other) for (const c of rule.columns) raw[c] = other[c];
     }
-    return this.task.images(this.task.parseRow(raw)).map((img) => img.bytes);
+    return this.task.images(this.task.parseRow(raw, loc.position)).map((img) => img.bytes);
   }
 }

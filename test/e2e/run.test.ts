@@ -224,7 +224,7 @@ describe("run", () => {
     expect(missing.stderr).toMatch(/missing shard/);
   });
 
-  it("the tiny model: a corrupt image is a failed sample, not a crash; past --max-error-rate exit 5", async () => {
+  it("the tiny model: a corrupt image is a failed sample, not a crash; past the failure budget exit 5", async () => {
     const model = await tinyModelDir("fp32");
     const out = join(work, "tiny");
     const args = [
@@ -246,11 +246,14 @@ describe("run", () => {
       "lock.json",
       "--json",
     ];
-    const tooMany = await runCli(args, env, work);
+    // One corrupt image of 16 is within the default budget; with --max-error-rate 0 any failure fails.
+    const tooMany = await runCli([...args, "--max-error-rate", "0"], env, work);
     expect(tooMany.stderr).not.toMatch(/InternalError/);
     expect(tooMany.code).toBe(5);
-    expect(tooMany.stderr).toMatch(/max-error-rate/);
-    const ok = await runCli([...args, "--max-error-rate", "0.2"], env, work);
+    expect(tooMany.stderr).toMatch(
+      /max-error-rate 0 .*Most common error \(1 of 1 failures\): DataError: Image/s,
+    );
+    const ok = await runCli(args, env, work);
     expect(ok.code).toBe(0);
     const rec = (JSON.parse(ok.stdout) as RunRecord[])[0]!;
     expect(rec.status).toBe("complete");

@@ -22,6 +22,7 @@ import type {
 import { createBaseline } from "../../src/models/baseline/index.js";
 import { evaluateGate } from "../../src/report/gate.js";
 import { loadRun, loadRunSet } from "../../src/report/runs.js";
+import { MIN_FAILURES_TO_STOP } from "../../src/runner/failure-budget.js";
 import { mergeRuns } from "../../src/runner/merge.js";
 import { type RunSettings, runTask, type TaskRunInput } from "../../src/runner/task-run.js";
 
@@ -317,8 +318,29 @@ describe("runTask", () => {
     const runDirPath = onlyRunDir(out);
     const rec = readRunRecord(runDirPath);
     expect(rec.status).toBe("partial");
-    expect(rec.nSamples.failed).toBeGreaterThan(0);
-    expect(readSamples(runDirPath).records.length).toBeGreaterThanOrEqual(20);
+    expect(rec.nSamples.failed).toBeGreaterThanOrEqual(MIN_FAILURES_TO_STOP);
+    expect(readSamples(runDirPath).records.length).toBeLessThan(N);
+  });
+
+  it("failure budget: one early transient failure does not stop a run; a run failing every sample stops early naming the error", async () => {
+    const out = tmp();
+    // The very first sample fails once (a transient fault), everything else works.
+    const flaky = fakeModel({ fail: new Set(["q0"]) });
+    const r = await runTask(input(out, flaky.model, { concurrency: 1, latencySamples: 0 }));
+    expect(r.record.status).toBe("complete");
+    expect(r.record.nSamples.failed).toBe(1);
+    // A model failing every sample the same way stops after the first few, and says why.
+    const all = new Set(Array.from({ length: N }, (_, i) => `q${i}`));
+    const broken = fakeModel({ fail: all });
+    const err = await runTask(input(tmp(), broken.model, { concurrency: 1, latencySamples: 0 })).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TooManyFailuresError);
+    expect(broken.stats.calls).toBe(MIN_FAILURES_TO_STOP);
+    expect((err as Error).message).toMatch(
+      /Most common error \(3 of 3 failures\): DataError: cannot decode image/,
+    );
+    expect((err as Error).message).toMatch(/Wilson/);
   });
 
   it("a scorer that throws stops the run as a harness bug, not a failed sample", async () => {

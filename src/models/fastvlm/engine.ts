@@ -109,6 +109,11 @@ export interface FastVLMConfig {
   std: number[];
   /** 0..255 → 0..1 factor. */
   rescale: number;
+  /**
+   * Positions the model takes: the smaller of max_position_embeddings and tokenizer_model_max_length
+   * (config.json or its text_config), or null when neither is given.
+   */
+  contextLength: number | null;
 }
 
 /** A per-step observation for tests and debugging. */
@@ -185,7 +190,12 @@ export function readFastVLMConfig(dir: string): FastVLMConfig {
     if (typeof src === "number") eos.add(src);
     for (const id of nums(src) ?? []) eos.add(id);
   }
+  const limits = [
+    num(cfg.max_position_embeddings) ?? num(text.max_position_embeddings),
+    num(cfg.tokenizer_model_max_length) ?? num(text.tokenizer_model_max_length),
+  ].filter((n): n is number => n !== undefined && n > 0);
   return {
+    contextLength: limits.length > 0 ? Math.min(...limits) : null,
     hidden: hidden ?? 0,
     layers: layers ?? 0,
     vocab: num(cfg.vocab_size) ?? num(text.vocab_size) ?? 151936,
@@ -577,6 +587,26 @@ export class FastVLMEngine implements ModelBackend {
     return { logits, next, present };
   }
 
+  /**
+   * Refuses a prompt whose positions (text tokens + image rows) plus max new tokens exceed the model's
+   * context, before any graph runs: past it the decoder's memory grows with the square of the length
+   * (a 100 KB prompt crashed onnxruntime) and the positions are beyond what the model was trained on.
+   */
+  private checkContext(ids: readonly number[], request: GenerateRequest): void {
+    const limit = this.config.contextLength;
+    if (limit === null) return;
+    const imageRows = request.images.length * this.config.tokensPerImage;
+    const text = ids.length - ids.filter((id) => id === this.config.imageTokenId).length;
+    const want = text + imageRows + request.generation.maxNewTokens;
+    if (want <= limit) return;
+    throw new DataError(
+      `The prompt is too long for the model: ${text} text tokens + ${imageRows} image rows + ` +
+        `${request.generation.maxNewTokens} max new tokens = ${want} positions, more than its context of ${limit} ` +
+        "(config.json max_position_embeddings / tokenizer_model_max_length).",
+      "Shorten the prompt, use fewer images, or lower --max-new-tokens.",
+    );
+  }
+
   /** Prompt → ids; images → features; returns the assembled inputs_embeds and counts. */
   async buildInputs(
     request: GenerateRequest,
@@ -601,6 +631,7 @@ export class FastVLMEngine implements ModelBackend {
       ),
       Promise.resolve().then(() => this.tokenizer.encodePrompt(request.prompt, request.images.length)),
     ]);
+    this.checkContext(prompt.ids, request);
     marks?.afterPreprocess?.();
     const features: Float32Array[] = [];
     for (const px of pixels) features.push(await this.encodeImage(px));

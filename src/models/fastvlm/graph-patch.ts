@@ -2,7 +2,9 @@
  * In-memory decoder patch for `--logits last`: the shipped decoder computes `logits` for every prompt
  * position at prefill ([1, L, vocab], ≈ 172 MB fp32 for L ≈ 283 at vocab 151936) though greedy decoding
  * reads only the last row. The patch puts a Slice (last position, on the position axis) in front of the
- * lm_head MatMul/Gemm, found by walking back from the `logits` output through Identity/Cast. Names and
+ * lm_head MatMul/Gemm/MatMulNBits, found by walking back from the `logits` output through Identity/Cast
+ * and through an Add of a constant bias over the vocab (an lm_head bias, which broadcasts the same over
+ * one position as over all). Names and
  * graph inputs/outputs stay the same; `logits` becomes [batch, 1, vocab], and one output is added:
  * `logits_argmax`, the greedy token, so the engine can skip fetching logits at all.
  *
@@ -74,6 +76,35 @@ function i64(name: string, v: bigint): OnnxNs.ITensorProto {
   return { name, dims: [1], dataType: INT64, rawData: new Uint8Array(BigInt64Array.of(v).buffer) };
 }
 
+/**
+ * The non-constant input of an `Add(x, bias)` whose bias is a constant (an initializer, possibly through
+ * Identity/Cast) with every dimension but the last equal to 1, so it is the same for every position; else
+ * undefined (an Add of something position-dependent cannot be moved behind the Slice).
+ */
+function biasAddInput(
+  add: OnnxNs.INodeProto,
+  inits: Map<string, OnnxNs.ITensorProto>,
+  producer: Map<string, OnnxNs.INodeProto>,
+): string | undefined {
+  const constDims = (name: string): number[] | null => {
+    let n = name;
+    for (let hops = 0; hops < 4; hops++) {
+      const t = inits.get(n);
+      if (t) return (t.dims ?? []).map(Number);
+      const p = producer.get(n);
+      if (!p || !PASS_THROUGH.has(p.opType ?? "") || !p.input?.[0]) return null;
+      n = p.input[0];
+    }
+    return null;
+  };
+  const [a, b] = add.input ?? [];
+  if (!a || !b || (add.input ?? []).length !== 2) return undefined;
+  const perPosition = (dims: number[] | null): boolean => dims?.slice(0, -1).every((d) => d === 1) ?? false;
+  if (perPosition(constDims(b)) && constDims(a) === null) return a;
+  if (perPosition(constDims(a)) && constDims(b) === null) return b;
+  return undefined;
+}
+
 /** External data locations of every initializer (and subgraph initializer) of a model. */
 export function externalDataFiles(model: OnnxNs.IModelProto): string[] {
   const files: string[] = [];
@@ -124,15 +155,19 @@ export function sliceLastLogits(model: OnnxNs.ModelProto): SlicedGraph | Unpatch
   // consumers would see the sliced shape).
   const chain: string[] = ["logits"];
   let node = producer.get("logits");
-  while (node && PASS_THROUGH.has(node.opType ?? "")) {
-    const x = node.input?.[0];
-    if (!x) return fail(`${node.opType} in front of logits has no input`);
+  for (;;) {
+    if (!node) break;
+    let x: string | undefined;
+    if (PASS_THROUGH.has(node.opType ?? "")) x = node.input?.[0];
+    else if (node.opType === "Add") x = biasAddInput(node, inits, producer);
+    else break;
+    if (!x) return fail(`${node.opType} in front of logits has no input the patch can follow`);
     chain.push(x);
     node = producer.get(x);
   }
   if (!node || !HEADS.has(node.opType ?? "")) {
     return fail(
-      `logits is not produced by a MatMul/Gemm through Identity/Cast (found ${node?.opType ?? "a graph input or initializer"})`,
+      `logits is not produced by a MatMul/Gemm through Identity/Cast or a bias Add (found ${node?.opType ?? "a graph input or initializer"})`,
     );
   }
   for (const t of chain.slice(1)) {

@@ -19,8 +19,12 @@ export const IMAGE_MARKER = "<image>";
 export interface PromptTokenizer {
   /** Renders the chat and returns token ids with `imageId` where each image goes. */
   encodePrompt(prompt: string, images: number): { ids: number[]; text: string };
-  /** Decodes generated ids, special tokens skipped. */
-  decode(ids: number[]): string;
+  /**
+   * Decodes generated ids, special tokens skipped (like Python `tokenizer.decode(ids,
+   * skip_special_tokens=True)`): no ids, or only special ones, give "", and bytes of an unfinished
+   * UTF-8 character become U+FFFD.
+   */
+  decode(ids: readonly number[]): string;
 }
 
 function readJson(dir: string, name: string): Record<string, unknown> {
@@ -110,7 +114,9 @@ export function loadPromptTokenizer(dir: string, imageId: number): PromptTokeniz
       return { ids, text };
     },
     decode(ids) {
-      return tokenizer.decode(ids, { skip_special_tokens: true });
+      // The tokenizer refuses an empty list; an empty answer (first token a stop token) is an answer.
+      if (ids.length === 0) return "";
+      return tokenizer.decode([...ids], { skip_special_tokens: true });
     },
   };
 }

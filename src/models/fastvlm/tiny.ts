@@ -10,6 +10,11 @@
  *   (rope_theta), grouped-query attention over past+current with a causal mask and the
  *   attention_mask, SwiGLU MLP, final norm, lm_head. present.* = concat(past, current).
  *
+ * On request (tiny-quirks.ts): `_q4` graphs whose constant MatMuls (lm_head included) are com.microsoft
+ * MatMulNBits with 4-bit symmetric blocks of 32, an lm_head bias (an Add after the lm_head), and
+ * scripted misbehaviour (first token a stop token, a stop string first, special tokens mid-answer, half
+ * a UTF-8 character, newlines or one word forever).
+ *
  * Weights come from a seeded PRNG and are rounded to float16-representable values so the fp32 and
  * fp16 variants share weights exactly. fp16 graphs store weights as float16 and take and return
  * float16 (the decoder computes in float32 between Casts). lm_head columns of the special ids (and
@@ -31,10 +36,20 @@ import {
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Tokenizer } from "@huggingface/tokenizers";
 import type { onnx as OnnxNs } from "onnx-proto";
 import { mulberry32 } from "../../stats/rng.js";
 import { QWEN2_CHAT_TEMPLATE, SPECIAL_IDS } from "./constants.js";
 import { floatToHalf, halfToFloat } from "./fp16.js";
+import {
+  type Misbehaviour,
+  packQ4,
+  Q4_BLOCK,
+  SCRIPT_ROWS,
+  type ScriptVocab,
+  scriptOf,
+  type Transition,
+} from "./tiny-quirks.js";
 
 export { QWEN2_CHAT_TEMPLATE, SPECIAL_IDS };
 
@@ -69,6 +84,12 @@ export interface TinyModelOptions {
   externalData?: boolean;
   /** Give the decoder a `num_logits_to_keep` input (int64 scalar; 0 = all positions), like some exports. */
   logitsToKeep?: boolean;
+  /** Also write `_q4` graphs: every constant MatMul a com.microsoft MatMulNBits (4-bit, blocks of 32). */
+  q4?: boolean;
+  /** Add a constant bias to the logits after the lm_head (an `Add` between the lm_head and `logits`). */
+  lmHeadBias?: boolean;
+  /** Scripted misbehaviour (tiny-quirks.ts). */
+  misbehave?: Misbehaviour;
 }
 
 interface Dims {
@@ -97,6 +118,7 @@ const RMS_EPS = 1e-6;
 
 // TensorProto.DataType
 const FLOAT = 1;
+const UINT8 = 2;
 const INT64 = 7;
 const BOOL = 9;
 const FLOAT16 = 10;
@@ -111,9 +133,13 @@ class GraphBuilder {
   private extFd: number | null = null;
   private extOffset = 0;
 
+  /** Whether a com.microsoft op was used (the model then imports that domain). */
+  usesContrib = false;
+
   constructor(
     private readonly fp16: boolean,
     private readonly ext: { path: string; location: string } | null,
+    private readonly q4 = false,
   ) {
     if (ext) this.extFd = openSync(ext.path, "w");
   }
@@ -161,6 +187,21 @@ class GraphBuilder {
     for (let i = 0; i < values.length; i++) half[i] = floatToHalf(values[i]!);
     this.inits.push(this.tensor(name, dims, FLOAT16, new Uint8Array(half.buffer)));
     return this.op("Cast", [name], { to: FLOAT });
+  }
+
+  /** x [.., k] × a constant [k, n] weight: MatMul, or in q4 graphs MatMulNBits over its 4-bit packing. */
+  matmul(x: string, prefix: string, k: number, n: number, values: Float32Array): string {
+    if (!this.q4) return this.op("MatMul", [x, this.weight(prefix, [k, n], values)]);
+    const q = packQ4(values, k, n);
+    const packed = this.name(`${prefix}_q4`);
+    this.inits.push(this.tensor(packed, [n, q.kBlocks, Q4_BLOCK / 2], UINT8, q.packed));
+    const scales = this.name(`${prefix}_scales`);
+    const s = q.scales;
+    this.inits.push(this.tensor(scales, [n * q.kBlocks], FLOAT, new Uint8Array(s.buffer, 0, s.byteLength)));
+    const out = this.op("MatMulNBits", [x, packed, scales], { K: k, N: n, bits: 4, block_size: Q4_BLOCK });
+    this.nodes[this.nodes.length - 1]!.domain = "com.microsoft";
+    this.usesContrib = true;
+    return out;
   }
 
   /** A float16 table used as is (embedding in fp16 graphs). */
@@ -237,7 +278,10 @@ function encodeModel(
 ): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
-    opsetImport: [{ domain: "", version: 17 }],
+    opsetImport: [
+      { domain: "", version: 17 },
+      ...(b.usesContrib ? [{ domain: "com.microsoft", version: 1 }] : []),
+    ],
     producerName: "fastvlm-eval tiny-model",
     graph: { name, node: b.nodes, initializer: b.inits, input: inputs, output: outputs },
   });
@@ -270,9 +314,10 @@ function visionGraph(
   seed: number,
   fp16: boolean,
   ext: { path: string; location: string } | null,
+  q4 = false,
 ): Uint8Array {
   const w = new Weights(seed * 7 + 1);
-  const b = new GraphBuilder(fp16, ext);
+  const b = new GraphBuilder(fp16, ext, q4);
   const elem = fp16 ? FLOAT16 : FLOAT;
   const grid = imageSize / PATCH;
   const pool = PATCH / 4;
@@ -285,8 +330,7 @@ function visionGraph(
   x = b.op("Reshape", [x, b.i64("shape", [0, d.hidden, -1])]);
   x = b.op("Transpose", [x], { perm: [0, 2, 1] });
   x = b.op("Tanh", [x]);
-  const proj = b.weight("proj_w", [d.hidden, d.hidden], w.matrix(d.hidden, d.hidden));
-  x = b.op("MatMul", [x, proj]);
+  x = b.matmul(x, "proj_w", d.hidden, d.hidden, w.matrix(d.hidden, d.hidden));
   const out = fp16
     ? b.op("Cast", [x], { to: FLOAT16 }, "image_features")
     : b.op("Identity", [x], {}, "image_features");
@@ -299,15 +343,19 @@ function visionGraph(
   );
 }
 
+/** The embedding table [vocab, hidden] (the decoder's script head needs rows of it). */
+function embedValues(d: Dims, seed: number): Float32Array {
+  return new Weights(seed * 7 + 2).uniform(d.vocab * d.hidden, Math.sqrt(3));
+}
+
 function embedGraph(
   d: Dims,
   seed: number,
   fp16: boolean,
   ext: { path: string; location: string } | null,
 ): Uint8Array {
-  const w = new Weights(seed * 7 + 2);
   const b = new GraphBuilder(fp16, ext);
-  const values = w.uniform(d.vocab * d.hidden, Math.sqrt(3));
+  const values = embedValues(d, seed);
   const table = fp16
     ? b.halfTable("embed", [d.vocab, d.hidden], values)
     : b.weight("embed", [d.vocab, d.hidden], values);
@@ -322,16 +370,68 @@ function embedGraph(
   );
 }
 
+/** Decoder variations beyond dims, seed and dtype. */
+interface DecoderExtras {
+  /** Ids below this decode to text; the lm_head columns of the rest are zero. */
+  textVocab: number;
+  /** A num_logits_to_keep input. */
+  logitsToKeep: boolean;
+  /** MatMulNBits weights. */
+  q4: boolean;
+  /** An Add of a constant bias after the lm_head. */
+  lmHeadBias: boolean;
+  /** Scripted transitions (empty: none). */
+  script: Transition[];
+  /** The embedding table (rows of the scripts' `from` ids are matched). */
+  embed: () => Float32Array;
+}
+
+/** One-hot [B,S,SCRIPT_ROWS]: which script `from` token the position's input embedding is (exact match). */
+function scriptIndicator(
+  b: GraphBuilder,
+  x: string,
+  d: Dims,
+  script: Transition[],
+  embed: Float32Array,
+): string {
+  const H = d.hidden;
+  const rows = new Array<number>(SCRIPT_ROWS * H).fill(1e4);
+  script.forEach((t, i) => {
+    for (let j = 0; j < H; j++) rows[i * H + j] = embed[t.from * H + j]!;
+  });
+  const diff = b.op("Sub", [
+    b.op("Unsqueeze", [x, b.i64("ax", [2])]),
+    b.f32("script_from", [SCRIPT_ROWS, H], rows),
+  ]);
+  const dist = b.op("ReduceSum", [b.op("Mul", [diff, diff]), b.i64("ax", [-1])], { keepdims: 0 });
+  const hit = b.op("Cast", [b.op("Less", [dist, b.f32("script_eps", [], [1e-6])])], { to: FLOAT });
+  if (!script.some((t) => t.evenOnly)) return hit;
+  // Rows marked evenOnly fire only where position_ids is even: hit × (1 − gate + gate × even).
+  const gate = Array.from({ length: SCRIPT_ROWS }, (_, i) => (script[i]?.evenOnly ? 1 : 0));
+  const two = b.i64("two", [2], []);
+  const even = b.op("Cast", [b.op("Equal", [b.op("Mod", ["position_ids", two]), b.i64("zero", [0], [])])], {
+    to: FLOAT,
+  });
+  const evenCol = b.op("Unsqueeze", [even, b.i64("ax", [2])]);
+  const gateT = b.f32("script_gate", [SCRIPT_ROWS], gate);
+  const keep = b.f32(
+    "script_keep",
+    [SCRIPT_ROWS],
+    gate.map((g) => 1 - g),
+  );
+  return b.op("Mul", [hit, b.op("Add", [keep, b.op("Mul", [gateT, evenCol])])]);
+}
+
 function decoderGraph(
   d: Dims,
   seed: number,
   fp16: boolean,
   ext: { path: string; location: string } | null,
-  textVocab: number,
-  logitsToKeep: boolean,
+  extras: DecoderExtras,
 ): Uint8Array {
+  const { textVocab, logitsToKeep, q4, script } = extras;
   const w = new Weights(seed * 7 + 3);
-  const b = new GraphBuilder(fp16, ext);
+  const b = new GraphBuilder(fp16, ext, q4);
   const elem = fp16 ? FLOAT16 : FLOAT;
   const H = d.hidden;
   const D = H / d.heads;
@@ -341,6 +441,7 @@ function decoderGraph(
   const toF = (name: string): string => (fp16 ? b.op("Cast", [name], { to: FLOAT }) : name);
 
   let x = toF("inputs_embeds");
+  const embedsF = x;
 
   // RoPE tables from position_ids: [B,1,S,D].
   const invFreq = Array.from({ length: half }, (_, i) => 1 / ROPE_THETA ** ((2 * i) / D));
@@ -383,16 +484,16 @@ function decoderGraph(
   for (let l = 0; l < d.layers; l++) {
     const h = rms(x, `l${l}_in_norm`);
     const q = b.op("Add", [
-      b.op("MatMul", [h, b.weight(`l${l}_q`, [H, H], scaled(w.matrix(H, H), QK_GAIN))]),
+      b.matmul(h, `l${l}_q`, H, H, scaled(w.matrix(H, H), QK_GAIN)),
       b.weight(`l${l}_qb`, [H], w.uniform(H, 0.1)),
     ]);
     const kvw = KV * D;
     const k = b.op("Add", [
-      b.op("MatMul", [h, b.weight(`l${l}_k`, [H, kvw], scaled(w.matrix(H, kvw), QK_GAIN))]),
+      b.matmul(h, `l${l}_k`, H, kvw, scaled(w.matrix(H, kvw), QK_GAIN)),
       b.weight(`l${l}_kb`, [kvw], w.uniform(kvw, 0.1)),
     ]);
     const v = b.op("Add", [
-      b.op("MatMul", [h, b.weight(`l${l}_v`, [H, kvw], w.matrix(H, kvw))]),
+      b.matmul(h, `l${l}_v`, H, kvw, w.matrix(H, kvw)),
       b.weight(`l${l}_vb`, [kvw], w.uniform(kvw, 0.1)),
     ]);
     const qh = rope(heads(q, d.heads));
@@ -423,16 +524,13 @@ function decoderGraph(
     o = b.op("Reshape", [o, b.i64("shape", [0, d.heads, -1, D])]);
     o = b.op("Transpose", [o], { perm: [0, 2, 1, 3] });
     o = b.op("Reshape", [o, b.i64("shape", [0, 0, H])]);
-    o = b.op("MatMul", [o, b.weight(`l${l}_o`, [H, H], w.matrix(H, H))]);
+    o = b.matmul(o, `l${l}_o`, H, H, w.matrix(H, H));
     x = b.op("Add", [x, o]);
     const h2 = rms(x, `l${l}_post_norm`);
-    const g = b.op("MatMul", [h2, b.weight(`l${l}_gate`, [H, d.intermediate], w.matrix(H, d.intermediate))]);
-    const u = b.op("MatMul", [h2, b.weight(`l${l}_up`, [H, d.intermediate], w.matrix(H, d.intermediate))]);
+    const g = b.matmul(h2, `l${l}_gate`, H, d.intermediate, w.matrix(H, d.intermediate));
+    const u = b.matmul(h2, `l${l}_up`, H, d.intermediate, w.matrix(H, d.intermediate));
     const act = b.op("Mul", [b.op("Mul", [g, b.op("Sigmoid", [g])]), u]);
-    const down = b.op("MatMul", [
-      act,
-      b.weight(`l${l}_down`, [d.intermediate, H], w.matrix(d.intermediate, H)),
-    ]);
+    const down = b.matmul(act, `l${l}_down`, d.intermediate, H, w.matrix(d.intermediate, H));
     x = b.op("Add", [x, down]);
   }
   let final = rms(x, "final_norm");
@@ -450,7 +548,25 @@ function decoderGraph(
     const row = lm.subarray(r * d.vocab, (r + 1) * d.vocab);
     row.fill(0, Math.min(textVocab, SPECIAL_IDS.endoftext));
   }
-  const logits = b.op("MatMul", [final, b.weight("lm_head", [H, d.vocab], lm)]);
+  let head = final;
+  let headRows = H;
+  let weights = lm;
+  if (script.length > 0) {
+    // Extra lm_head rows fed by the script indicator: row i puts `gain` on transition i's next token.
+    head = b.op("Concat", [final, scriptIndicator(b, embedsF, d, script, extras.embed())], { axis: -1 });
+    headRows = H + SCRIPT_ROWS;
+    weights = new Float32Array(headRows * d.vocab);
+    weights.set(lm);
+    script.forEach((t, i) => {
+      weights[(H + i) * d.vocab + t.to] = t.gain;
+    });
+  }
+  let logits = b.matmul(head, "lm_head", headRows, d.vocab, weights);
+  if (extras.lmHeadBias) {
+    const bias = w.uniform(d.vocab, 0.5);
+    bias.fill(0, Math.min(textVocab, SPECIAL_IDS.endoftext));
+    logits = b.op("Add", [logits, b.weight("lm_head_bias", [d.vocab], bias)]);
+  }
   b.op(fp16 ? "Cast" : "Identity", [logits], fp16 ? { to: FLOAT16 } : {}, "logits");
   b.close();
   const inputs = [
@@ -637,9 +753,26 @@ export function writeTinyModel(outDir: string, opts: TinyModelOptions = {}): voi
   });
   json("added_tokens.json", { "<|endoftext|>": 151643, "<|im_end|>": 151645, "<|im_start|>": 151644 });
 
-  const variants = opts.fp16 ? [false, true] : [false];
-  for (const fp16 of variants) {
-    const suffix = fp16 ? "_fp16" : "";
+  const script = opts.misbehave ? scriptOf(opts.misbehave, scriptVocab(tok.json)) : [];
+  let table: Float32Array | null = null;
+  const extras = (q4: boolean): DecoderExtras => ({
+    textVocab: tok.textVocab,
+    logitsToKeep: opts.logitsToKeep === true,
+    q4,
+    lmHeadBias: opts.lmHeadBias === true,
+    script,
+    embed: () => {
+      table ??= embedValues(d, seed);
+      return table;
+    },
+  });
+  const variants: ("fp32" | "fp16" | "q4")[] = ["fp32"];
+  if (opts.fp16) variants.push("fp16");
+  if (opts.q4) variants.push("q4");
+  for (const variant of variants) {
+    const fp16 = variant === "fp16";
+    const q4 = variant === "q4";
+    const suffix = variant === "fp32" ? "" : `_${variant}`;
     const write = (
       graph: string,
       build: (ext: { path: string; location: string } | null) => Uint8Array,
@@ -648,17 +781,29 @@ export function writeTinyModel(outDir: string, opts: TinyModelOptions = {}): voi
       const ext = external ? { path: `${file}_data`, location: `${graph}${suffix}.onnx_data` } : null;
       writeFileSync(file, build(ext));
     };
-    write("vision_encoder", (ext) => visionGraph(d, imageSize, seed, fp16, ext));
+    write("vision_encoder", (ext) => visionGraph(d, imageSize, seed, fp16, ext, q4));
+    // onnxruntime's 4-bit quantizer leaves the embedding Gather alone: embed_tokens_q4 is the fp32 graph.
     write("embed_tokens", (ext) => embedGraph(d, seed, fp16, ext));
-    write("decoder_model_merged", (ext) =>
-      decoderGraph(d, seed, fp16, ext, tok.textVocab, opts.logitsToKeep === true),
-    );
+    write("decoder_model_merged", (ext) => decoderGraph(d, seed, fp16, ext, extras(q4)));
   }
+}
+
+/** The ids the misbehaviour scripts use, from the model's own tokenizer. */
+function scriptVocab(json: TokenizerJson): ScriptVocab {
+  const tokenizer = new Tokenizer(json as unknown as Record<string, unknown>, tokenizerConfig());
+  return {
+    newline: json.model.vocab["\u010a"] ?? 198,
+    imEnd: SPECIAL_IDS.imEnd,
+    imStart: SPECIAL_IDS.imStart,
+    image: SPECIAL_IDS.image,
+    encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
+    id: (token) => json.model.vocab[token],
+  };
 }
 
 /** Cache key of a generator configuration (the generator's own version included). */
 export function tinyModelKey(opts: TinyModelOptions): string {
-  const GENERATOR_VERSION = 1;
+  const GENERATOR_VERSION = 2;
   const canon = JSON.stringify({ v: GENERATOR_VERSION, ...resolveDims(opts), ...opts });
   return createHash("sha256").update(canon).digest("hex").slice(0, 12);
 }
