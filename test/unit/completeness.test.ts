@@ -7,7 +7,7 @@
  * And the layering the registries rely on: no import cycle, no circle between folders.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, normalize, relative } from "node:path";
+import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SCORERS } from "../../scorers/index.js";
