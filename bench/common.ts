@@ -352,14 +352,13 @@ export async function runFixtureTask(opts: {
   concurrency: number;
   maxNewTokens: number;
 }): Promise<TaskRunResult> {
-  const { SCORERS } = await import("../scorers/index.js");
   const { loadSamples } = await import("../src/data/samples.js");
   const { silentProgress } = await import("../src/runner/progress.js");
   const { runTask } = await import("../src/runner/task-run.js");
   const { task, dataset } = opts;
   return runTask({
     task,
-    scorer: SCORERS[task.scorer]!,
+    scorer: task.scorer,
     dataset: { repo: dataset.repo, config: task.dataset.config, split: task.dataset.split, sha: dataset.sha },
     samples: () => loadSamples(task, dataset),
     model: opts.model,

@@ -206,7 +206,6 @@ async function childStream(files: string[]): Promise<ChildResult> {
 
 async function childRun(files: string[], limit: number): Promise<ChildResult> {
   const { TASKS } = await import("../tasks/index.js");
-  const { SCORERS } = await import("../scorers/index.js");
   const { loadSamples } = await import("../src/data/samples.js");
   const { runTask } = await import("../src/runner/task-run.js");
   const { silentProgress } = await import("../src/runner/progress.js");
@@ -223,7 +222,7 @@ async function childRun(files: string[], limit: number): Promise<ChildResult> {
   try {
     await runTask({
       task,
-      scorer: SCORERS[task.scorer]!,
+      scorer: task.scorer,
       dataset: { repo: dataset.repo, config: "DocVQA", split: "validation", sha: dataset.sha },
       samples: () => loadSamples(task, dataset) as AsyncIterable<import("../src/core/types.js").TaskSample>,
       model: engine,

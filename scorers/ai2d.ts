@@ -7,7 +7,14 @@
  * and "The answer is B" are wrong.
  */
 import type { Json, ScoredSample, Scorer } from "../src/core/types.js";
-import { checkStringField, isRecord, meanScore, parseFailureRate } from "./common.js";
+import {
+  checkStringField,
+  isRecord,
+  meanMetric,
+  meanScore,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+} from "./common.js";
 import { normalizeExactMatch } from "./exact_match.js";
 import { PY_SPACE_CLASS, pyStrip } from "./python.js";
 
@@ -31,6 +38,10 @@ export const ai2d: Scorer<LetterRef> = {
   name: "ai2d",
   version: 1,
   primary: "exact_match",
+  metrics: {
+    exact_match: meanMetric("share of answers whose option letter is the reference letter"),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
   scoreSample(prediction, reference) {
     const filtered = ai2dFilter(prediction);
     const pred = normalizeExactMatch(pyStrip(filtered));
@@ -49,5 +60,4 @@ export const ai2d: Scorer<LetterRef> = {
       ? checkStringField(ref, "answer")
       : ["reference must be an object with an `answer` letter"];
   },
-  meanMetrics: { exact_match: () => true },
 };

@@ -6,9 +6,16 @@
  * The runner strips the prediction before scoring. An empty reference list crashes the reference; here it
  * scores 0 with rule `no_answers`.
  */
-import type { AnswersRef, ScoredSample, Scorer } from "../src/core/types.js";
-import { checkStringArrayField, isRecord, parseFailureRate } from "./common.js";
+import type { ScoredSample, Scorer } from "../src/core/types.js";
+import {
+  checkStringArrayField,
+  isRecord,
+  meanMetric,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+} from "./common.js";
 import { codePoints, pyLen, pyLower, pySplit, pyStrip, pyUpper } from "./python.js";
+import type { AnswersRef } from "./vqa_accuracy.js";
 
 /** The ANLS threshold: scores below it become 0. */
 export const ANLS_THRESHOLD = 0.5;
@@ -40,6 +47,10 @@ export const anls: Scorer<AnswersRef> = {
   name: "anls",
   version: 1,
   primary: "anls",
+  metrics: {
+    anls: meanMetric("average normalized Levenshtein similarity to the closest answer (0 below 0.5)"),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
   scoreSample(prediction, reference) {
     const pred = pyStrip(prediction);
     const det = anlsNormalize(pred);

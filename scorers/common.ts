@@ -1,5 +1,32 @@
-/** Helpers shared by the scorers: reference checks and the `parse_failure_rate` every aggregate carries. */
-import type { Json, ScoredSample } from "../src/core/types.js";
+/**
+ * Helpers shared by the scorers: reference checks, the `parse_failure_rate` every aggregate carries, and the
+ * metric metadata most scorers declare the same way.
+ */
+import type { Breakdown, Json, MeanFilter, MetricSpec, ScoredSample } from "../src/core/types.js";
+
+/** Metadata of `parse_failure_rate`, which every aggregate carries (lower is better; bootstrapped). */
+export const PARSE_FAILURE_RATE: MetricSpec<Json> = {
+  description: "share of samples whose answer could not be parsed (`parseOk: false`)",
+  aggregation: "share",
+  higherIsBetter: false,
+  ci: { method: "bootstrap" },
+};
+
+/** Metadata of a metric that is the plain mean of `score` (over the samples `over` keeps; default all). */
+export function meanMetric<Ref extends Json>(description: string, over?: MeanFilter<Ref>): MetricSpec<Ref> {
+  return {
+    description,
+    aggregation: "mean",
+    higherIsBetter: true,
+    ci: over === undefined ? { method: "mean" } : { method: "mean", over },
+  };
+}
+
+/** A breakdown whose names are `<metric>/<group>` (POPE `f1/random`, OCRBench `ocrbench_accuracy/<category>`). */
+export function slashBreakdown(metric: string, by: string): Breakdown {
+  const prefix = `${metric}/`;
+  return { metric, by, matches: (name) => name.startsWith(prefix) && name.length > prefix.length };
+}
 
 /** Share of samples whose parse fell back (`parseOk: false`); 0 for an empty set. */
 export function parseFailureRate(samples: readonly ScoredSample<Json>[]): number {

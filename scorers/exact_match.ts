@@ -8,9 +8,16 @@
  * (`İ` → `i̇`) is cut back to the original length; `==` on NumPy
  * strings ignores trailing NULs.
  */
-import type { ExactMatchRef, ScoredSample, Scorer } from "../src/core/types.js";
-import { checkStringField, isRecord, parseFailureRate } from "./common.js";
+import type { Json, ScoredSample, Scorer } from "../src/core/types.js";
+import { checkStringField, isRecord, meanMetric, PARSE_FAILURE_RATE, parseFailureRate } from "./common.js";
 import { codePoints, pyLower, pyStrip } from "./python.js";
+
+/** GQA `exact_match` reference: the single ground-truth answer. */
+export interface ExactMatchRef {
+  [key: string]: Json;
+  /** The single ground-truth answer. */
+  answer: string;
+}
 
 /** Python's `string.punctuation` (ASCII only), every character of it. */
 const PUNCT_RE = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
@@ -35,6 +42,12 @@ export const exactMatch: Scorer<ExactMatchRef> = {
   name: "exact_match",
   version: 1,
   primary: "exact_match",
+  metrics: {
+    exact_match: meanMetric(
+      "share of answers equal to the reference after lower-casing and deleting punctuation",
+    ),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
   scoreSample(prediction, reference) {
     const pred = normalizeExactMatch(pyStrip(prediction));
     const gold = normalizeExactMatch(reference.answer);

@@ -23,9 +23,16 @@
  * belongs to a discipline, all instance-weighted and rounded to 5 decimals with Python `round`;
  * plus `parse_failure_rate` and `random_fallbacks` (how many multiple-choice picks were random).
  */
-import type { Json, MmmuRef, ScoredSample, Scorer } from "../src/core/types.js";
+import type { Breakdown, Json, ScoredSample, Scorer } from "../src/core/types.js";
 import { randomInt, rngFromSeed } from "../src/stats/rng.js";
-import { checkStringArrayField, checkStringField, isRecord, parseFailureRate } from "./common.js";
+import {
+  checkStringArrayField,
+  checkStringField,
+  isRecord,
+  meanMetric,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+} from "./common.js";
 import {
   PY_SPACE_CLASS,
   PY_WORD_CLASS,
@@ -37,6 +44,19 @@ import {
   pyStrip,
   pyStripChars,
 } from "./python.js";
+
+/** MMMU reference. */
+export interface MmmuRef {
+  [key: string]: Json;
+  /** Gold answer as stored (a letter for multiple choice; free text for open). */
+  answer: string;
+  /** "multiple-choice" or "open". */
+  questionType: string;
+  /** The options list after Python-literal parsing (empty for open questions). */
+  options: string[];
+  /** Subject parsed from the id (`validation_Art_Theory_12` → `Art_Theory`). */
+  subject: string;
+}
 
 /** Disciplines and their subjects, exactly as the reference's `DOMAIN_CAT2SUB_CAT`. */
 export const DOMAIN_CAT2SUB_CAT: Readonly<Record<string, readonly string[]>> = {
@@ -224,11 +244,36 @@ function insLevelAcc(subjects: readonly { acc: number; n: number }[]): number {
   return n === 0 ? 0 : acc / n;
 }
 
+/** `Overall-<discipline>` and the per-subject accuracies `mmmu_aggregate_results` reports. */
+const MMMU_BREAKDOWNS: readonly Breakdown[] = [
+  {
+    metric: "accuracy",
+    by: "MMMU discipline (Overall-<discipline>)",
+    matches: (name) => name.startsWith("Overall-") && name.slice("Overall-".length) in DOMAIN_CAT2SUB_CAT,
+  },
+  {
+    metric: "accuracy",
+    by: "MMMU subject",
+    matches: (name) => Object.values(DOMAIN_CAT2SUB_CAT).some((subjects) => subjects.includes(name)),
+  },
+];
+
 /** The MMMU scorer. */
 export const mmmu: Scorer<MmmuRef> = {
   name: "mmmu",
   version: 1,
   primary: "accuracy",
+  metrics: {
+    accuracy: meanMetric("accuracy over every question (the reference's Overall, rounded to 5 decimals)"),
+    random_fallbacks: {
+      description: "multiple-choice answers with no recognisable letter, answered by a seeded random pick",
+      aggregation: "count",
+      higherIsBetter: false,
+      ci: { method: "bootstrap" },
+    },
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
+  breakdowns: MMMU_BREAKDOWNS,
   scoreSample(prediction, reference, id) {
     const pred = pyStrip(prediction);
     if (reference.questionType === "multiple-choice") {

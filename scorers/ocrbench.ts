@@ -18,8 +18,11 @@ import {
   checkStringField,
   groupMeans,
   isRecord,
+  meanMetric,
   meanScore,
+  PARSE_FAILURE_RATE,
   parseFailureRate,
+  slashBreakdown,
 } from "./common.js";
 import { pyLower, pyStrip } from "./python.js";
 
@@ -75,6 +78,17 @@ export const ocrbench: Scorer<OcrBenchRef> = {
   name: "ocrbench",
   version: 1,
   primary: "ocrbench_accuracy",
+  metrics: {
+    ocrbench_accuracy: meanMetric("share of answers that contain a reference answer"),
+    ocrbench_score: {
+      description: "number of correct answers (the reference's Final_score, out of 1000 on the full split)",
+      aggregation: "count",
+      higherIsBetter: true,
+      ci: { method: "bootstrap" },
+    },
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
+  breakdowns: [slashBreakdown("ocrbench_accuracy", "OCRBench category")],
   scoreSample(prediction, reference) {
     const pred = pyStrip(prediction);
     const hme = reference.dataset === "HME100k";
@@ -110,7 +124,6 @@ export const ocrbench: Scorer<OcrBenchRef> = {
     }
     return problems;
   },
-  meanMetrics: { ocrbench_accuracy: () => true },
 };
 
 /** The message for a `question_type` that is none of the ten. */

@@ -16,7 +16,14 @@
  * lmms-eval v0.2.2 used a filter chain and plain string equality instead (see docs/benchmarks.md).
  */
 import type { Json, ScoredSample, Scorer } from "../src/core/types.js";
-import { checkStringField, isRecord, meanScore, parseFailureRate } from "./common.js";
+import {
+  checkStringField,
+  isRecord,
+  meanMetric,
+  meanScore,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+} from "./common.js";
 import { codePoints, pyLower, pyStrip, pyStripChars } from "./python.js";
 
 /** RealWorldQA reference: the gold answer as stored (a letter A–D, or an open answer). */
@@ -165,6 +172,10 @@ export const realworldqa: Scorer<RealWorldQaRef> = {
   name: "realworldqa",
   version: 1,
   primary: "exact_match",
+  metrics: {
+    exact_match: meanMetric("share of answers equal to the reference after extracting the option or phrase"),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
   scoreSample(prediction, reference) {
     const pred = pyStrip(prediction);
     const gt = pyStrip(reference.answer);
@@ -193,7 +204,6 @@ export const realworldqa: Scorer<RealWorldQaRef> = {
       ? checkStringField(ref, "answer")
       : ["reference must be an object with an `answer` string"];
   },
-  meanMetrics: { exact_match: () => true },
 };
 
 /** Python `s.rstrip(".")`. */

@@ -9,7 +9,15 @@
  * their own split's samples (a `type` other than `human_test` counts as augmented, as in the reference).
  */
 import type { Json, ScoredSample, Scorer } from "../src/core/types.js";
-import { checkStringField, groupMeans, isRecord, meanScore, parseFailureRate } from "./common.js";
+import {
+  checkStringField,
+  groupMeans,
+  isRecord,
+  meanMetric,
+  meanScore,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+} from "./common.js";
 import { pyFloat, pyLower, pyStrip } from "./python.js";
 
 /** ChartQA reference: the gold answer and the row's split (`human_test` | `augmented_test`). */
@@ -52,6 +60,18 @@ export const relaxed: Scorer<RelaxedRef> = {
   name: "relaxed_correctness",
   version: 1,
   primary: "relaxed_overall",
+  metrics: {
+    relaxed_overall: meanMetric("relaxed correctness (5% relative tolerance for numbers) on every question"),
+    relaxed_human_split: meanMetric(
+      "relaxed correctness on the human-written split",
+      (r) => r.type === "human_test",
+    ),
+    relaxed_augmented_split: meanMetric(
+      "relaxed correctness on the augmented split",
+      (r) => r.type !== "human_test",
+    ),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
   scoreSample(prediction, reference) {
     const pred = pyStrip(prediction);
     const r = relaxedCorrectness(pred, reference.answer);
@@ -74,10 +94,5 @@ export const relaxed: Scorer<RelaxedRef> = {
     return isRecord(ref)
       ? [...checkStringField(ref, "answer"), ...checkStringField(ref, "type")]
       : ["reference must be an object with `answer` and `type` strings"];
-  },
-  meanMetrics: {
-    relaxed_overall: () => true,
-    relaxed_human_split: (r) => r.type === "human_test",
-    relaxed_augmented_split: (r) => r.type !== "human_test",
   },
 };

@@ -8,7 +8,14 @@
  */
 import type { ScoredSample, Scorer } from "../src/core/types.js";
 import type { LetterRef } from "./ai2d.js";
-import { checkStringField, isRecord, meanScore, parseFailureRate } from "./common.js";
+import {
+  checkStringField,
+  isRecord,
+  meanMetric,
+  meanScore,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+} from "./common.js";
 import { codePoints, pyLower, pyStrip } from "./python.js";
 
 const UPPER = /^\p{Uppercase}$/u;
@@ -18,6 +25,10 @@ export const scienceqa: Scorer<LetterRef> = {
   name: "scienceqa",
   version: 1,
   primary: "exact_match",
+  metrics: {
+    exact_match: meanMetric("share of answers whose option letter is the reference letter"),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
   scoreSample(prediction, reference) {
     const target = pyLower(pyStrip(reference.answer));
     const pred = pyStrip(prediction);
@@ -37,5 +48,4 @@ export const scienceqa: Scorer<LetterRef> = {
       ? checkStringField(ref, "answer")
       : ["reference must be an object with an `answer` letter"];
   },
-  meanMetrics: { exact_match: () => true },
 };

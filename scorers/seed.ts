@@ -5,9 +5,27 @@
  * data type: `seed_image`, `seed_video`), `seed_all`, and per question type of image samples
  * `seed_image/<SEED-Bench v1 dimension name>` (not in lmms-eval; an unknown id is reported by number).
  */
-import type { ScoredSample, Scorer, SeedRef } from "../src/core/types.js";
-import { checkStringField, isRecord, parseFailureRate } from "./common.js";
+import type { Json, ScoredSample, Scorer } from "../src/core/types.js";
+import {
+  checkStringField,
+  isRecord,
+  meanMetric,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+  slashBreakdown,
+} from "./common.js";
 import { codePoints, pyLower, pyStrip } from "./python.js";
+
+/** SEED-Bench reference. */
+export interface SeedRef {
+  [key: string]: Json;
+  /** Correct letter A–D. */
+  answer: string;
+  /** `question_type_id` from the row. */
+  questionTypeId: number;
+  /** "image" or "video". */
+  dataType: string;
+}
 
 /** SEED-Bench v1 evaluation dimensions by `question_type_id` (SEED-Bench.json `question_type`). */
 export const SEED_QUESTION_TYPES: Readonly<Record<number, string>> = {
@@ -59,6 +77,13 @@ export const seed: Scorer<SeedRef> = {
   name: "seed",
   version: 1,
   primary: "seed_image",
+  metrics: {
+    seed_image: meanMetric("accuracy on the image questions", (r) => r.dataType === "image"),
+    seed_video: meanMetric("accuracy on the video questions", (r) => r.dataType === "video"),
+    seed_all: meanMetric("accuracy on every question"),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
+  breakdowns: [slashBreakdown("seed_image", "SEED-Bench question type")],
   scoreSample(prediction, reference) {
     const pred = seedParse(pyStrip(prediction));
     const letter = pyStrip(pyLower(pred));

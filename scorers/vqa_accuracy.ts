@@ -7,16 +7,35 @@
  * score 0). An empty answer list makes the reference crash (`statistics.mean([])`); here it scores 0 with
  * rule `no_answers`, and `checkReference` reports it.
  */
-import type { AnswersRef, ScoredSample, Scorer } from "../src/core/types.js";
-import { checkStringArrayField, isRecord, parseFailureRate } from "./common.js";
+import type { Json, ScoredSample, Scorer } from "../src/core/types.js";
+import {
+  checkStringArrayField,
+  isRecord,
+  meanMetric,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+} from "./common.js";
 import { evalAiNormalize } from "./evalai.js";
 import { pyStrip, statisticsMean } from "./python.js";
+
+/** TextVQA `vqa_accuracy` and DocVQA/InfoVQA `anls` reference: every annotator answer. */
+export interface AnswersRef {
+  [key: string]: Json;
+  /** Ground-truth answers (TextVQA has 10). */
+  answers: string[];
+}
 
 /** The TextVQA scorer. */
 export const vqaAccuracy: Scorer<AnswersRef> = {
   name: "vqa_accuracy",
   version: 1,
   primary: "vqa_accuracy",
+  metrics: {
+    vqa_accuracy: meanMetric(
+      "VQA accuracy: min(1, matching annotators / 3), averaged over annotator subsets",
+    ),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
   scoreSample(prediction, reference) {
     const pred = evalAiNormalize(pyStrip(prediction));
     // The ~10 answers of a question repeat: normalise each distinct string once.

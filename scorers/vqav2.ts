@@ -10,7 +10,17 @@
  * `vqa_accuracy/<answer_type>` averages within each answer type (yes/no, number, other).
  */
 import type { Json, ScoredSample, Scorer } from "../src/core/types.js";
-import { checkStringField, describe, groupMeans, isRecord, meanScore, parseFailureRate } from "./common.js";
+import {
+  checkStringField,
+  describe,
+  groupMeans,
+  isRecord,
+  meanMetric,
+  meanScore,
+  PARSE_FAILURE_RATE,
+  parseFailureRate,
+  slashBreakdown,
+} from "./common.js";
 import { processDigitArticle, processPunctuation } from "./evalai.js";
 import { pyStrip, statisticsMean } from "./python.js";
 
@@ -49,6 +59,13 @@ export const vqav2: Scorer<Vqav2Ref> = {
   name: "vqav2",
   version: 1,
   primary: "vqa_accuracy",
+  metrics: {
+    vqa_accuracy: meanMetric(
+      "VQA accuracy: min(1, matching annotators / 3), averaged over annotator subsets",
+    ),
+    parse_failure_rate: PARSE_FAILURE_RATE,
+  },
+  breakdowns: [slashBreakdown("vqa_accuracy", "VQAv2 answer type")],
   scoreSample(prediction, reference) {
     const pred = vqav2Normalize(pyStrip(prediction));
     const parseOk = pred !== "";
@@ -85,5 +102,4 @@ export const vqav2: Scorer<Vqav2Ref> = {
     }
     return problems;
   },
-  meanMetrics: { vqa_accuracy: () => true },
 };

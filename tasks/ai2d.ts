@@ -8,7 +8,7 @@
  * Deviations: none.
  */
 
-import type { LetterRef } from "../scorers/ai2d.js";
+import { ai2d as ai2dScorer, type LetterRef } from "../scorers/ai2d.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import {
   columnError,
@@ -80,8 +80,7 @@ export const ai2d: TaskDefinition<Ai2dRow, LetterRef> = {
     p.check("ai2d");
     return { answer: String.fromCharCode(65 + (i ?? 0)) };
   },
-  scorer: "ai2d",
-  primaryMetric: "exact_match",
+  scorer: ai2dScorer,
   generation: { maxNewTokens: 16, stop: [] },
   rows: 3088,
 };

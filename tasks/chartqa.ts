@@ -8,7 +8,7 @@
  * Deviations: none.
  */
 
-import type { RelaxedRef } from "../scorers/relaxed_correctness.js";
+import { type RelaxedRef, relaxed } from "../scorers/relaxed_correctness.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { docOf, image, positionId, RefProblems, str } from "./_common.js";
 
@@ -58,8 +58,7 @@ export const chartqa: TaskDefinition<ChartQaRow, RelaxedRef> = {
     return { answer, type };
   },
   strata: (row) => row.type,
-  scorer: "relaxed_correctness",
-  primaryMetric: "relaxed_overall",
+  scorer: relaxed,
   generation: { maxNewTokens: 16, stop: [] },
   rows: 2500,
 };

@@ -5,7 +5,10 @@
  * reference keeps exactly 0.5); greedy, max_new_tokens 32.
  * Deviations: none.
  */
-import type { AnswersRef, ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
+
+import { anls } from "../scorers/anls.js";
+import type { AnswersRef } from "../scorers/vqa_accuracy.js";
+import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { answerList, docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated DocVQA row. */
@@ -46,8 +49,8 @@ export const docvqa: TaskDefinition<DocVqaRow, AnswersRef> = {
     p.check("docvqa");
     return { answers };
   },
-  scorer: "anls",
-  primaryMetric: "anls",
+  scorer: anls,
+  ttftRank: 1,
   generation: { maxNewTokens: 32, stop: [] },
   rows: 5349,
 };

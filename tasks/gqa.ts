@@ -6,7 +6,8 @@
  * (ignore case and ASCII punctuation); greedy, max_new_tokens 16.
  * Deviations: none.
  */
-import type { ExactMatchRef, ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
+import { type ExactMatchRef, exactMatch } from "../scorers/exact_match.js";
+import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated GQA question row (with its joined image). */
@@ -56,8 +57,8 @@ export const gqa: TaskDefinition<GqaRow, ExactMatchRef> = {
     p.check("gqa");
     return { answer };
   },
-  scorer: "exact_match",
-  primaryMetric: "exact_match",
+  scorer: exactMatch,
+  ttftRank: 3,
   generation: { maxNewTokens: 16, stop: [] },
   rows: 12578,
 };

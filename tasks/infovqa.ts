@@ -6,7 +6,10 @@
  * `answers` list (scorers/anls.ts, the same metric as DocVQA).
  * Deviations: none.
  */
-import type { AnswersRef, ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
+
+import { anls } from "../scorers/anls.js";
+import type { AnswersRef } from "../scorers/vqa_accuracy.js";
+import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { answerList, docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated InfographicVQA row. */
@@ -46,8 +49,7 @@ export const infovqa: TaskDefinition<InfoVqaRow, AnswersRef> = {
     p.check("infovqa");
     return { answers };
   },
-  scorer: "anls",
-  primaryMetric: "anls",
+  scorer: anls,
   generation: { maxNewTokens: 32, stop: [] },
   rows: 2801,
 };

@@ -9,8 +9,9 @@
  * options), sorted by name, read from columns `image_N`. Greedy, max_new_tokens 128.
  * Deviations: none in the prompt; scoring follows v0.3 (see the mmmu scorer).
  */
+import { type MmmuRef, mmmu as mmmuScorer } from "../scorers/mmmu.js";
 import { DataError } from "../src/core/errors.js";
-import type { ImageInput, Json, MmmuRef, RawRow, TaskDefinition } from "../src/core/types.js";
+import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { docOf, image, MC_ANSWER, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 import { PyLiteralError, parsePyStringList } from "./pyliteral.js";
 
@@ -138,8 +139,8 @@ export const mmmu: TaskDefinition<MmmuRow, MmmuRef> = {
     return { answer, questionType, options, subject: subject ?? "" };
   },
   strata: (row) => row.subject,
-  scorer: "mmmu",
-  primaryMetric: "accuracy",
+  scorer: mmmuScorer,
+  ttftRank: 6,
   generation: { maxNewTokens: 128, stop: [] },
   rows: 900,
 };

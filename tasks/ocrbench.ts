@@ -10,7 +10,12 @@
  * reference always divides by 1000.
  */
 
-import { OCRBENCH_CATEGORIES, type OcrBenchRef, ocrbenchCategoryProblem } from "../scorers/ocrbench.js";
+import {
+  OCRBENCH_CATEGORIES,
+  type OcrBenchRef,
+  ocrbenchCategoryProblem,
+  ocrbench as ocrbenchScorer,
+} from "../scorers/ocrbench.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { columnError, docOf, image, positionId, pyStrip, RefProblems, str } from "./_common.js";
 
@@ -72,8 +77,7 @@ export const ocrbench: TaskDefinition<OcrBenchRow, OcrBenchRef> = {
     return { answers: answers ?? [], dataset, questionType };
   },
   strata: (row) => row.questionType,
-  scorer: "ocrbench",
-  primaryMetric: "ocrbench_accuracy",
+  scorer: ocrbenchScorer,
   generation: { maxNewTokens: 128, stop: [] },
   rows: 1000,
 };

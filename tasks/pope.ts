@@ -7,7 +7,8 @@
  * `question_id`, which restarts at 1 in each category, so it is not unique across the 9,000 rows.
  * A copy without an `id` column gets `<category>-<question_id>` instead (also unique).
  */
-import type { ImageInput, Json, PopeRef, RawRow, TaskDefinition } from "../src/core/types.js";
+import { type PopeRef, pope as popeScorer } from "../scorers/pope.js";
+import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { docOf, idStr, image, pyStrip, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated POPE row. */
@@ -64,8 +65,8 @@ export const pope: TaskDefinition<PopeRow, PopeRef> = {
     return { answer: norm, category };
   },
   strata: (row) => row.category,
-  scorer: "pope",
-  primaryMetric: "f1",
+  scorer: popeScorer,
+  ttftRank: 4,
   generation: { maxNewTokens: 128, stop: [] },
   rows: 9000,
 };

@@ -8,7 +8,7 @@
  * Deviations: none.
  */
 
-import type { RealWorldQaRef } from "../scorers/realworldqa.js";
+import { type RealWorldQaRef, realworldqa as realworldqaScorer } from "../scorers/realworldqa.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { docOf, image, positionId, pyStrip, RefProblems, str } from "./_common.js";
 
@@ -53,8 +53,7 @@ export const realworldqa: TaskDefinition<RealWorldQaRow, RealWorldQaRef> = {
     p.check("realworldqa");
     return { answer };
   },
-  scorer: "realworldqa",
-  primaryMetric: "exact_match",
+  scorer: realworldqaScorer,
   generation: { maxNewTokens: 16, stop: [] },
   rows: 765,
 };

@@ -12,6 +12,7 @@
  */
 
 import type { LetterRef } from "../scorers/ai2d.js";
+import { scienceqa } from "../scorers/scienceqa.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import {
   columnError,
@@ -88,8 +89,7 @@ export const scienceqaImg: TaskDefinition<ScienceQaRow, LetterRef> = {
     return { answer: String.fromCharCode(65 + answer) };
   },
   strata: (row) => row.subject,
-  scorer: "scienceqa",
-  primaryMetric: "exact_match",
+  scorer: scienceqa,
   generation: { maxNewTokens: 16, stop: [] },
   rows: 2017,
 };

@@ -8,7 +8,8 @@
  * Deviation: lmms-eval's `seed` task also scores the video rows (seed_video, seed_all); we run the
  * image part only, which is what FastVLM reports as SeedBench-Img.
  */
-import type { ImageInput, Json, RawRow, SeedRef, TaskDefinition } from "../src/core/types.js";
+import { type SeedRef, seed } from "../scorers/seed.js";
+import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { docOf, idStr, imageList, intLike, MC_ANSWER, RefProblems, str } from "./_common.js";
 
 /** A validated SEED-Bench row. */
@@ -76,7 +77,7 @@ export const seedbench: TaskDefinition<SeedRow, SeedRef> = {
     return { answer, questionTypeId, dataType };
   },
   strata: (row) => String(row.questionTypeId),
-  scorer: "seed",
-  primaryMetric: "seed_image",
+  scorer: seed,
+  ttftRank: 5,
   generation: { maxNewTokens: 1024, stop: ["ASSISTANT:"] },
 };

@@ -6,7 +6,8 @@
  * YAML, so the LLaVA model default (1024) applies; generation stops at "ASSISTANT:".
  * Deviations: none.
  */
-import type { AnswersRef, ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
+import { type AnswersRef, vqaAccuracy } from "../scorers/vqa_accuracy.js";
+import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { answerList, docOf, idStr, image, pyCapitalize, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated TextVQA row. */
@@ -46,8 +47,8 @@ export const textvqa: TaskDefinition<TextVqaRow, AnswersRef> = {
     p.check("textvqa");
     return { answers };
   },
-  scorer: "vqa_accuracy",
-  primaryMetric: "vqa_accuracy",
+  scorer: vqaAccuracy,
+  ttftRank: 2,
   generation: { maxNewTokens: 1024, stop: ["ASSISTANT:"] },
   rows: 5000,
 };

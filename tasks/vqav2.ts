@@ -8,7 +8,7 @@
  * for test or test-dev, so validation is the split scored here.)
  */
 
-import type { Vqav2Answer, Vqav2Ref } from "../scorers/vqav2.js";
+import { type Vqav2Answer, type Vqav2Ref, vqav2 as vqav2Scorer } from "../scorers/vqav2.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { columnError, docOf, idStr, image, RefProblems, SHORT_ANSWER, str, toJson } from "./_common.js";
 
@@ -81,8 +81,7 @@ export const vqav2: TaskDefinition<Vqav2Row, Vqav2Ref> = {
     return { answers: typeof answers === "number" ? [] : answers, answerType };
   },
   strata: (row) => row.answerType,
-  scorer: "vqav2",
-  primaryMetric: "vqa_accuracy",
+  scorer: vqav2Scorer,
   generation: { maxNewTokens: 16, stop: [] },
   rows: 214354,
 };

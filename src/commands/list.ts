@@ -46,8 +46,8 @@ export function register(program: Command): void {
         split: t.dataset.split,
         joins: t.dataset.joins ?? [],
         rows: t.rows ?? null,
-        metric: t.primaryMetric,
-        scorer: t.scorer,
+        metric: t.scorer.primary,
+        scorer: t.scorer.name,
         maxNewTokens: t.generation.maxNewTokens,
       }));
       const { TASK_GROUPS } = await import("../../tasks/groups.js");

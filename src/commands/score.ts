@@ -99,11 +99,9 @@ export async function readPredictions(task: string, file: string): Promise<Predi
   const { readFileSync } = await import("node:fs");
   const { DataError, UsageError, unknownName } = await import("../core/errors.js");
   const { TASKS } = await import("../../tasks/index.js");
-  const { SCORERS } = await import("../../scorers/index.js");
   const def = TASKS[task];
   if (!def) throw unknownName("task", task, Object.keys(TASKS));
-  const scorer = SCORERS[def.scorer];
-  if (!scorer) throw new UsageError(`Task '${task}' uses scorer '${def.scorer}', which is not registered.`);
+  const scorer = def.scorer;
   let text: string;
   try {
     // A UTF-8 byte-order mark (some editors write one) is not part of the first line's JSON.
@@ -204,14 +202,13 @@ export async function scorePredictions(
 ): Promise<ScoreResult> {
   const { resolve } = await import("node:path");
   const { TASKS } = await import("../../tasks/index.js");
-  const { SCORERS } = await import("../../scorers/index.js");
   const { collectEnv } = await import("../core/env.js");
   const { writeRunRecord } = await import("../core/records.js");
   const { checkOutputDir } = await import("../core/fs-errors.js");
   checkOutputDir(out, "the output folder (--out)");
   const lines = await readPredictions(task, file);
   const def = TASKS[task]!;
-  const scorer = SCORERS[def.scorer]!;
+  const scorer = def.scorer;
   const startedAt = new Date().toISOString();
   const records: SampleRecord[] = [];
   const scored: ScoredSample<Json>[] = [];
@@ -243,7 +240,7 @@ export async function scorePredictions(
       name: def.name,
       version: def.version,
       scorer: { name: scorer.name, version: scorer.version },
-      primaryMetric: def.primaryMetric,
+      primaryMetric: scorer.primary,
       dataset: {
         repo: def.dataset.repo,
         config: def.dataset.config,
@@ -303,8 +300,8 @@ async function rescoreLocked(dir: string, record: RunRecord): Promise<ScoreResul
   const { summarize } = await import("../runner/task-run.js");
   const { loadCi } = await import("../runner/index.js");
   const def = TASKS[record.task.name];
-  const scorerName = def?.scorer ?? record.task.scorer?.name ?? "";
-  const scorer = SCORERS[scorerName];
+  const scorerName = def?.scorer.name ?? record.task.scorer?.name ?? "";
+  const scorer = def?.scorer ?? SCORERS[scorerName];
   if (!scorer) {
     throw new UsageError(
       `The run's task '${record.task.name}' (scorer '${scorerName}') is not known to this version.`,

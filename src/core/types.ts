@@ -74,12 +74,19 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   referenceFromDoc(doc: Record<string, unknown>): Ref;
   /** Stratum for stratified subsets and breakdowns (POPE category, SEED type, MMMU subject). */
   strata?(row: Row): string;
-  /** Key of SCORERS. */
-  scorer: string;
+  /**
+   * The metric, as the scorer object itself (one of SCORERS): its `primary` is the task's headline number,
+   * so the task never restates it.
+   */
+  scorer: Scorer<Ref>;
   /** Generation settings. */
   generation: GenerationSettings;
-  /** Metric name reported as the task's headline number. */
-  primaryMetric: string;
+  /**
+   * Preference when a leaderboard row takes its TTFT from one of its runs: the run of the task with the
+   * lowest rank that has a latency pass wins; tasks without a rank come after every ranked one.
+   * (Leaderboard columns follow the registry order of TASKS.)
+   */
+  ttftRank?: number;
   /** Known row count of the evaluated split, for `list`. */
   rows?: number;
   /** How rows of `dataset.joins` configs merge into each main row before parseRow (GQA images). */
@@ -120,29 +127,74 @@ export interface ScoredSample<Ref extends Json = Json> {
   result: SampleScore;
 }
 
-/** A metric: pure per-sample scoring plus whole-set aggregation. */
+/** A metric: pure per-sample scoring plus whole-set aggregation, with the metadata of every number it reports. */
 export interface Scorer<Ref extends Json = Json> {
-  /** Registry key. */
+  /** Registry key (the key of SCORERS, recorded in run.json). */
   name: string;
   /** Bumped on any change that alters a score. */
   version: number;
-  /** Metric name of the headline number. */
+  /** Metric name of the headline number; a key of `metrics`. */
   primary: string;
+  /** Every metric `aggregate` reports, by name, with its metadata (breakdown names are covered by `breakdowns`). */
+  metrics: Readonly<Record<string, MetricSpec<Ref>>>;
+  /** Families of per-group metrics `aggregate` also reports (POPE `f1/<category>`, MMMU subjects). */
+  breakdowns?: readonly Breakdown[];
   /** Scores one prediction; pure and deterministic (seeded by sample id where randomness is needed). */
   scoreSample(prediction: string, reference: Ref, id: string): SampleScore;
   /** Aggregates over the whole set: metric name → value. */
   aggregate(samples: ScoredSample<Ref>[]): Record<string, number>;
   /** Validates a reference read back from a file; returns the list of problems (empty when fine). */
   checkReference?(ref: unknown): string[];
-  /**
-   * Metrics that are plain means of `score` over the samples whose reference passes the filter (closed-form
-   * confidence intervals in src/stats/ci.ts); any other metric is bootstrapped.
-   */
-  meanMetrics?: Record<string, MeanFilter<Ref>>;
 }
+
+/** What a metric means and how its number and its interval are computed. */
+export interface MetricSpec<Ref extends Json = Json> {
+  /** One line for docs and `list`: what the number is. */
+  description: string;
+  /** How the per-sample results combine (`mean`, `f1`, `count`, `share`, `instance-weighted mean`, …). */
+  aggregation: string;
+  /** True when a larger value is better; `gate` and `compare` read a drop against this direction. */
+  higherIsBetter: boolean;
+  /** How src/stats/ci.ts computes the metric's 95% interval. */
+  ci: CiMethod<Ref>;
+}
+
+/**
+ * How a metric's confidence interval is computed: `mean` is the closed-form interval of the mean `score` over
+ * the samples whose reference passes `over` (all samples when absent); `bootstrap` resamples the samples and
+ * recomputes the aggregate (or the faster `statistic`, which must return the same values).
+ */
+export type CiMethod<Ref extends Json = Json> =
+  | {
+      /** Closed-form (normal-approximation) interval of a plain mean of `score`. */
+      method: "mean";
+      /** Which samples the mean covers; default all. */
+      over?: MeanFilter<Ref>;
+    }
+  | {
+      /** Seeded percentile bootstrap of the aggregate. */
+      method: "bootstrap";
+      /** A faster per-resample statistic with the same values as `aggregate(resample)[metric]`. */
+      statistic?: ResampleStatistic<Ref>;
+    };
 
 /** Which samples a mean metric averages (declared as a method so a `Scorer<SomeRef>` still fits `Scorer<Json>`). */
 export type MeanFilter<Ref> = { filter(reference: Ref): boolean }["filter"];
+
+/** Prepares a statistic over resample indices from the whole sample set (a method type, as MeanFilter). */
+export type ResampleStatistic<Ref extends Json> = {
+  prepare(samples: readonly ScoredSample<Ref>[]): (idx: Uint32Array) => number;
+}["prepare"];
+
+/** A family of per-group metrics: one name per group value, each read like its base metric. */
+export interface Breakdown {
+  /** The metric each group value repeats (its direction applies; intervals are bootstrapped). */
+  metric: string;
+  /** What the groups are (`POPE category`, `MMMU subject`). */
+  by: string;
+  /** True for a metric name of this family (`f1/adversarial`). */
+  matches(name: string): boolean;
+}
 
 /** Per-generation stage timings, all milliseconds from a monotonic clock. */
 export interface Timing {
@@ -258,53 +310,4 @@ export interface TaskSample<Ref extends Json = Json> {
   reference: Ref;
   /** Stratum label, or null when the task has none. */
   stratum: string | null;
-}
-
-// Reference shapes, one per scorer (the scorer's `Ref`). Tasks build them with referenceFromDoc.
-
-/** GQA `exact_match`. */
-export interface ExactMatchRef {
-  [key: string]: Json;
-  /** The single ground-truth answer. */
-  answer: string;
-}
-
-/** TextVQA `vqa_accuracy` and DocVQA `anls`: every annotator answer. */
-export interface AnswersRef {
-  [key: string]: Json;
-  /** Ground-truth answers (TextVQA has 10). */
-  answers: string[];
-}
-
-/** POPE. */
-export interface PopeRef {
-  [key: string]: Json;
-  /** "yes" or "no". */
-  answer: string;
-  /** adversarial | popular | random. */
-  category: string;
-}
-
-/** SEED-Bench. */
-export interface SeedRef {
-  [key: string]: Json;
-  /** Correct letter A–D. */
-  answer: string;
-  /** `question_type_id` from the row. */
-  questionTypeId: number;
-  /** "image" or "video". */
-  dataType: string;
-}
-
-/** MMMU. */
-export interface MmmuRef {
-  [key: string]: Json;
-  /** Gold answer as stored (a letter for multiple choice; free text for open). */
-  answer: string;
-  /** "multiple-choice" or "open". */
-  questionType: string;
-  /** The options list after Python-literal parsing (empty for open questions). */
-  options: string[];
-  /** Subject parsed from the id (`validation_Art_Theory_12` → `Art_Theory`). */
-  subject: string;
 }

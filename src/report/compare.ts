@@ -4,12 +4,13 @@
  */
 import type { SampleRecord } from "../core/records.js";
 import type { ScoredSample } from "../core/types.js";
+import { higherIsBetter, type MetricCatalog } from "../stats/metrics.js";
 import { pairedBootstrap, relativeQuantileChange } from "../stats/paired.js";
 import { type HealthProblem, runHealth } from "./health.js";
 import { comparabilityIssues, deviceKey, deviceLabel, type LoadedRun } from "./runs.js";
 
 /** Minimal scorer shape the comparison needs (scorers/index.ts SCORERS entries fit). */
-export interface AggregatingScorer {
+export interface AggregatingScorer extends Partial<MetricCatalog> {
   /** Whole-set aggregation: metric name → value. */
   aggregate(samples: ScoredSample[]): Record<string, number>;
 }
@@ -78,6 +79,8 @@ export interface TaskComparison {
   values: [number, number];
   /** Candidate − baseline on the shared ids (metric scale, not points). */
   delta: number;
+  /** Whether a larger value is better (the scorer's metric metadata; true when the scorer is unknown). */
+  higherIsBetter: boolean;
   /** Paired bootstrap 95% interval of the delta. */
   ci: [number, number];
   /** How the metric was recomputed on resamples. */
@@ -257,6 +260,10 @@ export function compareTask(
     metric,
     values: [baseline.run.metrics[metric] ?? Number.NaN, candidate.run.metrics[metric] ?? Number.NaN],
     delta: boot.estimate,
+    higherIsBetter: higherIsBetter(
+      scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
+      metric,
+    ),
     ci: boot.ci,
     method: useScorer ? "scorer-aggregate" : "mean-score",
     shared: sharedIds.length,

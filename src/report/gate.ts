@@ -72,14 +72,18 @@ function accuracyRule(c: TaskComparison, maxDropPoints: number): RuleResult {
   if (c.shared === 0) {
     return { name, pass: false, skipped: false, detail: "the runs share no sample ids; nothing to compare" };
   }
-  const dropPts = -c.delta * 100;
-  const significant = c.ci[1] < 0;
+  // A drop is a change against the metric's direction (for a lower-is-better metric, a rise).
+  const dropPts = (c.higherIsBetter ? -c.delta : c.delta) * 100;
+  const significant = c.higherIsBetter ? c.ci[1] < 0 : c.ci[0] > 0;
   const fail = dropPts > maxDropPoints && significant;
   const numbers = `${c.metric} ${pts(c.values[0])} → ${pts(c.values[1])}, Δ ${signedPts(c.delta)} pts, 95% CI ${ciPts(
     c.ci,
   )} over ${c.shared} shared samples`;
   let why: string;
-  if (fail) why = `drop exceeds ${maxDropPoints} pts and the interval lies below zero`;
+  if (fail)
+    why = `drop exceeds ${maxDropPoints} pts and the interval lies ${c.higherIsBetter ? "below" : "above"} zero${
+      c.higherIsBetter ? "" : ` (lower ${c.metric} is better)`
+    }`;
   else if (dropPts > maxDropPoints) why = `within noise (the interval includes zero)`;
   else why = `within the allowed drop of ${maxDropPoints} pts`;
   const failed = failedNote(c);

@@ -149,8 +149,14 @@ export interface BuildLeaderboardResult {
   skipped: string[];
 }
 
-/** Task order for columns and for picking a row's TTFT (single-image tasks first). */
-export const TTFT_TASK_ORDER = ["docvqa", "textvqa", "gqa", "pope", "seedbench", "mmmu"];
+/**
+ * Order for picking a row's TTFT: the tasks with a `ttftRank`, lowest first (single-image tasks first);
+ * tasks without one rank after them, in registry order.
+ */
+const TTFT_TASK_ORDER = Object.values(TASKS)
+  .filter((t) => t.ttftRank !== undefined)
+  .sort((a, b) => a.ttftRank! - b.ttftRank!)
+  .map((t) => t.name);
 
 /** Column order: the registry's order. */
 const TASK_ORDER = Object.keys(TASKS);

@@ -15,9 +15,9 @@ import {
   type SampleRecord,
 } from "../core/records.js";
 
-/** Primary metric per task when run.json does not name one: each task's `primaryMetric` in the registry. */
-export const DEFAULT_PRIMARY: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(TASKS).map(([name, t]) => [name, t.primaryMetric]),
+/** Primary metric per task when run.json does not name one: the primary metric of each task's scorer. */
+const DEFAULT_PRIMARY: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(TASKS).map(([name, t]) => [name, t.scorer.primary]),
 );
 
 /** A run folder read from disk. */

@@ -115,18 +115,11 @@ export async function runTasks(options: RunTasksOptions): Promise<TaskRunResult[
 async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]> {
   await checkTaskNames(options.tasks);
   const { TASKS } = await import("../../tasks/index.js");
-  const { SCORERS } = await import("../../scorers/index.js");
   if (options.data?.datasetRepo !== undefined && options.tasks.length > 1) {
     throw new UsageError(
       "--dataset-repo applies to one task, but several were given.",
       "Run that task on its own.",
     );
-  }
-  for (const name of options.tasks) {
-    const task = TASKS[name]!;
-    if (!(task.scorer in SCORERS)) {
-      throw new UsageError(`Task '${name}' uses scorer '${task.scorer}', which is not registered.`);
-    }
   }
   // A mistyped --model fails before any download; loading it waits until the data is in hand.
   if (options.backend === undefined) (await import("../models/registry.js")).checkModelName(options.model);
@@ -178,7 +171,7 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
   try {
     for (const [i, name] of options.tasks.entries()) {
       const task = TASKS[name]!;
-      const scorer = SCORERS[task.scorer]!;
+      const scorer = task.scorer;
       const dataset = files[i]!;
       let progress: ProgressSink = silentProgress;
       if (options.progress !== false) progress = await stderrProgress();

@@ -77,12 +77,8 @@ export interface RunnableTask {
   name: string;
   /** Task version. */
   version: number;
-  /** Key of the scorer. */
-  scorer: string;
   /** The task's generation settings. */
   generation: GenerationSettings;
-  /** Headline metric. */
-  primaryMetric: string;
 }
 
 /** The resolved dataset a run reads. */
@@ -285,7 +281,7 @@ async function runTaskLocked(input: TaskRunInput, locks: RunLock[]): Promise<Tas
         name: task.name,
         version: task.version,
         scorer: { name: scorer.name, version: scorer.version },
-        primaryMetric: task.primaryMetric,
+        primaryMetric: scorer.primary,
         dataset: { repo: dataset.repo, config: dataset.config, split: dataset.split, revision: dataset.sha },
       },
       model: {
@@ -357,8 +353,8 @@ async function runTaskLocked(input: TaskRunInput, locks: RunLock[]): Promise<Tas
     const limit = pLimit(settings.concurrency);
     const inflight = new Set<Promise<void>>();
     const running = (): { name: string; value: number } | null => {
-      const value = summarize(scorer, records.values(), settings.subsetSeed).metrics[task.primaryMetric];
-      return value === undefined ? null : { name: task.primaryMetric, value };
+      const value = summarize(scorer, records.values(), settings.subsetSeed).metrics[scorer.primary];
+      return value === undefined ? null : { name: scorer.primary, value };
     };
     progress.start(task.name, selected.size, selected.size - pending.size, running);
     const runOne = async (sample: TaskSample): Promise<void> => {

@@ -3,10 +3,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunRecord, readRunRecord, readSamples, validateRunRecord } from "../../src/core/records.js";
+import { TASKS as REGISTRY } from "../../tasks/index.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 import { baselineRunArgs, type FixtureHub, runCli, startFixtureHub } from "./run-helpers.js";
 
-const TASKS = ["gqa", "textvqa", "docvqa", "pope", "seedbench", "mmmu"];
+const TASKS = Object.keys(REGISTRY);
 let fx: FixtureHub;
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -26,7 +27,7 @@ function runFolders(out: string, task: string): string[] {
 }
 
 describe("run", () => {
-  it("runs all six tasks with a baseline and writes schema-valid records", async () => {
+  it("runs every task of the registry with a baseline and writes schema-valid records", async () => {
     const out = join(work, "all");
     const r = await runCli(baselineRunArgs(TASKS, out, 3), env, work);
     expect(r.stderr).not.toMatch(/InternalError/);

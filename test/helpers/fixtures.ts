@@ -13,6 +13,7 @@ import { type FixtureOptions, type FixtureTask, makeFixtures } from "../../scrip
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const GENERATOR = join(REPO_ROOT, "scripts", "make-fixtures.ts");
 const BUILDERS_DIR = join(REPO_ROOT, "scripts", "fixtures");
+const TASKS_DIR = join(REPO_ROOT, "tasks");
 
 /** Folder that holds `datasets/<org>/<name>/…` for the given options (generated on first use). */
 export async function fixtureRoot(opts: FixtureOptions = {}): Promise<string> {
@@ -20,6 +21,8 @@ export async function fixtureRoot(opts: FixtureOptions = {}): Promise<string> {
   // The per-task builders in scripts/fixtures/ are part of the generator too.
   for (const f of readdirSync(BUILDERS_DIR).sort())
     hash.update(f).update(readFileSync(join(BUILDERS_DIR, f)));
+  // So is the task registry: the fixture set and each dataset's repo come from TASKS.
+  for (const f of readdirSync(TASKS_DIR).sort()) hash.update(f).update(readFileSync(join(TASKS_DIR, f)));
   const key = hash
     .update(
       JSON.stringify({ rows: opts.rowsPerTask ?? 16, seed: opts.seed ?? 1, bad: opts.corruptImages ?? {} }),

@@ -226,6 +226,14 @@ describe("misbehaving models: every output is an answer", () => {
       name: "exact",
       version: 1,
       primary: "accuracy",
+      metrics: {
+        accuracy: {
+          description: "exact answers",
+          aggregation: "mean",
+          higherIsBetter: true,
+          ci: { method: "mean" },
+        },
+      },
       scoreSample: (p, ref) => ({ score: p === ref ? 1 : 0, parsed: p, parseOk: true, rule: "exact" }),
       aggregate: (xs) => ({ accuracy: xs.reduce((n, x) => n + x.result.score, 0) / xs.length }),
     };
@@ -234,9 +242,7 @@ describe("misbehaving models: every output is an answer", () => {
         task: {
           name: "t",
           version: 1,
-          scorer: "exact",
           generation: { maxNewTokens: 4, stop: [] },
-          primaryMetric: "accuracy",
         },
         scorer,
         dataset: { repo: "org/t", config: "default", split: "test", sha: "0".repeat(40) },

@@ -55,6 +55,14 @@ const exact: Scorer<Json> = {
   name: "fake_exact",
   version: 1,
   primary: "accuracy",
+  metrics: {
+    accuracy: {
+      description: "exact answers",
+      aggregation: "mean",
+      higherIsBetter: true,
+      ci: { method: "mean" },
+    },
+  },
   scoreSample(prediction, ref) {
     const want = (ref as { answer: string }).answer;
     const ok = prediction === "Yes" || prediction === "No";
@@ -73,9 +81,7 @@ const exact: Scorer<Json> = {
 const task = {
   name: "faketask",
   version: 1,
-  scorer: "fake_exact",
   generation: { maxNewTokens: 8, stop: [] },
-  primaryMetric: "accuracy",
 };
 
 function settings(out: string, over: Partial<RunSettings> = {}): RunSettings {

@@ -42,7 +42,7 @@ describe("task groups", () => {
 describe("published card numbers", () => {
   it("are read as each task's primary metric, for every card task and model", () => {
     for (const [task, metric] of Object.entries(CARD_METRICS))
-      expect(TASKS[task]?.primaryMetric, task).toBe(metric);
+      expect(TASKS[task]?.scorer.primary, task).toBe(metric);
     for (const p of PUBLISHED) {
       expect(Object.keys(p.points).sort(), p.model).toEqual(Object.keys(CARD_METRICS).sort());
       for (const v of Object.values(p.points)) expect(v > 0 && v <= 100, p.model).toBe(true);

@@ -17,19 +17,26 @@ const base = binaryScores(N, 0.6);
 
 async function pair(
   candScores: number[],
-  extra: { candTtft?: number[] | null; baseTtft?: number[] | null; candFingerprint?: string } = {},
+  extra: {
+    candTtft?: number[] | null;
+    baseTtft?: number[] | null;
+    candFingerprint?: string;
+    scorer?: string;
+  } = {},
 ) {
   const root = tempDir();
   const b = await makeRun(join(root, "base", "docvqa"), {
     scores: base,
     model: "base",
     ttft: extra.baseTtft,
+    scorer: extra.scorer,
   });
   const c = await makeRun(join(root, "cand", "docvqa"), {
     scores: candScores,
     model: "cand",
     ttft: extra.candTtft,
     fingerprint: extra.candFingerprint,
+    scorer: extra.scorer,
   });
   return { baseline: loadRunSet(b), candidate: loadRunSet(c), root };
 }
@@ -72,6 +79,52 @@ describe("gate decisions", () => {
     expect(c.ci[1]).toBeLessThan(0);
     expect(c.flips).toEqual({ rightToWrong: 20, wrongToRight: 0 });
     expect(r.rules[0]!.detail).toMatch(/drop exceeds 2 pts/);
+  });
+
+  it("reads a delta against the metric's direction: a fall in a lower-is-better metric is no drop", async () => {
+    // The same runs as the 5-point drop above, scored by a scorer that declares its metric lower-is-better.
+    const mean = (samples: ScoredSample[]) => ({
+      anls: samples.reduce((t, x) => t + x.result.score, 0) / samples.length,
+    });
+    const lowerIsBetter = {
+      aggregate: mean,
+      metrics: {
+        anls: {
+          description: "a cost",
+          aggregation: "mean",
+          higherIsBetter: false,
+          ci: { method: "mean" as const },
+        },
+      },
+    };
+    const scorers = (name: string) => (name === "cost" ? lowerIsBetter : undefined);
+    const fell = await pair(dropRight(base, 20), { scorer: "cost" });
+    const r = evaluateGate(
+      fell.baseline,
+      fell.candidate,
+      { ...rules, maxDropPoints: 2 },
+      { scorers, resamples: 300 },
+    );
+    expect(r.comparisons[0]!.higherIsBetter).toBe(false);
+    expect(r.comparisons[0]!.delta).toBeCloseTo(-0.05, 10);
+    expect(r.rules[0]!.pass).toBe(true);
+    expect(r.rules[0]!.detail).toMatch(/within the allowed drop/);
+    // And a 5-point rise is the regression.
+    const rose = await pair(noisy(base, 0, 20), { scorer: "cost" });
+    const worse = evaluateGate(
+      rose.baseline,
+      rose.candidate,
+      { ...rules, maxDropPoints: 2 },
+      { scorers, resamples: 300 },
+    );
+    expect(worse.comparisons[0]!.delta).toBeCloseTo(0.05, 10);
+    expect(worse.comparisons[0]!.ci[0]).toBeGreaterThan(0);
+    expect(worse.rules[0]!.pass).toBe(false);
+    expect(worse.rules[0]!.detail).toMatch(/interval lies above zero \(lower anls is better\)/);
+    // Without metadata (an unknown scorer) the same rise passes, as higher-is-better.
+    expect(evaluateGate(rose.baseline, rose.candidate, { ...rules, maxDropPoints: 2 }).rules[0]!.pass).toBe(
+      true,
+    );
   });
 
   it("passes a 1-point drop inside noise with --max-drop 2, and even with --max-drop 0", async () => {
