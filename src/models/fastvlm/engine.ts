@@ -27,6 +27,7 @@ import type {
   Timing,
 } from "../../core/types.js";
 import { type ImageMode, preloadImageCodec, preprocessImage } from "../../data/images.js";
+import { firstStop } from "../stop.js";
 import { DEFAULT_LOGITS, type LogitsMode, SPECIAL_IDS } from "./constants.js";
 import {
   chooseLocalDtype,
@@ -745,17 +746,6 @@ export class FastVLMEngine implements ModelBackend {
   async dispose(): Promise<void> {
     await Promise.all(GRAPHS.map((g) => this.sessions[g].release()));
   }
-}
-
-/** Index of the earliest stop string in `text`, or -1. */
-export function firstStop(text: string, stop: readonly string[]): number {
-  let best = -1;
-  for (const s of stop) {
-    if (s === "") continue;
-    const i = text.indexOf(s);
-    if (i >= 0 && (best < 0 || i < best)) best = i;
-  }
-  return best;
 }
 
 /**

@@ -17,6 +17,7 @@ import type {
   ModelBackend,
   ModelInfo,
 } from "../../core/types.js";
+import { cutAtStop } from "../stop.js";
 import { imageDataUrl } from "./mime.js";
 import { type BackoffSettings, DEFAULT_BACKOFF, parseRetryAfter, retryDelayMs } from "./retry.js";
 import { type OpenAISpec, parseOpenAISpec } from "./spec.js";
@@ -180,17 +181,6 @@ export function requestBody(
   if (!quirks.noStreamOptions) body.stream_options = { include_usage: true };
   if (request.generation.stop.length > 0) body.stop = request.generation.stop;
   return body;
-}
-
-/** Cuts the text at the earliest stop string, in case the server did not apply `stop` itself. */
-export function cutAtStop(text: string, stop: readonly string[]): string {
-  let end = text.length;
-  for (const s of stop) {
-    if (s === "") continue;
-    const i = text.indexOf(s);
-    if (i !== -1 && i < end) end = i;
-  }
-  return text.slice(0, end);
 }
 
 /** A short description of a fetch/stream failure: undici hides the socket error in `cause`. */

@@ -2,9 +2,10 @@
  * The OpenAI-compatible backend: `--model openai:<base-url>#<model-name>`.
  * The model registry imports this module lazily and calls createOpenAIBackend.
  */
+
+export { cutAtStop } from "../stop.js";
 export {
   createOpenAIBackend,
-  cutAtStop,
   type OpenAIBackendOptions,
   type RetryEvent,
   requestBody,
