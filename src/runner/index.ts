@@ -13,7 +13,7 @@ import { type CiFunction, type RunSettings, runTask, type TaskRunResult } from "
 
 export { type RunSettings, summarize, type TaskRunResult } from "./task-run.js";
 
-/** Engine settings passed through to the model registry (dtype, device, threads, image mode, revision). */
+/** Backend settings passed through to the backend registry (each backend reads its own part). */
 export type ModelSettings = ResolveOptions;
 
 /** Hub settings of the data side. */
@@ -50,24 +50,10 @@ export interface RunTasksOptions {
   progress?: boolean;
 }
 
-/** Opens a model through the engine's registry (which dispatches `baseline:*` and `openai:*`). */
+/** Opens a model through the backend registry (src/models/registry.ts), which picks the backend. */
 export async function openModel(name: string, settings: ModelSettings = {}): Promise<ModelBackend> {
   const { resolveModel } = await import("../models/registry.js");
   return resolveModel(name, settings);
-}
-
-/**
- * The `openai:` backend's options from the run flags: `--concurrency` as its in-flight bound and `--retries`
- * as its retry count (its own default when not given). Explicit `modelSettings.openai` members win.
- */
-export function openaiOptionsFor(
-  model: string,
-  concurrency: number,
-  retries: number | undefined,
-  explicit: ModelSettings["openai"],
-): ModelSettings["openai"] {
-  if (!model.startsWith("openai:")) return explicit;
-  return { concurrency, ...(retries !== undefined ? { retries } : {}), ...(explicit ?? {}) };
 }
 
 /** Bootstrap confidence intervals (src/stats/ci.ts), loaded lazily. */
@@ -167,12 +153,11 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
         signal: options.signal,
       },
       lockFile: options.modelSettings?.lockFile ?? options.data?.lockFile,
-      openai: openaiOptionsFor(
-        options.model,
-        options.settings.concurrency,
-        options.data?.retries,
-        options.modelSettings?.openai,
-      ),
+      // The run's bound and retries, for backends that keep requests of their own in flight (openai:).
+      run: {
+        concurrency: options.settings.concurrency,
+        ...(options.data?.retries !== undefined ? { retries: options.data.retries } : {}),
+      },
     }));
   const results: TaskRunResult[] = [];
   try {
