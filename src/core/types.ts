@@ -65,6 +65,11 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   images(row: Row): ImageInput[];
   /** The prompt text exactly as the reference harness builds it (without image tokens). */
   prompt(row: Row): string;
+  /**
+   * Prompts for particular model families (lmms-eval's `lmms_eval_specific_kwargs`), keyed by
+   * `ModelInfo.family`; models of any other family, or of none, get `prompt`. Absent: `prompt` for all.
+   */
+  promptVariants?: Record<string, PromptBuilder<Row>>;
   /** The row's own fields, named as on the Hub, images left out: what `score --predictions` reads. */
   doc(row: Row): Record<string, Json>;
   /**
@@ -85,6 +90,9 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   /** How rows of `dataset.joins` configs merge into each main row before parseRow (GQA images). */
   joinRows?: JoinRule[];
 }
+
+/** Builds a prompt from a row (declared as a method so a `TaskDefinition<SomeRow>` still fits `TaskDefinition<unknown>`). */
+export type PromptBuilder<Row> = { build(row: Row): string }["build"];
 
 /** Merges columns of a joined config's row into the main row: `main[localKey] == joined[foreignKey]`. */
 export interface JoinRule {
@@ -216,6 +224,8 @@ export interface ModelInfo extends ModelIdentity {
   fingerprint: string;
   /** ONNX decoders: `last` when logits are computed for the last position only (`--logits`), else `all`. */
   logits?: "all" | "last";
+  /** Model family, for tasks' prompt variants (`TaskDefinition.promptVariants`); none: default prompts. */
+  family?: string;
 }
 
 /** A model the runner can call; sample failures come back as rejected promises of ModelError/DataError. */

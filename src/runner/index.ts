@@ -167,6 +167,15 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
       const dataset = files[i]!;
       let progress: ProgressSink = silentProgress;
       if (options.progress !== false) progress = await stderrProgress();
+      // A task's prompt variant for this model's family changes what the model sees: part of the identity.
+      const family = backend.info.family;
+      const variant = family !== undefined && task.promptVariants?.[family] !== undefined;
+      const settings = variant
+        ? {
+            ...options.settings,
+            promptSettings: { ...options.settings.promptSettings, promptVariant: family },
+          }
+        : options.settings;
       const result = await runTask({
         task,
         scorer,
@@ -176,9 +185,12 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
           split: task.dataset.split,
           sha: dataset.sha,
         },
-        samples: () => loadSamples(task, dataset) as AsyncIterable<TaskSample<Json>>,
+        samples: () =>
+          loadSamples(task, dataset, family !== undefined ? { family } : {}) as AsyncIterable<
+            TaskSample<Json>
+          >,
         model: backend,
-        settings: options.settings,
+        settings,
         ci,
         progress,
         signal: options.signal,

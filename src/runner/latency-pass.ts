@@ -12,9 +12,43 @@ import type { ProgressSink } from "./progress.js";
 import type { TaskRunInput } from "./run-types.js";
 import { latencySubset } from "./select.js";
 
+/** The samples to time, in the seeded latency order (only successful ones are candidates). */
+async function latencySamples(input: TaskRunInput, okIds: string[]): Promise<TaskSample[]> {
+  const order = latencySubset(okIds, input.settings.latencySamples, input.settings.subsetSeed);
+  if (order.length === 0) return [];
+  const wanted = new Set(order);
+  const byId = new Map<string, TaskSample>();
+  for await (const s of input.samples()) {
+    if (wanted.has(s.id) && !byId.has(s.id)) byId.set(s.id, s);
+    if (byId.size === wanted.size) break;
+  }
+  return order.map((id) => byId.get(id)).filter((s): s is TaskSample => s !== undefined);
+}
+
+/** The summary block of the measured lines (pure). */
+export function latencyBlock(lines: readonly LatencyLine[], warmup: number): LatencyBlock {
+  let decodeTokens = 0;
+  let decodeMs = 0;
+  for (const l of lines) {
+    decodeTokens += Math.max(0, l.tokens.output - 1);
+    decodeMs += l.timing.decodeMs;
+  }
+  return {
+    ttftMs: latencyStats(lines.map((l) => l.timing.ttftMs)),
+    preprocessMs: latencyStats(lines.map((l) => l.timing.preprocessMs)),
+    visionMs: latencyStats(lines.map((l) => l.timing.visionMs)),
+    prefillMs: latencyStats(lines.map((l) => l.timing.prefillMs)),
+    // Tokens after the first over the time after the first token, pooled over the pass.
+    decodeTokensPerSec: decodeMs > 0 ? decodeTokens / (decodeMs / 1000) : 0,
+    warmup,
+    measuredAtConcurrency: 1,
+    sampleIds: lines.map((l) => l.id),
+  };
+}
+
 /**
  * Warm-up runs, then `latencySamples` serial generations: the summary block and one line per measured
- * generation (for latency.jsonl); null when nothing could be measured.
+ * generation (for latency.jsonl); null when nothing could be measured or the pass was interrupted.
  */
 export async function latencyPass(
   input: TaskRunInput,
@@ -24,15 +58,7 @@ export async function latencyPass(
   progress: ProgressSink,
 ): Promise<{ block: LatencyBlock; lines: LatencyLine[] } | null> {
   const { settings, model } = input;
-  const order = latencySubset(okIds, settings.latencySamples, settings.subsetSeed);
-  if (order.length === 0) return null;
-  const wanted = new Set(order);
-  const byId = new Map<string, TaskSample>();
-  for await (const s of input.samples()) {
-    if (wanted.has(s.id) && !byId.has(s.id)) byId.set(s.id, s);
-    if (byId.size === wanted.size) break;
-  }
-  const samples = order.map((id) => byId.get(id)).filter((s): s is TaskSample => s !== undefined);
+  const samples = await latencySamples(input, okIds);
   if (samples.length === 0) return null;
   for (let i = 0; i < settings.warmup && !signal.aborted; i++) {
     try {
@@ -41,13 +67,6 @@ export async function latencyPass(
       // Warm-up results are not counted, failures included.
     }
   }
-  const ttft: number[] = [];
-  const pre: number[] = [];
-  const vision: number[] = [];
-  const prefill: number[] = [];
-  let decodeTokens = 0;
-  let decodeMs = 0;
-  const ids: string[] = [];
   const lines: LatencyLine[] = [];
   progress.start(`${input.task.name} latency`, samples.length, 0);
   try {
@@ -55,13 +74,6 @@ export async function latencyPass(
       if (signal.aborted) return null;
       try {
         const g = await model.generate(requestOf(s, generation), { signal });
-        ttft.push(g.timing.ttftMs);
-        pre.push(g.timing.preprocessMs);
-        vision.push(g.timing.visionMs);
-        prefill.push(g.timing.prefillMs);
-        decodeTokens += Math.max(0, g.outputTokens - 1);
-        decodeMs += g.timing.decodeMs;
-        ids.push(s.id);
         lines.push({
           id: s.id,
           timing: g.timing,
@@ -77,17 +89,5 @@ export async function latencyPass(
   } finally {
     progress.stop();
   }
-  if (ids.length === 0) return null;
-  const block: LatencyBlock = {
-    ttftMs: latencyStats(ttft),
-    preprocessMs: latencyStats(pre),
-    visionMs: latencyStats(vision),
-    prefillMs: latencyStats(prefill),
-    // Tokens after the first over the time after the first token, pooled over the pass.
-    decodeTokensPerSec: decodeMs > 0 ? decodeTokens / (decodeMs / 1000) : 0,
-    warmup: settings.warmup,
-    measuredAtConcurrency: 1,
-    sampleIds: ids,
-  };
-  return { block, lines };
+  return lines.length === 0 ? null : { block: latencyBlock(lines, settings.warmup), lines };
 }

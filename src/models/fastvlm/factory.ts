@@ -96,6 +96,18 @@ async function create(name: string, opts: ModelOptions): Promise<ModelBackend> {
     ...(opts.logits !== undefined ? { logits: opts.logits } : {}),
   };
   const { loadFastVLM } = await import("./engine.js");
+  const backend = await loadFastVLMFrom(name, opts, engineOpts, loadFastVLM);
+  // The family that picks tasks' prompt variants (TaskDefinition.promptVariants).
+  backend.info.family = "fastvlm";
+  return backend;
+}
+
+async function loadFastVLMFrom(
+  name: string,
+  opts: ModelOptions,
+  engineOpts: FastVLMOptions,
+  loadFastVLM: typeof import("./engine.js").loadFastVLM,
+): Promise<ModelBackend> {
   const entry = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
   if (entry !== undefined) {
     const files = await fetchRegistryModel(entry, opts);
