@@ -15,6 +15,7 @@
  */
 import { basename, dirname } from "node:path";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
+import { onDeviceStages } from "../src/core/timing.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
 import {
   emit,
@@ -114,7 +115,7 @@ async function runHarness(): Promise<SideRun> {
     prompt: BENCH_PROMPT,
     generation: { maxNewTokens, stop: [] },
   });
-  const t = g.timing;
+  const t = onDeviceStages(g.timing);
   return {
     ttftMs: t.ttftMs,
     decodeTokensPerSec: g.outputTokens >= 2 ? ((g.outputTokens - 1) * 1000) / t.decodeMs : null,

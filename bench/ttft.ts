@@ -22,6 +22,7 @@
  */
 import { join } from "node:path";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/bench/latency.js";
+import { onDeviceStages } from "../src/core/timing.js";
 import { preprocessImage } from "../src/data/images.js";
 import { DEFAULT_LOGITS, type LogitsMode } from "../src/models/fastvlm/constants.js";
 import { type Dtype, GRAPHS, type GraphName, graphFile } from "../src/models/fastvlm/dtype.js";
@@ -143,7 +144,7 @@ const { a: harness, b: floor } = await pairedRuns({
   a: async () => {
     const sum = { ttftMs: 0, preprocessMs: 0, visionMs: 0, prefillMs: 0 };
     for (let k = 0; k < batch; k++) {
-      const t = (await engine.generate(request)).timing;
+      const t = onDeviceStages((await engine.generate(request)).timing);
       sum.ttftMs += t.ttftMs;
       sum.preprocessMs += t.preprocessMs;
       sum.visionMs += t.visionMs;

@@ -86,6 +86,7 @@ export function register(program: Command): void {
       };
       const images = flags.image.map((f) => ({ bytes: new Uint8Array(readFileSync(f)), source: f }));
       const { info, out, outJson } = await import("../core/log.js");
+      const { recordedTiming } = await import("../core/timing.js");
       const backend = await resolveModel(flags.model, opts);
       const controller = new AbortController();
       const onSigint = (): void => controller.abort();
@@ -102,15 +103,16 @@ export function register(program: Command): void {
             promptTokens: g.promptTokens,
             visualTokens: g.visualTokens,
             outputTokens: g.outputTokens,
-            timing: g.timing,
+            timing: recordedTiming(g.timing),
           });
         } else {
           out(g.text);
-          const t = g.timing;
+          const t = recordedTiming(g.timing);
           const ms = (x: number): string => `${x.toFixed(1)} ms`;
           info(
             `ttft ${ms(t.ttftMs)} (preprocess ${ms(t.preprocessMs)}, vision ${ms(t.visionMs)}, prefill ${ms(t.prefillMs)}), ` +
-              `decode ${ms(t.decodeMs)} for ${g.outputTokens} tokens; prompt ${g.promptTokens} tokens (${g.visualTokens} visual)`,
+              `decode ${ms(t.decodeMs)} for ${g.outputTokens} tokens; prompt ${g.promptTokens} tokens (${g.visualTokens} visual)` +
+              (g.timing.clock === "remote" ? "; remote clock: network and server queue included" : ""),
           );
         }
       } finally {

@@ -152,8 +152,14 @@ export interface Scorer<Ref extends Json = Json> {
 /** Which samples a mean metric averages (declared as a method so a `Scorer<SomeRef>` still fits `Scorer<Json>`). */
 export type MeanFilter<Ref> = { filter(reference: Ref): boolean }["filter"];
 
-/** Per-generation stage timings, all milliseconds from a monotonic clock. */
-export interface Timing {
+/**
+ * Where a generation's clock ran: on the device that runs the model, on the client of a remote server, or
+ * nowhere (a backend without a model). The backend registry entry declares it (`BackendFactory.clock`).
+ */
+export type TimingClock = "device" | "remote" | "none";
+
+/** The six stage spans as samples.jsonl and latency.jsonl store them, milliseconds from a monotonic clock. */
+export interface StageTimes {
   /** Image decode + resize + normalise, and prompt tokenisation. */
   preprocessMs: number;
   /** Vision encoder run. */
@@ -167,6 +173,34 @@ export interface Timing {
   /** The whole generate call. */
   totalMs: number;
 }
+
+/** Measured on the device that runs the model: every stage, and `ttftMs` is on-device TTFT. */
+export interface DeviceTiming extends StageTimes {
+  /** `device` (absent on timings built before the registry tags them, e.g. a backend called directly). */
+  clock?: "device";
+}
+
+/**
+ * Seen by the client of a remote server: `ttftMs` includes the network both ways and the server's queue,
+ * so it is never on-device TTFT. Stages are whatever the client could observe.
+ */
+export interface RemoteTiming extends Partial<StageTimes> {
+  /** `remote`. */
+  clock: "remote";
+  /** The whole call as the client saw it. */
+  totalMs: number;
+}
+
+/** A backend without a model (baselines): only the wall time of the call means anything. */
+export interface NoModelTiming extends Partial<StageTimes> {
+  /** `none`. */
+  clock: "none";
+  /** The whole call. */
+  totalMs: number;
+}
+
+/** Per-generation timings; narrow on `clock` before reading a stage (only device timings have them all). */
+export type Timing = DeviceTiming | RemoteTiming | NoModelTiming;
 
 /** What a model call returns. */
 export interface Generation {

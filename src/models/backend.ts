@@ -3,7 +3,7 @@
  * matched, the flags the backend owns, and the factory that opens it. A backend is one folder under
  * src/models/ with a `factory.ts` exporting one of these; the runner and the commands see only this shape.
  */
-import type { Json, ModelBackend } from "../core/types.js";
+import type { Json, ModelBackend, TimingClock } from "../core/types.js";
 import type { HubOptions } from "../hub/types.js";
 import type { FastVLMOptions } from "./fastvlm/engine.js";
 import type { OpenAIBackendOptions } from "./openai/backend.js";
@@ -24,7 +24,7 @@ export interface ModelOptions extends Omit<FastVLMOptions, "name" | "source" | "
 }
 
 /** Where a backend's timings come from: the device running the model, a remote server, or no model at all. */
-export type BackendClock = "device" | "remote" | "none";
+export type BackendClock = TimingClock;
 
 /** One command-line flag a backend owns (registered on `run`, `predict` and `bench` alike). */
 export interface BackendFlag {

@@ -8,7 +8,8 @@
  * Heavy modules (onnxruntime-node, the Hub client) load only when a model is opened.
  */
 import { UsageError, unknownName } from "../core/errors.js";
-import type { Json, ModelBackend } from "../core/types.js";
+import { withClock } from "../core/timing.js";
+import type { Json, ModelBackend, TimingClock } from "../core/types.js";
 import type {
   BackendFactory,
   BackendFlag,
@@ -79,7 +80,19 @@ export async function resolveModel(name: string, opts: ResolveOptions = {}): Pro
   const backend = checkModelName(name);
   const { run, ...options } = opts;
   const context: CreateContext = run !== undefined ? { run } : {};
-  return backend.create(name, options, context);
+  return tagClock(await backend.create(name, options, context), backend.clock);
+}
+
+/** The backend with every generation's timing tagged with its registry entry's clock. */
+function tagClock(backend: ModelBackend, clock: TimingClock): ModelBackend {
+  return {
+    info: backend.info,
+    async generate(request, options) {
+      const g = await backend.generate(request, options);
+      return { ...g, timing: withClock(g.timing, clock) };
+    },
+    dispose: () => backend.dispose(),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { errorText, InternalError, TooManyFailuresError } from "../core/errors.js";
 import { type SampleRecord, SampleWriter } from "../core/records.js";
+import { recordedTiming } from "../core/timing.js";
 import type { GenerateRequest, GenerationSettings, Json, Scorer, TaskSample } from "../core/types.js";
 import { BUDGET_RULE, mostCommonError, overBudget } from "./failure-budget.js";
 import { filterAsync, prefetch } from "./prefetch.js";
@@ -200,7 +201,7 @@ async function recordOf(
     rule: result.rule,
     score: result.score,
     error: null,
-    timing: gen.timing,
+    timing: recordedTiming(gen.timing),
     tokens: { prompt: gen.promptTokens, visual: gen.visualTokens, output: gen.outputTokens },
   };
 }

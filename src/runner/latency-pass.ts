@@ -5,6 +5,7 @@
 import { errorText } from "../core/errors.js";
 import * as log from "../core/log.js";
 import type { LatencyBlock, LatencyLine } from "../core/records.js";
+import { recordedTiming } from "../core/timing.js";
 import type { GenerationSettings, TaskSample } from "../core/types.js";
 import { latencyStats } from "../stats/latency.js";
 import { requestOf } from "./accuracy-pass.js";
@@ -76,7 +77,7 @@ export async function latencyPass(
         const g = await model.generate(requestOf(s, generation), { signal });
         lines.push({
           id: s.id,
-          timing: g.timing,
+          timing: recordedTiming(g.timing),
           tokens: { prompt: g.promptTokens, visual: g.visualTokens, output: g.outputTokens },
         });
         progress.tick(false);

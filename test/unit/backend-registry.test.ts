@@ -102,3 +102,31 @@ describe("backend registry", () => {
     expect(engineFlagValues({ dtype: "q4" }, "bench")).toEqual({ dtype: "q4" });
   });
 });
+
+describe("timing clocks", () => {
+  it("the registry tags each backend's timings with its clock; only a device clock has a TTFT", async () => {
+    const { resolveModel } = await import("../../src/models/registry.js");
+    const { deviceTtftMs, onDeviceStages, recordedTiming, withClock } = await import(
+      "../../src/core/timing.js"
+    );
+    const b = await resolveModel("baseline:constant=yes");
+    const g = await b.generate({ images: [], prompt: "q", generation: { maxNewTokens: 1, stop: [] } });
+    expect(g.timing.clock).toBe("none");
+    expect(deviceTtftMs(g.timing)).toBeNull();
+    expect(() => onDeviceStages(g.timing)).toThrow(/on-device clock/);
+    const stages = { preprocessMs: 1, visionMs: 2, prefillMs: 3, ttftMs: 6, decodeMs: 4, totalMs: 10 };
+    const remote = withClock(stages, "remote");
+    expect(deviceTtftMs(remote)).toBeNull();
+    expect(deviceTtftMs(withClock(stages, "device"))).toBe(6);
+    // Files keep the six spans and no clock, whatever the clock was.
+    expect(recordedTiming(remote)).toEqual(stages);
+    expect(recordedTiming({ clock: "remote", totalMs: 5 })).toEqual({
+      preprocessMs: 0,
+      visionMs: 0,
+      prefillMs: 0,
+      ttftMs: 0,
+      decodeMs: 0,
+      totalMs: 5,
+    });
+  });
+});
