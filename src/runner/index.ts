@@ -5,8 +5,9 @@
 import { humanBytes } from "../core/bytes.js";
 import { InterruptedError, UsageError, unknownName } from "../core/errors.js";
 import * as log from "../core/log.js";
-import type { Json, ModelBackend, TaskSample } from "../core/types.js";
+import type { Json, ModelBackend, TaskDefinition, TaskSample } from "../core/types.js";
 import type { HubEnv } from "../hub/env.js";
+import type { DatasetFiles } from "../hub/index.js";
 import type { ResolveOptions } from "../models/registry.js";
 import { type ProgressSink, silentProgress, stderrProgress } from "./progress.js";
 import { type CiFunction, type RunSettings, runTask, type TaskRunResult } from "./task-run.js";
@@ -117,48 +118,10 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
   // A mistyped --model fails before any download; loading it waits until the data is in hand.
   if (options.backend === undefined) (await import("../models/registry.js")).checkModelName(options.model);
   // Data first: a Hub problem should surface before minutes of model loading.
-  const { ensureDataset } = await import("../hub/index.js");
+  const files = await resolveDatasets(options, TASKS);
   const { loadSamples } = await import("../data/samples.js");
-  const files = [];
-  for (const name of options.tasks) {
-    const task = TASKS[name]!;
-    log.info(
-      `${name}: resolving ${options.data?.datasetRepo ?? task.dataset.repo} (${task.dataset.config}/${task.dataset.split})…`,
-    );
-    files.push(
-      await ensureDataset(task.dataset, {
-        env: options.data?.env,
-        lockFile: options.data?.lockFile,
-        revision: options.data?.revision,
-        repoOverride: options.data?.datasetRepo,
-        retries: options.data?.retries,
-        signal: options.signal,
-        onProgress: (p) => {
-          if (p.bytes === p.total && options.progress !== false) {
-            log.info(`  downloaded ${name}: ${p.path} (${humanBytes(p.total)})`);
-          }
-        },
-      }),
-    );
-  }
   const ci = await loadCi();
-  const backend =
-    options.backend ??
-    (await openModel(options.model, {
-      ...options.modelSettings,
-      hub: {
-        ...(options.modelSettings?.hub ?? {}),
-        env: options.data?.env,
-        retries: options.data?.retries,
-        signal: options.signal,
-      },
-      lockFile: options.modelSettings?.lockFile ?? options.data?.lockFile,
-      // The run's bound and retries, for backends that keep requests of their own in flight (openai:).
-      run: {
-        concurrency: options.settings.concurrency,
-        ...(options.data?.retries !== undefined ? { retries: options.data.retries } : {}),
-      },
-    }));
+  const backend = options.backend ?? (await openRunModel(options));
   const results: TaskRunResult[] = [];
   try {
     for (const [i, name] of options.tasks.entries()) {
@@ -167,15 +130,8 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
       const dataset = files[i]!;
       let progress: ProgressSink = silentProgress;
       if (options.progress !== false) progress = await stderrProgress();
-      // A task's prompt variant for this model's family changes what the model sees: part of the identity.
       const family = backend.info.family;
-      const variant = family !== undefined && task.promptVariants?.[family] !== undefined;
-      const settings = variant
-        ? {
-            ...options.settings,
-            promptSettings: { ...options.settings.promptSettings, promptVariant: family },
-          }
-        : options.settings;
+      const settings = settingsFor(task, family, options.settings);
       const result = await runTask({
         task,
         scorer,
@@ -201,4 +157,64 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
     if (options.backend === undefined) await backend.dispose();
   }
   return results;
+}
+
+/** Resolves (downloads or finds in the cache) every task's files, in order. */
+async function resolveDatasets(
+  options: RunTasksOptions,
+  TASKS: Record<string, TaskDefinition<unknown, Json>>,
+): Promise<DatasetFiles[]> {
+  const { ensureDataset } = await import("../hub/index.js");
+  const files: DatasetFiles[] = [];
+  for (const name of options.tasks) {
+    const task = TASKS[name]!;
+    log.info(
+      `${name}: resolving ${options.data?.datasetRepo ?? task.dataset.repo} (${task.dataset.config}/${task.dataset.split})…`,
+    );
+    files.push(
+      await ensureDataset(task.dataset, {
+        env: options.data?.env,
+        lockFile: options.data?.lockFile,
+        revision: options.data?.revision,
+        repoOverride: options.data?.datasetRepo,
+        retries: options.data?.retries,
+        signal: options.signal,
+        onProgress: (p) => {
+          if (p.bytes === p.total && options.progress !== false) {
+            log.info(`  downloaded ${name}: ${p.path} (${humanBytes(p.total)})`);
+          }
+        },
+      }),
+    );
+  }
+  return files;
+}
+
+/** Opens `--model` through the registry with the run's Hub settings and its concurrency and retries. */
+function openRunModel(options: RunTasksOptions): Promise<ModelBackend> {
+  return openModel(options.model, {
+    ...options.modelSettings,
+    hub: {
+      ...(options.modelSettings?.hub ?? {}),
+      env: options.data?.env,
+      retries: options.data?.retries,
+      signal: options.signal,
+    },
+    lockFile: options.modelSettings?.lockFile ?? options.data?.lockFile,
+    // The run's bound and retries, for backends that keep requests of their own in flight (openai:).
+    run: {
+      concurrency: options.settings.concurrency,
+      ...(options.data?.retries !== undefined ? { retries: options.data.retries } : {}),
+    },
+  });
+}
+
+/** The run settings for one task: a prompt variant for the model's family changes what the model sees. */
+function settingsFor(
+  task: Pick<TaskDefinition<unknown, Json>, "promptVariants">,
+  family: string | undefined,
+  settings: RunSettings,
+): RunSettings {
+  if (family === undefined || task.promptVariants?.[family] === undefined) return settings;
+  return { ...settings, promptSettings: { ...settings.promptSettings, promptVariant: family } };
 }

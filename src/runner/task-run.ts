@@ -17,7 +17,7 @@ import {
   writeRunRecord,
 } from "../core/records.js";
 import type { GenerationSettings } from "../core/types.js";
-import { accuracyPass, budgetVerdict, SampleTally } from "./accuracy-pass.js";
+import { type AccuracyOutcome, accuracyPass, budgetVerdict, SampleTally } from "./accuracy-pass.js";
 import { latencyPass } from "./latency-pass.js";
 import { silentProgress } from "./progress.js";
 import { openRunFolder, type RunFolder, selectSamples } from "./run-folder.js";
@@ -116,29 +116,14 @@ async function runInFolder(
           signal: userSignal,
         })
       : { scorerBug: null, tooMany: null };
-  if (outcome.scorerBug !== null) {
-    await writeRunRecord(dir, partial());
-    throw outcome.scorerBug;
-  }
-  const tooMany = userSignal.aborted
-    ? null
-    : (outcome.tooMany ?? budgetVerdict(tally, task.name, dir, settings.maxErrorRate, true));
-  if (userSignal.aborted) {
-    await writeRunRecord(dir, partial());
-    throw new InterruptedError(
-      `Interrupted: ${task.name} stopped with ${tally.attempted} of ${selected.size} samples recorded in ${dir}.`,
-      "Re-run the same command to resume.",
-    );
-  }
-  if (tooMany !== null) {
-    await writeRunRecord(dir, partial());
-    throw tooMany;
-  }
-  const common = tally.mostCommonError();
-  if (tally.failed > 0 && common !== null)
-    log.warn(
-      `${task.name}: ${tally.failed} of ${tally.attempted} samples failed (within the failure budget); most common error (${common.count} of ${tally.failed}): ${common.text}`,
-    );
+  await settleAccuracy(
+    outcome,
+    tally,
+    { task: task.name, dir, selected: selected.size },
+    settings,
+    userSignal,
+    partial,
+  );
 
   const { latency, notes } = await latencyPhase(input, folder, tally, generation, latencyDone, userSignal);
   if (userSignal.aborted) {
@@ -186,4 +171,40 @@ async function latencyPhase(
   }
   await writeLatencyLines(folder.dir, pass.lines);
   return { latency: pass.block, notes };
+}
+
+/**
+ * After the accuracy pass: a scorer bug, Ctrl-C or an exceeded failure budget (judged once more over every
+ * sample) saves a partial run.json and throws; failures within the budget are reported.
+ */
+async function settleAccuracy(
+  outcome: AccuracyOutcome,
+  tally: SampleTally,
+  run: { task: string; dir: string; selected: number },
+  settings: RunSettings,
+  userSignal: AbortSignal,
+  partial: () => RunRecord,
+): Promise<void> {
+  const { task, dir } = run;
+  if (outcome.scorerBug !== null) {
+    await writeRunRecord(dir, partial());
+    throw outcome.scorerBug;
+  }
+  if (userSignal.aborted) {
+    await writeRunRecord(dir, partial());
+    throw new InterruptedError(
+      `Interrupted: ${task} stopped with ${tally.attempted} of ${run.selected} samples recorded in ${dir}.`,
+      "Re-run the same command to resume.",
+    );
+  }
+  const tooMany = outcome.tooMany ?? budgetVerdict(tally, task, dir, settings.maxErrorRate, true);
+  if (tooMany !== null) {
+    await writeRunRecord(dir, partial());
+    throw tooMany;
+  }
+  const common = tally.mostCommonError();
+  if (tally.failed > 0 && common !== null)
+    log.warn(
+      `${task}: ${tally.failed} of ${tally.attempted} samples failed (within the failure budget); most common error (${common.count} of ${tally.failed}): ${common.text}`,
+    );
 }
