@@ -25,14 +25,7 @@ import { buildRunRecord, type RunRecordParts, runConfig } from "./run-record.js"
 import type { RunnableTask, RunSettings, TaskRunInput, TaskRunResult } from "./run-types.js";
 
 export { summarize } from "./run-record.js";
-export type {
-  CiFunction,
-  ResolvedDataset,
-  RunnableTask,
-  RunSettings,
-  TaskRunInput,
-  TaskRunResult,
-} from "./run-types.js";
+export type { CiFunction, RunSettings, TaskRunInput, TaskRunResult } from "./run-types.js";
 
 function generationFor(task: RunnableTask, settings: RunSettings): GenerationSettings {
   return {
