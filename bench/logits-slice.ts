@@ -17,6 +17,7 @@
  * with the decoder's weights inline as fp16 (bench/inline-model.ts), the layout of the Hub's decoders.
  */
 import { fileURLToPath } from "node:url";
+import { onDeviceStages } from "../src/core/timing.js";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/latency-bench/latency.js";
 import type { LogitsMode } from "../src/models/fastvlm/constants.js";
 import {
@@ -79,7 +80,8 @@ async function child(mode: LogitsMode): Promise<ChildResult> {
   const runs: { prefillMs: number; ttftMs: number }[] = [];
   for (let i = 0; i < repeat; i++) {
     const g = await engine.generate(request(1));
-    runs.push({ prefillMs: g.timing.prefillMs, ttftMs: g.timing.ttftMs });
+    const t = onDeviceStages(g.timing);
+    runs.push({ prefillMs: t.prefillMs, ttftMs: t.ttftMs });
   }
   const effective = engine.info.logits ?? "?";
   await engine.dispose();

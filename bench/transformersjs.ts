@@ -14,6 +14,7 @@
  *   node --import tsx bench/transformersjs.ts [--model tiny|real] [--repeat 5] [--max-new-tokens 64 (tiny), 24 (real)] [--json]
  */
 import { basename, dirname } from "node:path";
+import { onDeviceStages } from "../src/core/timing.js";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/latency-bench/latency.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
 import {
@@ -114,7 +115,7 @@ async function runHarness(): Promise<SideRun> {
     prompt: BENCH_PROMPT,
     generation: { maxNewTokens, stop: [] },
   });
-  const t = g.timing;
+  const t = onDeviceStages(g.timing);
   return {
     ttftMs: t.ttftMs,
     decodeTokensPerSec: g.outputTokens >= 2 ? ((g.outputTokens - 1) * 1000) / t.decodeMs : null,

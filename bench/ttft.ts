@@ -21,6 +21,7 @@
  *     [--threads 0] [--logits last|all] [--json]
  */
 import { join } from "node:path";
+import { onDeviceStages } from "../src/core/timing.js";
 import { preprocessImage } from "../src/data/images.js";
 import { BENCH_PROMPT, defaultBenchImage } from "../src/latency-bench/latency.js";
 import { DEFAULT_LOGITS, type LogitsMode } from "../src/models/fastvlm/constants.js";
@@ -145,7 +146,7 @@ const { a: harness, b: floor } = await pairedRuns({
   a: async () => {
     const sum = { ttftMs: 0, preprocessMs: 0, visionMs: 0, prefillMs: 0 };
     for (let k = 0; k < batch; k++) {
-      const t = (await engine.generate(request)).timing;
+      const t = onDeviceStages((await engine.generate(request)).timing);
       sum.ttftMs += t.ttftMs;
       sum.preprocessMs += t.preprocessMs;
       sum.visionMs += t.visionMs;

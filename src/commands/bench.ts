@@ -1,7 +1,7 @@
 /** `fastvlm-eval bench`: on-device latency of one input (load once, warm up, repeat), like llama-bench. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { addEngineOptions, type EngineFlags } from "./engine-options.js";
+import { addEngineOptions, type EngineFlags, engineFlagValues } from "./engine-options.js";
 
 /** Options of `bench` as commander parses them. */
 interface BenchFlags extends EngineFlags {
@@ -38,6 +38,7 @@ export function register(program: Command): void {
       .option("--warmup <N>", "uncounted runs first", "1")
       .option("--repeat <N>", "counted runs", "5")
       .option("--max-new-tokens <N>", "tokens to generate per run", "32"),
+    { deprecatedModelRevision: true },
   )
     .option("--json", 'print {"runs": [...], "median": {...}, "loadMs", "device": {...}, …} on stdout')
     .addHelpText(
@@ -58,16 +59,16 @@ export function register(program: Command): void {
       const { inputFileProblem } = await import("../core/fs-errors.js");
       const imageProblem = flags.image === undefined ? null : inputFileProblem(flags.image, "--image");
       if (imageProblem !== null) problems.push(imageProblem);
-      if (flags.model.startsWith("openai:") || flags.model.startsWith("baseline:")) {
+      const { backendFor, modelOptionsFromFlags, resolveModel } = await import("../models/registry.js");
+      const factory = backendFor(flags.model);
+      if (factory !== undefined && factory.clock !== "device") {
         problems.push(
-          "bench measures on-device inference: --model must be a registry name or a model folder",
+          `bench measures on-device inference, and ${factory.name} models have no on-device clock: --model must be a registry name or a model folder`,
         );
       }
-      const { modelOptionsFromFlags, resolveModel } = await import("../models/registry.js");
-      const { parseDtype } = await import("../models/fastvlm/dtype.js");
       let opts: ReturnType<typeof modelOptionsFromFlags> = {};
       try {
-        opts = modelOptionsFromFlags(flags, parseDtype);
+        opts = modelOptionsFromFlags(engineFlagValues(flags, "bench"));
       } catch (err) {
         problems.push((err as Error).message);
       }

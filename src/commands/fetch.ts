@@ -10,6 +10,7 @@ import type { DtypeSpec } from "../models/fastvlm/dtype.js";
 /** Options of `fetch` as commander parses them. */
 interface FetchFlags {
   revision?: string;
+  modelRevision?: string;
   retries?: string;
   lock?: string;
   datasetRepo?: string;
@@ -30,7 +31,7 @@ Examples:
 
 Files go to the Hugging Face cache (HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub),
 shared with Python tools. The lock (datasets/lock.json) pins each task's repo sha and file digests (and
-the model's); later runs use the locked sha unless --revision is given.`;
+the model's); later runs use the locked sha unless --revision (datasets) or --model-revision is given.`;
 
 function parseRetries(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -60,8 +61,11 @@ export function register(program: Command): void {
     .option("--dtype <spec>", "with --model: q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
     .option(
       "--revision <rev>",
-      "branch, tag or commit sha to resolve instead of the locked sha (updates the lock); for the tasks, or " +
-        "for the model when no task is given",
+      "dataset branch, tag or commit sha to resolve instead of the locked sha (updates the lock)",
+    )
+    .option(
+      "--model-revision <rev>",
+      "with --model: the model's branch, tag or commit sha instead of the locked sha (updates the lock)",
     )
     .option("--retries <n>", "retries per request and file after the first attempt (default 6)")
     .option("--lock <file>", "lock file (default datasets/lock.json under the current directory)")
@@ -88,10 +92,17 @@ export function register(program: Command): void {
       if (flags.dtype !== undefined && flags.model === undefined) {
         problems.push("--dtype applies to --model; add --model <name>");
       }
-      if (flags.revision !== undefined && flags.model !== undefined && names.length > 0) {
-        problems.push(
-          "--revision is ambiguous with both tasks and --model; fetch the model and the tasks separately",
+      if (flags.modelRevision !== undefined && flags.model === undefined) {
+        problems.push("--model-revision applies to --model; add --model <name>");
+      }
+      let modelRevision = flags.modelRevision;
+      if (flags.revision !== undefined && flags.model !== undefined && names.length === 0) {
+        // Before --model-revision, `fetch --model m --revision r` (no task) meant the model's revision.
+        const { warn } = await import("../core/log.js");
+        warn(
+          "fetch: --revision for the model is deprecated; use --model-revision (--revision means the dataset's revision everywhere).",
         );
+        modelRevision ??= flags.revision;
       }
       let dtype: DtypeSpec | undefined;
       if (flags.dtype !== undefined) {
@@ -119,7 +130,7 @@ export function register(program: Command): void {
           const got = await fetchModelFiles(name, {
             ...(dtype !== undefined ? { dtype } : {}),
             ...(flags.lock !== undefined ? { lockFile: flags.lock } : {}),
-            ...(names.length === 0 && flags.revision !== undefined ? { revision: flags.revision } : {}),
+            ...(modelRevision !== undefined ? { revision: modelRevision } : {}),
             hub: {
               env,
               ...(retries !== undefined ? { retries } : {}),

@@ -1,7 +1,7 @@
 /** `fastvlm-eval predict`: one generation on local images, for smoke tests and TTFT spot checks. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
-import { addEngineOptions, type EngineFlags } from "./engine-options.js";
+import { addEngineOptions, type EngineFlags, engineFlagValues } from "./engine-options.js";
 
 /** Options of `predict` as commander parses them. */
 interface PredictFlags extends EngineFlags {
@@ -37,6 +37,7 @@ export function register(program: Command): void {
       .requiredOption("--prompt <text>", "the question")
       .option("--max-new-tokens <N>", "maximum new tokens (at least 1; 0 is a usage error)", "256")
       .option("--stop <text>", "stop string (repeatable); the answer is cut there", collect, []),
+    { deprecatedModelRevision: true },
   )
     .option("--retries <N>", "retries of the request for openai: models (default 4)")
     .option("--json", "print one JSON object: text, tokens, promptTokens, visualTokens, outputTokens, timing")
@@ -60,10 +61,9 @@ export function register(program: Command): void {
         if (problem !== null) problems.push(problem);
       }
       const { modelOptionsFromFlags, resolveModel } = await import("../models/registry.js");
-      const { parseDtype } = await import("../models/fastvlm/dtype.js");
-      let opts: Awaited<ReturnType<typeof modelOptionsFromFlags>> = {};
+      let opts: ReturnType<typeof modelOptionsFromFlags> = {};
       try {
-        opts = modelOptionsFromFlags(flags, parseDtype);
+        opts = modelOptionsFromFlags(engineFlagValues(flags, "predict"));
       } catch (err) {
         problems.push((err as Error).message);
       }
@@ -79,15 +79,14 @@ export function register(program: Command): void {
         // --retries bounds the Hub requests that resolve a registry model too, not only openai: requests.
         opts.hub = { ...(opts.hub ?? {}), retries: Number(flags.retries) };
       }
-      if (flags.model.startsWith("openai:")) {
-        // One generation: one request in flight.
-        opts.openai = {
-          concurrency: 1,
-          ...(flags.retries !== undefined ? { retries: Number(flags.retries) } : {}),
-        };
-      }
+      // One generation: one request in flight (backends with requests of their own read this).
+      opts.run = {
+        concurrency: 1,
+        ...(flags.retries !== undefined ? { retries: Number(flags.retries) } : {}),
+      };
       const images = flags.image.map((f) => ({ bytes: new Uint8Array(readFileSync(f)), source: f }));
       const { info, out, outJson } = await import("../core/log.js");
+      const { recordedTiming } = await import("../core/timing.js");
       const backend = await resolveModel(flags.model, opts);
       const controller = new AbortController();
       const onSigint = (): void => controller.abort();
@@ -104,15 +103,16 @@ export function register(program: Command): void {
             promptTokens: g.promptTokens,
             visualTokens: g.visualTokens,
             outputTokens: g.outputTokens,
-            timing: g.timing,
+            timing: recordedTiming(g.timing),
           });
         } else {
           out(g.text);
-          const t = g.timing;
+          const t = recordedTiming(g.timing);
           const ms = (x: number): string => `${x.toFixed(1)} ms`;
           info(
             `ttft ${ms(t.ttftMs)} (preprocess ${ms(t.preprocessMs)}, vision ${ms(t.visionMs)}, prefill ${ms(t.prefillMs)}), ` +
-              `decode ${ms(t.decodeMs)} for ${g.outputTokens} tokens; prompt ${g.promptTokens} tokens (${g.visualTokens} visual)`,
+              `decode ${ms(t.decodeMs)} for ${g.outputTokens} tokens; prompt ${g.promptTokens} tokens (${g.visualTokens} visual)` +
+              (g.timing.clock === "remote" ? "; remote clock: network and server queue included" : ""),
           );
         }
       } finally {

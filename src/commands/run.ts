@@ -1,8 +1,8 @@
 /** `fastvlm-eval run <task...> --model …`: concurrent, resumable, timed benchmark runs. */
 import type { Command } from "commander";
-import { LOGITS_HELP } from "../models/fastvlm/constants.js";
 import { BUDGET_RULE } from "../runner/failure-budget.js";
 import type { RunFlags } from "../runner/flags.js";
+import { addEngineOptions } from "./engine-options.js";
 
 const EXAMPLES = `
 Examples:
@@ -21,7 +21,7 @@ Failure budget (--max-error-rate R): ${BUDGET_RULE}. An empty answer is an answe
 
 /** Registers `run`. */
 export function register(program: Command): void {
-  program
+  const command = program
     .command("run")
     .description(
       "Run benchmarks on a model: rows stream from the Hub cache, generations run concurrently, every sample is " +
@@ -52,16 +52,10 @@ export function register(program: Command): void {
     )
     .option("--json", "print the run records as JSON")
     .option("--revision <rev>", "dataset branch, tag or sha instead of the locked one")
-    .option("--model-revision <rev>", "model branch, tag or sha")
     .option("--dataset-repo <repo>", "use this dataset repo instead of the task's (one task)")
     .option("--lock <file>", "dataset lock file", undefined)
-    .option("--retries <N>", "retries per request: Hub downloads and openai: model requests")
-    .option("--dtype <spec>", "q4, fp16, … or per graph: vision=fp16,embed=fp16,decoder=q4")
-    .option("--device <ep>", "execution provider (cpu, cuda, …)")
-    .option("--threads <N>", "intra-op threads per session (0: runtime default)")
-    .option("--inter-op-threads <N>", "inter-op threads per session (0: runtime default)")
-    .option("--image-mode <mode>", "pad (LLaVA expand2square, default) or crop")
-    .option("--logits <rows>", LOGITS_HELP)
+    .option("--retries <N>", "retries per request: Hub downloads and openai: model requests");
+  addEngineOptions(command)
     .addHelpText("after", EXAMPLES)
     .action(async (names: string[], flags: RunFlags) => {
       const { parseRunFlags } = await import("../runner/flags.js");

@@ -20,7 +20,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { DataError, InternalError } from "./errors.js";
 import { runRecordSchema, sampleRecordSchema } from "./schemas/records.js";
-import type { Json, LatencyStats, ModelIdentity, Timing } from "./types.js";
+import type { Json, LatencyStats, ModelIdentity, StageTimes } from "./types.js";
 
 /** One line of samples.jsonl. */
 export interface SampleRecord {
@@ -43,7 +43,7 @@ export interface SampleRecord {
   /** Error text when the sample failed, else null. */
   error: string | null;
   /** Engine stage timings, or null when there was no generation. */
-  timing: Timing | null;
+  timing: StageTimes | null;
   /** Token counts of the generation. */
   tokens?: { prompt: number; visual: number; output: number } | null;
   /** Generations in flight when this one ran. */
@@ -173,7 +173,7 @@ export interface LatencyLine {
   /** Sample id. */
   id: string;
   /** Engine stage timings of this generation. */
-  timing: Timing;
+  timing: StageTimes;
   /** Token counts of this generation. */
   tokens: { prompt: number; visual: number; output: number };
 }

@@ -65,6 +65,11 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   images(row: Row): ImageInput[];
   /** The prompt text exactly as the reference harness builds it (without image tokens). */
   prompt(row: Row): string;
+  /**
+   * Prompts for particular model families (lmms-eval's `lmms_eval_specific_kwargs`), keyed by
+   * `ModelInfo.family`; models of any other family, or of none, get `prompt`. Absent: `prompt` for all.
+   */
+  promptVariants?: Record<string, PromptBuilder<Row>>;
   /** The row's own fields, named as on the Hub, images left out: what `score --predictions` reads. */
   doc(row: Row): Record<string, Json>;
   /**
@@ -92,6 +97,9 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   /** How rows of `dataset.joins` configs merge into each main row before parseRow (GQA images). */
   joinRows?: JoinRule[];
 }
+
+/** Builds a prompt from a row (declared as a method so a `TaskDefinition<SomeRow>` still fits `TaskDefinition<unknown>`). */
+export type PromptBuilder<Row> = { build(row: Row): string }["build"];
 
 /** Merges columns of a joined config's row into the main row: `main[localKey] == joined[foreignKey]`. */
 export interface JoinRule {
@@ -196,8 +204,14 @@ export interface Breakdown {
   matches(name: string): boolean;
 }
 
-/** Per-generation stage timings, all milliseconds from a monotonic clock. */
-export interface Timing {
+/**
+ * Where a generation's clock ran: on the device that runs the model, on the client of a remote server, or
+ * nowhere (a backend without a model). The backend registry entry declares it (`BackendFactory.clock`).
+ */
+export type TimingClock = "device" | "remote" | "none";
+
+/** The six stage spans as samples.jsonl and latency.jsonl store them, milliseconds from a monotonic clock. */
+export interface StageTimes {
   /** Image decode + resize + normalise, and prompt tokenisation. */
   preprocessMs: number;
   /** Vision encoder run. */
@@ -211,6 +225,34 @@ export interface Timing {
   /** The whole generate call. */
   totalMs: number;
 }
+
+/** Measured on the device that runs the model: every stage, and `ttftMs` is on-device TTFT. */
+export interface DeviceTiming extends StageTimes {
+  /** `device` (absent on timings built before the registry tags them, e.g. a backend called directly). */
+  clock?: "device";
+}
+
+/**
+ * Seen by the client of a remote server: `ttftMs` includes the network both ways and the server's queue,
+ * so it is never on-device TTFT. Stages are whatever the client could observe.
+ */
+export interface RemoteTiming extends Partial<StageTimes> {
+  /** `remote`. */
+  clock: "remote";
+  /** The whole call as the client saw it. */
+  totalMs: number;
+}
+
+/** A backend without a model (baselines): only the wall time of the call means anything. */
+export interface NoModelTiming extends Partial<StageTimes> {
+  /** `none`. */
+  clock: "none";
+  /** The whole call. */
+  totalMs: number;
+}
+
+/** Per-generation timings; narrow on `clock` before reading a stage (only device timings have them all). */
+export type Timing = DeviceTiming | RemoteTiming | NoModelTiming;
 
 /** What a model call returns. */
 export interface Generation {
@@ -268,6 +310,8 @@ export interface ModelInfo extends ModelIdentity {
   fingerprint: string;
   /** ONNX decoders: `last` when logits are computed for the last position only (`--logits`), else `all`. */
   logits?: "all" | "last";
+  /** Model family, for tasks' prompt variants (`TaskDefinition.promptVariants`); none: default prompts. */
+  family?: string;
 }
 
 /** A model the runner can call; sample failures come back as rejected promises of ModelError/DataError. */

@@ -20,6 +20,18 @@ export interface LoadSamplesOptions {
    * questions are not in image order.
    */
   joinCacheBytes?: number;
+  /** The model's family (`ModelInfo.family`): picks the task's prompt variant for it, if it has one. */
+  family?: string;
+}
+
+/** The prompt a model of `family` gets for `row`: the task's variant for that family, else its default. */
+export function promptFor<Row>(
+  task: Pick<TaskDefinition<Row, Json>, "prompt" | "promptVariants">,
+  row: Row,
+  family: string | undefined,
+): string {
+  const variant = family === undefined ? undefined : task.promptVariants?.[family];
+  return variant === undefined ? task.prompt(row) : variant(row);
 }
 
 interface JoinLocation {
@@ -166,7 +178,7 @@ export async function* loadSamples<Row, Ref extends Json>(
           const doc = task.doc(parsed);
           sample = {
             id: task.id(parsed),
-            prompt: task.prompt(parsed),
+            prompt: promptFor(task, parsed, opts.family),
             images: task.images(parsed),
             doc,
             reference: task.referenceFromDoc(doc),

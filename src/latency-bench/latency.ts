@@ -6,6 +6,8 @@
  * decodeTokensPerSec = (outputTokens − 1) / decodeMs: the first token belongs to TTFT, every later
  * token to the decode span (the usual 1/TPOT definition).
  */
+
+import { onDeviceStages } from "../core/timing.js";
 import type { GenerateRequest, Generation, ModelBackend } from "../core/types.js";
 
 /** One timed generation. */
@@ -57,7 +59,7 @@ export interface BenchLatencyResult {
 
 /** A Generation's timings as a BenchRun. */
 export function benchRunOf(g: Generation): BenchRun {
-  const t = g.timing;
+  const t = onDeviceStages(g.timing);
   return {
     ttftMs: t.ttftMs,
     preprocessMs: t.preprocessMs,

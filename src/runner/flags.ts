@@ -1,15 +1,13 @@
 /** Validation of the `run` flags: every problem reported at once, in one UsageError. */
 import { resolve } from "node:path";
 import { didYouMeanText, UsageError } from "../core/errors.js";
-import { DEFAULT_LOGITS } from "../models/fastvlm/constants.js";
-import { parseDtype } from "../models/fastvlm/dtype.js";
-import { modelOptionsFromFlags } from "../models/registry.js";
+import { backendRunConfig, type ModelFlags, modelOptionsFromFlags } from "../models/registry.js";
 import type { DataSettings, ModelSettings } from "./index.js";
 import { parseShard } from "./select.js";
 import type { RunSettings } from "./task-run.js";
 
-/** `run` flags as commander hands them over (strings, unvalidated). */
-export interface RunFlags {
+/** `run` flags as commander hands them over (strings, unvalidated); the backends' flags come with ModelFlags. */
+export interface RunFlags extends ModelFlags {
   /** --model. */
   model?: string;
   /** --limit. */
@@ -36,26 +34,12 @@ export interface RunFlags {
   json?: boolean;
   /** --revision (dataset). */
   revision?: string;
-  /** --model-revision. */
-  modelRevision?: string;
   /** --dataset-repo. */
   datasetRepo?: string;
   /** --lock. */
   lock?: string;
   /** --retries. */
   retries?: string;
-  /** --dtype. */
-  dtype?: string;
-  /** --device. */
-  device?: string;
-  /** --threads. */
-  threads?: string;
-  /** --inter-op-threads. */
-  interOpThreads?: string;
-  /** --image-mode. */
-  imageMode?: string;
-  /** --logits. */
-  logits?: string;
 }
 
 /** Validated `run` settings. */
@@ -132,18 +116,7 @@ export function parseRunFlags(
   }
   let modelSettings: ModelSettings = {};
   try {
-    modelSettings = modelOptionsFromFlags(
-      {
-        dtype: flags.dtype,
-        device: flags.device,
-        threads: flags.threads,
-        interOpThreads: flags.interOpThreads,
-        imageMode: flags.imageMode,
-        revision: flags.modelRevision,
-        logits: flags.logits,
-      },
-      parseDtype,
-    );
+    modelSettings = modelOptionsFromFlags(flags);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     problems.push(...err.message.split("\n"));
@@ -158,6 +131,7 @@ export function parseRunFlags(
     );
   }
   const model = flags.model!.trim();
+  const backendConfig = backendRunConfig(flags, modelSettings);
   const data: DataSettings = {};
   if (flags.revision !== undefined) data.revision = flags.revision;
   if (flags.datasetRepo !== undefined) data.datasetRepo = flags.datasetRepo;
@@ -179,15 +153,9 @@ export function parseRunFlags(
       maxNewTokens,
       fresh: flags.fresh === true,
       maxErrorRate,
-      // Image handling changes what the model sees, so it is part of the run identity.
-      promptSettings: { imageMode: modelSettings.imageMode ?? "pad" },
+      promptSettings: backendConfig.promptSettings,
       extraConfig: {
-        dtype: flags.dtype ?? null,
-        device: flags.device ?? null,
-        threads: modelSettings.threads ?? null,
-        interOpThreads: modelSettings.interOpThreads ?? null,
-        // Requested; the effective choice is in the model fingerprint (a patched decoder changes it).
-        logits: modelSettings.logits ?? DEFAULT_LOGITS,
+        ...backendConfig.recorded,
         datasetRepoOverride: flags.datasetRepo ?? null,
       },
     },

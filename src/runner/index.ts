@@ -5,15 +5,16 @@
 import { humanBytes } from "../core/bytes.js";
 import { InterruptedError, UsageError, unknownName } from "../core/errors.js";
 import * as log from "../core/log.js";
-import type { Json, ModelBackend, TaskSample } from "../core/types.js";
+import type { Json, ModelBackend, TaskDefinition, TaskSample } from "../core/types.js";
 import type { HubEnv } from "../hub/env.js";
+import type { DatasetFiles } from "../hub/index.js";
 import type { ResolveOptions } from "../models/registry.js";
 import { type ProgressSink, silentProgress, stderrProgress } from "./progress.js";
 import { type CiFunction, type RunSettings, runTask, type TaskRunResult } from "./task-run.js";
 
 export { type RunSettings, summarize, type TaskRunResult } from "./task-run.js";
 
-/** Engine settings passed through to the model registry (dtype, device, threads, image mode, revision). */
+/** Backend settings passed through to the backend registry (each backend reads its own part). */
 export type ModelSettings = ResolveOptions;
 
 /** Hub settings of the data side. */
@@ -50,24 +51,10 @@ export interface RunTasksOptions {
   progress?: boolean;
 }
 
-/** Opens a model through the engine's registry (which dispatches `baseline:*` and `openai:*`). */
+/** Opens a model through the backend registry (src/models/registry.ts), which picks the backend. */
 export async function openModel(name: string, settings: ModelSettings = {}): Promise<ModelBackend> {
   const { resolveModel } = await import("../models/registry.js");
   return resolveModel(name, settings);
-}
-
-/**
- * The `openai:` backend's options from the run flags: `--concurrency` as its in-flight bound and `--retries`
- * as its retry count (its own default when not given). Explicit `modelSettings.openai` members win.
- */
-export function openaiOptionsFor(
-  model: string,
-  concurrency: number,
-  retries: number | undefined,
-  explicit: ModelSettings["openai"],
-): ModelSettings["openai"] {
-  if (!model.startsWith("openai:")) return explicit;
-  return { concurrency, ...(retries !== undefined ? { retries } : {}), ...(explicit ?? {}) };
 }
 
 /** Bootstrap confidence intervals (src/stats/ci.ts), loaded lazily. */
@@ -124,9 +111,54 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
   // A mistyped --model fails before any download; loading it waits until the data is in hand.
   if (options.backend === undefined) (await import("../models/registry.js")).checkModelName(options.model);
   // Data first: a Hub problem should surface before minutes of model loading.
-  const { ensureDataset } = await import("../hub/index.js");
+  const files = await resolveDatasets(options, TASKS);
   const { loadSamples } = await import("../data/samples.js");
-  const files = [];
+  const ci = await loadCi();
+  const backend = options.backend ?? (await openRunModel(options));
+  const results: TaskRunResult[] = [];
+  try {
+    for (const [i, name] of options.tasks.entries()) {
+      const task = TASKS[name]!;
+      const scorer = task.scorer;
+      const dataset = files[i]!;
+      let progress: ProgressSink = silentProgress;
+      if (options.progress !== false) progress = await stderrProgress();
+      const family = backend.info.family;
+      const settings = settingsFor(task, family, options.settings);
+      const result = await runTask({
+        task,
+        scorer,
+        dataset: {
+          repo: dataset.repo,
+          config: task.dataset.config,
+          split: task.dataset.split,
+          sha: dataset.sha,
+        },
+        samples: () =>
+          loadSamples(task, dataset, family !== undefined ? { family } : {}) as AsyncIterable<
+            TaskSample<Json>
+          >,
+        model: backend,
+        settings,
+        ci,
+        progress,
+        signal: options.signal,
+      });
+      results.push(result);
+    }
+  } finally {
+    if (options.backend === undefined) await backend.dispose();
+  }
+  return results;
+}
+
+/** Resolves (downloads or finds in the cache) every task's files, in order. */
+async function resolveDatasets(
+  options: RunTasksOptions,
+  TASKS: Record<string, TaskDefinition<unknown, Json>>,
+): Promise<DatasetFiles[]> {
+  const { ensureDataset } = await import("../hub/index.js");
+  const files: DatasetFiles[] = [];
   for (const name of options.tasks) {
     const task = TASKS[name]!;
     log.info(
@@ -148,53 +180,34 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
       }),
     );
   }
-  const ci = await loadCi();
-  const backend =
-    options.backend ??
-    (await openModel(options.model, {
-      ...options.modelSettings,
-      hub: {
-        ...(options.modelSettings?.hub ?? {}),
-        env: options.data?.env,
-        retries: options.data?.retries,
-        signal: options.signal,
-      },
-      lockFile: options.modelSettings?.lockFile ?? options.data?.lockFile,
-      openai: openaiOptionsFor(
-        options.model,
-        options.settings.concurrency,
-        options.data?.retries,
-        options.modelSettings?.openai,
-      ),
-    }));
-  const results: TaskRunResult[] = [];
-  try {
-    for (const [i, name] of options.tasks.entries()) {
-      const task = TASKS[name]!;
-      const scorer = task.scorer;
-      const dataset = files[i]!;
-      let progress: ProgressSink = silentProgress;
-      if (options.progress !== false) progress = await stderrProgress();
-      const result = await runTask({
-        task,
-        scorer,
-        dataset: {
-          repo: dataset.repo,
-          config: task.dataset.config,
-          split: task.dataset.split,
-          sha: dataset.sha,
-        },
-        samples: () => loadSamples(task, dataset) as AsyncIterable<TaskSample<Json>>,
-        model: backend,
-        settings: options.settings,
-        ci,
-        progress,
-        signal: options.signal,
-      });
-      results.push(result);
-    }
-  } finally {
-    if (options.backend === undefined) await backend.dispose();
-  }
-  return results;
+  return files;
+}
+
+/** Opens `--model` through the registry with the run's Hub settings and its concurrency and retries. */
+function openRunModel(options: RunTasksOptions): Promise<ModelBackend> {
+  return openModel(options.model, {
+    ...options.modelSettings,
+    hub: {
+      ...(options.modelSettings?.hub ?? {}),
+      env: options.data?.env,
+      retries: options.data?.retries,
+      signal: options.signal,
+    },
+    lockFile: options.modelSettings?.lockFile ?? options.data?.lockFile,
+    // The run's bound and retries, for backends that keep requests of their own in flight (openai:).
+    run: {
+      concurrency: options.settings.concurrency,
+      ...(options.data?.retries !== undefined ? { retries: options.data.retries } : {}),
+    },
+  });
+}
+
+/** The run settings for one task: a prompt variant for the model's family changes what the model sees. */
+function settingsFor(
+  task: Pick<TaskDefinition<unknown, Json>, "promptVariants">,
+  family: string | undefined,
+  settings: RunSettings,
+): RunSettings {
+  if (family === undefined || task.promptVariants?.[family] === undefined) return settings;
+  return { ...settings, promptSettings: { ...settings.promptSettings, promptVariant: family } };
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/core/records.js";
-import { openaiOptionsFor } from "../../src/runner/index.js";
+import { openaiOptionsFor } from "../../src/models/openai/factory.js";
 import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai.js";
 import { fixtureRoot } from "../helpers/fixtures.js";
@@ -170,14 +170,15 @@ describe("run --model openai:…", () => {
     }
   });
 
-  it("openaiOptionsFor fills openai: models only, and explicit options win", () => {
-    expect(openaiOptionsFor("openai:http://127.0.0.1:1/v1#m", 3, undefined, undefined)).toEqual({
+  it("openaiOptionsFor takes the run's bound and retries, and explicit options win", () => {
+    expect(openaiOptionsFor({ concurrency: 3 }, undefined)).toEqual({
       concurrency: 3,
     });
-    expect(openaiOptionsFor("openai:http://127.0.0.1:1/v1#m", 3, 0, { retries: 2 })).toEqual({
+    expect(openaiOptionsFor({ concurrency: 3, retries: 0 }, { retries: 2 })).toEqual({
       concurrency: 3,
       retries: 2,
     });
-    expect(openaiOptionsFor("baseline:random", 3, 1, undefined)).toBeUndefined();
+    // Outside a run (resolveModel called directly) only the explicit options apply.
+    expect(openaiOptionsFor(undefined, { retries: 1 })).toEqual({ retries: 1 });
   });
 });

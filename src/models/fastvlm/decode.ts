@@ -9,6 +9,7 @@
  * preprocessMs, visionMs and prefillMs are consecutive spans inside it.
  */
 import type { GenerateOptions, GenerateRequest, Generation, Timing } from "../../core/types.js";
+import { firstStop } from "../stop.js";
 import { type FastVLMModel, type KvCache, releaseCache } from "./graphs.js";
 import { type PrefillResult, prefill } from "./prefill.js";
 import { buildInputs } from "./processor.js";
@@ -28,17 +29,6 @@ export interface StepTrace {
 export interface TraceOptions extends GenerateOptions {
   /** Called with each step's logits (copies them: slow, tests only). */
   onStep?: (s: StepTrace) => void;
-}
-
-/** Index of the earliest stop string in `text`, or -1. */
-export function firstStop(text: string, stop: readonly string[]): number {
-  let best = -1;
-  for (const s of stop) {
-    if (s === "") continue;
-    const i = text.indexOf(s);
-    if (i >= 0 && (best < 0 || i < best)) best = i;
-  }
-  return best;
 }
 
 /**

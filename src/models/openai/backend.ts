@@ -17,9 +17,10 @@ import type {
   ModelBackend,
   ModelInfo,
 } from "../../core/types.js";
+import { cutAtStop } from "../stop.js";
 import { type Attempt, attempt, type Connection } from "./attempt.js";
 import { redactWith, resolveAuth } from "./auth.js";
-import { type BodyQuirks, cutAtStop, requestBody } from "./request.js";
+import { type BodyQuirks, requestBody } from "./request.js";
 import { type BackoffSettings, DEFAULT_BACKOFF, retryDelayMs } from "./retry.js";
 import { parseOpenAISpec } from "./spec.js";
 

@@ -45,14 +45,3 @@ export function requestBody(
   if (request.generation.stop.length > 0) body.stop = request.generation.stop;
   return body;
 }
-
-/** Cuts the text at the earliest stop string, in case the server did not apply `stop` itself. */
-export function cutAtStop(text: string, stop: readonly string[]): string {
-  let end = text.length;
-  for (const s of stop) {
-    if (s === "") continue;
-    const i = text.indexOf(s);
-    if (i !== -1 && i < end) end = i;
-  }
-  return text.slice(0, end);
-}
