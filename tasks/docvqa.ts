@@ -11,46 +11,71 @@ import type { AnswersRef } from "../scorers/vqa_accuracy.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
 import { answerList, docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
-/** A validated DocVQA row. */
+/** A validated row of the DocVQA repo (DocVQA or InfographicVQA). */
 export interface DocVqaRow {
   /** `questionId`. */
   id: string;
   /** The question text. */
   question: string;
-  /** The document page image. */
+  /** The page or infographic. */
   image: ImageInput;
   /** Doc fields (Hub names). */
   doc: Record<string, Json>;
 }
 
-export const docvqa: TaskDefinition<DocVqaRow, AnswersRef> = {
+/** What differs between the DocVQA repo's ANLS tasks (DocVQA and InfographicVQA): the rest is shared. */
+export interface DocumentQaSpec {
+  /** Task name. */
+  name: string;
+  /** One-line description for `list`. */
+  description: string;
+  /** Config of the lmms-lab/DocVQA repo. */
+  config: string;
+  /** Known row count of the validation split. */
+  rows: number;
+  /** Order for picking a leaderboard row's TTFT, if any. */
+  ttftRank?: number;
+}
+
+/** A task over one config of the DocVQA repo: question + short-answer suffix, ANLS over `answers`. */
+export function documentQaTask(spec: DocumentQaSpec): TaskDefinition<DocVqaRow, AnswersRef> {
+  return {
+    name: spec.name,
+    version: 1,
+    description: spec.description,
+    dataset: {
+      repo: "lmms-lab/DocVQA",
+      fallbackRepos: ["lmms-lab-encoder/DocVQA"],
+      config: spec.config,
+      split: "validation",
+    },
+    parseRow(raw: RawRow): DocVqaRow {
+      // questionId is a string on the Hub; an integer keeps its decimal form.
+      const id = idStr(raw, "questionId");
+      answerList(raw, "answers");
+      return { id, question: str(raw, "question"), image: image(raw, "image"), doc: docOf(raw, ["image"]) };
+    },
+    id: (row) => row.id,
+    images: (row) => [row.image],
+    prompt: (row) => row.question + SHORT_ANSWER,
+    doc: (row) => row.doc,
+    referenceFromDoc(doc): AnswersRef {
+      const p = new RefProblems(doc);
+      const answers = p.answers("answers");
+      p.check(spec.name);
+      return { answers };
+    },
+    scorer: anls,
+    ...(spec.ttftRank !== undefined ? { ttftRank: spec.ttftRank } : {}),
+    generation: { maxNewTokens: 32, stop: [] },
+    rows: spec.rows,
+  };
+}
+
+export const docvqa = documentQaTask({
   name: "docvqa",
-  version: 1,
   description: "DocVQA validation: questions on scanned document pages (ANLS).",
-  dataset: {
-    repo: "lmms-lab/DocVQA",
-    fallbackRepos: ["lmms-lab-encoder/DocVQA"],
-    config: "DocVQA",
-    split: "validation",
-  },
-  parseRow(raw: RawRow): DocVqaRow {
-    // questionId is a string on the Hub; an integer keeps its decimal form.
-    const id = idStr(raw, "questionId");
-    answerList(raw, "answers");
-    return { id, question: str(raw, "question"), image: image(raw, "image"), doc: docOf(raw, ["image"]) };
-  },
-  id: (row) => row.id,
-  images: (row) => [row.image],
-  prompt: (row) => row.question + SHORT_ANSWER,
-  doc: (row) => row.doc,
-  referenceFromDoc(doc): AnswersRef {
-    const p = new RefProblems(doc);
-    const answers = p.answers("answers");
-    p.check("docvqa");
-    return { answers };
-  },
-  scorer: anls,
-  ttftRank: 1,
-  generation: { maxNewTokens: 32, stop: [] },
+  config: "DocVQA",
   rows: 5349,
-};
+  ttftRank: 1,
+});

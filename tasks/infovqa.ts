@@ -7,49 +7,11 @@
  * Deviations: none.
  */
 
-import { anls } from "../scorers/anls.js";
-import type { AnswersRef } from "../scorers/vqa_accuracy.js";
-import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { answerList, docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
+import { documentQaTask } from "./docvqa.js";
 
-/** A validated InfographicVQA row. */
-export interface InfoVqaRow {
-  /** `questionId`. */
-  id: string;
-  /** The question text. */
-  question: string;
-  /** The infographic. */
-  image: ImageInput;
-  /** Doc fields (Hub names). */
-  doc: Record<string, Json>;
-}
-
-export const infovqa: TaskDefinition<InfoVqaRow, AnswersRef> = {
+export const infovqa = documentQaTask({
   name: "infovqa",
-  version: 1,
   description: "InfographicVQA validation: questions on infographics (ANLS).",
-  dataset: {
-    repo: "lmms-lab/DocVQA",
-    fallbackRepos: ["lmms-lab-encoder/DocVQA"],
-    config: "InfographicVQA",
-    split: "validation",
-  },
-  parseRow(raw: RawRow): InfoVqaRow {
-    const id = idStr(raw, "questionId");
-    answerList(raw, "answers");
-    return { id, question: str(raw, "question"), image: image(raw, "image"), doc: docOf(raw, ["image"]) };
-  },
-  id: (row) => row.id,
-  images: (row) => [row.image],
-  prompt: (row) => row.question + SHORT_ANSWER,
-  doc: (row) => row.doc,
-  referenceFromDoc(doc): AnswersRef {
-    const p = new RefProblems(doc);
-    const answers = p.answers("answers");
-    p.check("infovqa");
-    return { answers };
-  },
-  scorer: anls,
-  generation: { maxNewTokens: 32, stop: [] },
+  config: "InfographicVQA",
   rows: 2801,
-};
+});
