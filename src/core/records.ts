@@ -20,7 +20,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { DataError, InternalError } from "./errors.js";
 import { runRecordSchema, sampleRecordSchema } from "./schemas/records.js";
-import type { Json, LatencyStats, ModelIdentity, StageTimes } from "./types.js";
+import type { Json, LatencyStats, ModelIdentity, ReuseInfo, StageTimes } from "./types.js";
 
 /** One line of samples.jsonl. */
 export interface SampleRecord {
@@ -48,6 +48,8 @@ export interface SampleRecord {
   tokens?: { prompt: number; visual: number; output: number } | null;
   /** Generations in flight when this one ran. */
   concurrency: number;
+  /** What the generation reused (read its timing with this in mind), or null/absent when nothing could be. */
+  reuse?: ReuseInfo | null;
 }
 
 /** The serial latency pass's summary. */
@@ -98,6 +100,20 @@ export interface RunRecordModel extends ModelIdentity {
   fingerprint?: string;
 }
 
+/** What the accuracy pass saved by reusing work across questions of one image (run.json `reuse`). */
+export interface ReuseSummary {
+  /** `--reuse` as the run had it. */
+  mode: "on" | "off";
+  /** Images the recorded samples ran through the vision encoder. */
+  visionComputed: number;
+  /** Vision encodings saved: image features taken from the cache. */
+  visionReused: number;
+  /** Prefix prefills saved: samples whose prefix KV cache came from the cache. */
+  prefixReused: number;
+  /** Prompt positions not prefilled thanks to the cache. */
+  prefixTokensReused: number;
+}
+
 /** run.json. */
 export interface RunRecord {
   /** Always 1 for this layout. */
@@ -143,6 +159,8 @@ export interface RunRecord {
   identity?: string;
   /** Free-form notes (e.g. "re-scored with mmmu v2"). */
   notes?: string[];
+  /** What the accuracy pass reused (absent in runs made before reuse existed). */
+  reuse?: ReuseSummary;
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });

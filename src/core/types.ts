@@ -80,6 +80,12 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   /** Stratum for stratified subsets and breakdowns (POPE category, SEED type, MMMU subject). */
   strata?(row: Row): string;
   /**
+   * A cheap key naming the row's image(s) without reading them (GQA `imageId`, TextVQA `image_id`, …): the
+   * runner runs questions of one key close together and `--shard` keeps a key's questions in one shard.
+   * Absent: the runner keys on a hash of the image bytes.
+   */
+  imageKey?(row: Row): string;
+  /**
    * The metric, as the scorer object itself (one of SCORERS): its `primary` is the task's headline number,
    * so the task never restates it.
    */
@@ -268,6 +274,21 @@ export interface Generation {
   outputTokens: number;
   /** Stage timings. */
   timing: Timing;
+  /** What the call took from the backend's reuse caches; absent for backends without them. */
+  reuse?: ReuseInfo;
+}
+
+/**
+ * What one generation reused from the work of earlier generations of the same image (the vision features
+ * and the KV cache of the prompt's prefix up to the last image row). Reuse never changes the output.
+ */
+export interface ReuseInfo {
+  /** Images this call ran through the vision encoder. */
+  visionComputed: number;
+  /** Images whose features came from the cache. */
+  visionReused: number;
+  /** Prompt positions whose KV cache came from the cache (0 when the prefix was computed or there is none). */
+  prefixTokens: number;
 }
 
 /** One generation request. */
@@ -286,6 +307,11 @@ export interface GenerateRequest {
 export interface GenerateOptions {
   /** Aborts the generation (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * True: the call may read and fill the backend's reuse caches (the accuracy pass with `--reuse on`).
+   * False or absent: a cold generation that neither reads nor fills them (the latency pass, `predict`).
+   */
+  reuse?: boolean;
 }
 
 /** Which model ran where and how: the part of ModelInfo that run.json and the leaderboard rows show. */
@@ -354,4 +380,9 @@ export interface TaskSample<Ref extends Json = Json> {
   reference: Ref;
   /** Stratum label, or null when the task has none. */
   stratum: string | null;
+  /**
+   * The task's cheap key for the sample's image(s) (TaskDefinition.imageKey), or absent: plans the order
+   * and the image shards only; caches always key on the image bytes.
+   */
+  imageKey?: string;
 }

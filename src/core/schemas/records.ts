@@ -46,6 +46,30 @@ const timing = {
   },
 } as const;
 
+const reuseInfo = {
+  type: "object",
+  required: ["visionComputed", "visionReused", "prefixTokens"],
+  additionalProperties: false,
+  properties: {
+    visionComputed: { type: "integer", minimum: 0 },
+    visionReused: { type: "integer", minimum: 0 },
+    prefixTokens: { type: "integer", minimum: 0 },
+  },
+} as const;
+
+const reuseSummary = {
+  type: "object",
+  required: ["mode", "visionComputed", "visionReused", "prefixReused", "prefixTokensReused"],
+  additionalProperties: false,
+  properties: {
+    mode: { enum: ["on", "off"] },
+    visionComputed: { type: "integer", minimum: 0 },
+    visionReused: { type: "integer", minimum: 0 },
+    prefixReused: { type: "integer", minimum: 0 },
+    prefixTokensReused: { type: "integer", minimum: 0 },
+  },
+} as const;
+
 export const sampleRecordSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
   $id: "https://fastvlm-eval.dev/schemas/sample-record.json",
@@ -91,6 +115,7 @@ export const sampleRecordSchema = {
       ],
     },
     concurrency: { type: "integer", minimum: 0 },
+    reuse: { anyOf: [reuseInfo, { type: "null" }] },
   },
 } as const;
 
@@ -231,5 +256,6 @@ export const runRecordSchema = {
     },
     identity: { type: "string" },
     notes: { type: "array", items: { type: "string" } },
+    reuse: reuseSummary,
   },
 } as const;
