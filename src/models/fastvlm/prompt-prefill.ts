@@ -65,7 +65,11 @@ async function encodeAll(model: FastVLMModel, pixels: readonly Float32Array[]): 
 }
 
 /** The prefix's KV: one decoder run after an empty cache (its logits and token unused). */
-async function prefixKv(model: FastVLMModel, ids: readonly number[], features: Float32Array[]): Promise<PrefixKv> {
+async function prefixKv(
+  model: FastVLMModel,
+  ids: readonly number[],
+  features: Float32Array[],
+): Promise<PrefixKv> {
   const segment = await assemble(model, ids, features);
   const empty = model.graphs.emptyCache();
   try {

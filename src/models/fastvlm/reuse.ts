@@ -74,7 +74,9 @@ export interface ReuseStoreOptions {
 }
 
 function defaultPrefixDigest(ids: readonly number[], images: readonly string[]): string {
-  return createHash("sha256").update(`${ids.join(",")}|${images.join(",")}`).digest("hex");
+  return createHash("sha256")
+    .update(`${ids.join(",")}|${images.join(",")}`)
+    .digest("hex");
 }
 
 /** Vision features and prefix KV caches of one engine. */
