@@ -277,14 +277,14 @@ describe("reuse across questions about one image", () => {
       prompt: QUESTIONS[0]!,
       generation: { maxNewTokens: 3, stop: [] },
     });
+    // Two samples of one bad image at once: each fails, and each error names its own sample's image.
     const both = await Promise.allSettled([
       generateGreedy(model, req([bad]), { reuse: true }),
-      generateGreedy(model, req([bad]), { reuse: true }),
+      generateGreedy(model, req([{ ...bad, source: "row8/image" }]), { reuse: true }),
     ]);
-    for (const s of both) {
-      expect(s.status).toBe("rejected");
-      expect(String((s as PromiseRejectedResult).reason)).toMatch(/row7\/image/);
-    }
+    expect(both.map((s) => s.status)).toEqual(["rejected", "rejected"]);
+    expect(String((both[0] as PromiseRejectedResult).reason)).toMatch(/row7\/image/);
+    expect(String((both[1] as PromiseRejectedResult).reason)).toMatch(/row8\/image/);
     const good = { bytes: images[0]!, source: "good" };
     await expect(generateGreedy(model, req([good, bad]), { reuse: true })).rejects.toThrow(/row7\/image/);
     expect(store.bytes).toBe(0);

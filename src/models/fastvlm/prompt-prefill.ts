@@ -5,11 +5,11 @@
  * so a cached prefix is exactly the tensors a fresh one would be, and reuse cannot change an answer. Other
  * prompts (no image, nothing after the last one) are one segment.
  */
-import type { GenerateRequest, ReuseInfo } from "../../core/types.js";
+import type { GenerateRequest, ImageInput, ReuseInfo } from "../../core/types.js";
 import { type FastVLMModel, releaseCache } from "./graphs.js";
 import { type PrefillResult, prefill } from "./prefill.js";
 import { assemble, preprocessOne, promptIds, type StageMarks } from "./processor.js";
-import { type FeaturesLease, imageHash, type PrefixKv, type ReuseStore } from "./reuse.js";
+import { type FeaturesLease, imageHash, type PrefixKv, type PrefixLease, type ReuseStore } from "./reuse.js";
 import { dispose } from "./tensors.js";
 
 /** The prompt prefilled. */
@@ -82,6 +82,31 @@ async function prefixKv(
 }
 
 /**
+ * One image's features through the vision cache. Pixels are null when the image was not decoded (its features
+ * were known, since evicted: decoded here, rarely, its time counting as vision). When another generation's
+ * computation fails, this call encodes the image itself, uncached, so an error it reports names its own image.
+ */
+async function leaseFeatures(
+  model: FastVLMModel,
+  store: ReuseStore,
+  hash: string,
+  img: ImageInput,
+  pixels: Float32Array | null,
+): Promise<FeaturesLease> {
+  const encode = async () => model.graphs.encodeImage(pixels ?? (await preprocessOne(model, img)));
+  let mine = false;
+  try {
+    return await store.features(hash, () => {
+      mine = true;
+      return encode();
+    });
+  } catch (err) {
+    if (mine) throw err;
+    return { features: await encode(), hit: false, release: () => undefined };
+  }
+}
+
+/**
  * Features of every image through the vision cache. Images nobody has are decoded first (preprocess), then
  * each is leased: cached, awaited from another generation, or encoded here (vision).
  */
@@ -100,11 +125,7 @@ async function cachedFeatures(
   const leases: FeaturesLease[] = [];
   try {
     for (const [i, img] of request.images.entries()) {
-      const px = pixels[i];
-      // Evicted since the check: decode here (rare; its time then counts as vision).
-      const lease = await store.features(hashes[i]!, async () =>
-        model.graphs.encodeImage(px ?? (await preprocessOne(model, img))),
-      );
+      const lease = await leaseFeatures(model, store, hashes[i]!, img, pixels[i] ?? null);
       leases.push(lease);
       if (lease.hit) counts.visionReused++;
       else counts.visionComputed++;
@@ -152,11 +173,20 @@ async function reusedPrefix(
     s.marks.afterPreprocess?.();
     s.marks.afterVision?.();
   }
-  const lease = await s.store.prefix(ids, hashes, () =>
-    prefixWithCachedFeatures(model, request, ids, hashes, s, counts),
-  );
+  let mine = false;
+  let lease: PrefixLease | null;
+  try {
+    lease = await s.store.prefix(ids, hashes, () => {
+      mine = true;
+      return prefixWithCachedFeatures(model, request, ids, hashes, s, counts);
+    });
+  } catch (err) {
+    if (mine) throw err;
+    // Another generation's computation failed: try this request's own, so its error (if any) is its own.
+    lease = null;
+  }
   if (lease === null) {
-    // The key's entry is another prefix's (a digest collision): compute this one without caching it.
+    // Also when the key's entry is another prefix's (a digest collision): computed here, not cached.
     const own = await prefixWithCachedFeatures(model, request, ids, hashes, s, counts);
     return { ...own, release: () => releaseCache(own.kv) };
   }
