@@ -10,6 +10,7 @@ import { float32ToHalf } from "./fp16.js";
 import { NEXT_TOKEN_OUTPUT } from "./graph-patch.js";
 import { makeTensor, type OrtSession, type OrtTensor } from "./ort.js";
 import type { PromptTokenizer } from "./prompt.js";
+import type { ReuseStore } from "./reuse.js";
 import { dispose, floatData } from "./tensors.js";
 
 /** Past key/value tensors by decoder input name, and how many positions they hold. */
@@ -132,4 +133,6 @@ export interface FastVLMModel {
   tokenizer: PromptTokenizer;
   /** pad (LLaVA) or crop (transformers.js). */
   imageMode: ImageMode;
+  /** Vision features and prefix KV kept across generations (`GenerateOptions.reuse`); null: none. */
+  reuse: ReuseStore | null;
 }
