@@ -1,6 +1,7 @@
 /** `fastvlm-eval gate`: exit 0 when the candidate holds every rule against the baseline, 1 when one fails. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
+import type { GateResult } from "../report/gate.js";
 
 /** Options of `gate` as commander parses them. */
 interface GateFlags {
@@ -29,7 +30,12 @@ Exit codes: 0 every rule passed, 1 a rule failed, 2 bad input (e.g. a missing ru
 
 /** Registers `gate`. */
 export function register(program: Command): void {
-  program
+  declareFlags(program).action(gate);
+}
+
+/** The `gate` command with its flags and help. */
+function declareFlags(program: Command): Command {
+  return program
     .command("gate")
     .description(
       "Gate a candidate against a baseline: fails (exit 1) when a task drops more than --max-drop points with a " +
@@ -50,105 +56,145 @@ export function register(program: Command): void {
     .option("--junit <FILE>", "write JUnit XML, one testcase per rule")
     .option("--json", "print {pass, rules} as JSON")
     .option("--seed <S>", "bootstrap seed", "0")
-    .addHelpText("after", EXAMPLES)
-    .action(async (flags: GateFlags) => {
-      const problems: string[] = [];
-      if (!flags.baseline) problems.push("--baseline is required");
-      if (!flags.candidate) problems.push("--candidate is required");
-      const maxDrop = Number(flags.maxDrop);
-      if (!Number.isFinite(maxDrop) || maxDrop < 0)
-        problems.push(`--max-drop ${flags.maxDrop}: expected points ≥ 0`);
-      let maxTtft: number | null = null;
-      if (flags.maxTtftIncrease !== undefined) {
-        maxTtft = Number(flags.maxTtftIncrease);
-        if (!Number.isFinite(maxTtft) || maxTtft < 0) {
-          problems.push(`--max-ttft-increase ${flags.maxTtftIncrease}: expected a percentage ≥ 0`);
-        }
-      }
-      let mins: Record<string, number> = {};
-      try {
-        const { parseMins } = await import("../report/gate.js");
-        mins = parseMins(flags.min);
-      } catch (err) {
-        if (err instanceof UsageError) problems.push(err.message);
-        else throw err;
-      }
-      const { TASKS } = await import("../../tasks/index.js");
-      const { didYouMean } = await import("../core/errors.js");
-      const known = Object.keys(TASKS);
-      for (const task of Object.keys(mins).filter((t) => !known.includes(t))) {
-        const near = didYouMean(task, known);
-        const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
-        problems.push(`--min ${task}=…: unknown task '${task}'.${hint} Tasks: ${known.join(", ")}`);
-      }
-      const { parseSeed } = await import("../report/compare.js");
-      const seed = parseSeed(flags.seed, problems);
-      // Report files are checked before judging, so a CI step does not learn of a bad path only at the end.
-      const { checkOutputFile, FileSystemError } = await import("../core/fs-errors.js");
-      const summaryTarget = flags.summary ?? process.env.GITHUB_STEP_SUMMARY;
-      for (const [file, what] of [
-        [summaryTarget, flags.summary !== undefined ? "--summary" : "$GITHUB_STEP_SUMMARY"],
-        [flags.junit, "--junit"],
-      ] as const) {
-        if (file === undefined || file === "") continue;
-        try {
-          checkOutputFile(file, what);
-        } catch (err) {
-          if (!(err instanceof FileSystemError)) throw err;
-          problems.push(`${err.message} ${err.hint ?? ""}`.trim());
-        }
-      }
-      if (problems.length > 0) {
-        throw new UsageError(
-          problems.join("\n"),
-          "Example: fastvlm-eval gate --baseline base/ --candidate pr/ --max-drop 1 --max-ttft-increase 10",
-        );
-      }
-      const { writeFileSync, appendFileSync } = await import("node:fs");
-      const { loadRunSet, runSetLabel } = await import("../report/runs.js");
-      const { evaluateGate, gateJson, gateJunit, gateMarkdown } = await import("../report/gate.js");
-      const { loadScorerLookup } = await import("../report/scorers.js");
-      const { GateFailedError } = await import("../core/errors.js");
-      const { out, outJson, info } = await import("../core/log.js");
-      const baseline = loadRunSet(flags.baseline!);
-      const candidate = loadRunSet(flags.candidate!);
-      const result = evaluateGate(
-        baseline,
-        candidate,
-        { maxDropPoints: maxDrop, min: mins, maxTtftIncreasePct: maxTtft },
-        {
-          seed,
-          scorers: await loadScorerLookup(),
-        },
-      );
-      const md = gateMarkdown(result, {
-        baseline: runSetLabel(flags.baseline!, baseline),
-        candidate: runSetLabel(flags.candidate!, candidate),
-      });
-      const summaryFile = flags.summary ?? process.env.GITHUB_STEP_SUMMARY;
-      if (summaryFile) {
-        // The step summary file is shared by a job's steps: append. An explicit --summary is overwritten.
-        if (flags.summary) writeFileSync(summaryFile, md);
-        else appendFileSync(summaryFile, md);
-        info(`gate: wrote the summary to ${summaryFile}`);
-      }
-      if (flags.junit) {
-        writeFileSync(flags.junit, gateJunit(result));
-        info(`gate: wrote JUnit XML to ${flags.junit}`);
-      }
-      if (flags.json) outJson(gateJson(result));
-      else {
-        for (const r of result.rules) {
-          out(`${r.skipped ? "SKIP" : r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.detail}`);
-        }
-      }
-      if (!result.pass) {
-        const failed = result.rules.filter((r) => !r.pass).map((r) => r.name);
-        const where = summaryFile ? `the rules above or the summary in ${summaryFile}` : "the rules above";
-        throw new GateFailedError(
-          `gate failed: ${failed.join(", ")}`,
-          `See ${where}; a FAIL line says which limit was crossed and by how much.`,
-        );
-      }
-    });
+    .addHelpText("after", EXAMPLES);
+}
+
+/** What the flags say, once every one is valid. */
+interface GatePlan {
+  /** --max-drop in points. */
+  maxDrop: number;
+  /** --max-ttft-increase in percent, or null. */
+  maxTtft: number | null;
+  /** --min per task (fractions). */
+  mins: Record<string, number>;
+  /** --seed. */
+  seed: number;
+}
+
+/** Checks every flag, throwing one UsageError with every problem at once. */
+async function validate(flags: GateFlags): Promise<GatePlan> {
+  const problems: string[] = [];
+  if (!flags.baseline) problems.push("--baseline is required");
+  if (!flags.candidate) problems.push("--candidate is required");
+  const maxDrop = Number(flags.maxDrop);
+  if (!Number.isFinite(maxDrop) || maxDrop < 0)
+    problems.push(`--max-drop ${flags.maxDrop}: expected points ≥ 0`);
+  let maxTtft: number | null = null;
+  if (flags.maxTtftIncrease !== undefined) {
+    maxTtft = Number(flags.maxTtftIncrease);
+    if (!Number.isFinite(maxTtft) || maxTtft < 0) {
+      problems.push(`--max-ttft-increase ${flags.maxTtftIncrease}: expected a percentage ≥ 0`);
+    }
+  }
+  const mins = await parseMinFlags(flags.min, problems);
+  const { parseSeed } = await import("../report/compare.js");
+  const seed = parseSeed(flags.seed, problems);
+  await checkReportFiles(flags, problems);
+  if (problems.length > 0) {
+    throw new UsageError(
+      problems.join("\n"),
+      "Example: fastvlm-eval gate --baseline base/ --candidate pr/ --max-drop 1 --max-ttft-increase 10",
+    );
+  }
+  return { maxDrop, maxTtft, mins, seed };
+}
+
+/** The --min rules; a malformed one or an unknown task is added to `problems`. */
+async function parseMinFlags(entries: string[], problems: string[]): Promise<Record<string, number>> {
+  let mins: Record<string, number> = {};
+  try {
+    const { parseMins } = await import("../report/gate.js");
+    mins = parseMins(entries);
+  } catch (err) {
+    if (err instanceof UsageError) problems.push(err.message);
+    else throw err;
+  }
+  const { TASKS } = await import("../../tasks/index.js");
+  const { didYouMean } = await import("../core/errors.js");
+  const known = Object.keys(TASKS);
+  for (const task of Object.keys(mins).filter((t) => !known.includes(t))) {
+    const near = didYouMean(task, known);
+    const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
+    problems.push(`--min ${task}=…: unknown task '${task}'.${hint} Tasks: ${known.join(", ")}`);
+  }
+  return mins;
+}
+
+/** Report files are checked before judging, so a CI step does not learn of a bad path only at the end. */
+async function checkReportFiles(flags: GateFlags, problems: string[]): Promise<void> {
+  const { checkOutputFile, FileSystemError } = await import("../core/fs-errors.js");
+  const summaryTarget = flags.summary ?? process.env.GITHUB_STEP_SUMMARY;
+  for (const [file, what] of [
+    [summaryTarget, flags.summary !== undefined ? "--summary" : "$GITHUB_STEP_SUMMARY"],
+    [flags.junit, "--junit"],
+  ] as const) {
+    if (file === undefined || file === "") continue;
+    try {
+      checkOutputFile(file, what);
+    } catch (err) {
+      if (!(err instanceof FileSystemError)) throw err;
+      problems.push(`${err.message} ${err.hint ?? ""}`.trim());
+    }
+  }
+}
+
+/** The action: validate, judge, write the reports, print the rules; a failed rule throws GateFailedError. */
+async function gate(flags: GateFlags): Promise<void> {
+  const plan = await validate(flags);
+  const { loadRunSet, runSetLabel } = await import("../report/runs.js");
+  const { evaluateGate, gateMarkdown } = await import("../report/gate.js");
+  const { loadScorerLookup } = await import("../report/scorers.js");
+  const { GateFailedError } = await import("../core/errors.js");
+  const { out, outJson } = await import("../core/log.js");
+  const baseline = loadRunSet(flags.baseline!);
+  const candidate = loadRunSet(flags.candidate!);
+  const result = evaluateGate(
+    baseline,
+    candidate,
+    { maxDropPoints: plan.maxDrop, min: plan.mins, maxTtftIncreasePct: plan.maxTtft },
+    {
+      seed: plan.seed,
+      scorers: await loadScorerLookup(),
+    },
+  );
+  const md = gateMarkdown(result, {
+    baseline: runSetLabel(flags.baseline!, baseline),
+    candidate: runSetLabel(flags.candidate!, candidate),
+  });
+  const summaryFile = await writeReports(flags, result, md);
+  if (flags.json) {
+    const { gateJson } = await import("../report/gate.js");
+    outJson(gateJson(result));
+  } else {
+    for (const r of result.rules) {
+      out(`${r.skipped ? "SKIP" : r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.detail}`);
+    }
+  }
+  if (!result.pass) {
+    const failed = result.rules.filter((r) => !r.pass).map((r) => r.name);
+    const where = summaryFile ? `the rules above or the summary in ${summaryFile}` : "the rules above";
+    throw new GateFailedError(
+      `gate failed: ${failed.join(", ")}`,
+      `See ${where}; a FAIL line says which limit was crossed and by how much.`,
+    );
+  }
+}
+
+/** Writes the Markdown summary and the JUnit XML where asked; returns the summary file, if any. */
+async function writeReports(flags: GateFlags, result: GateResult, md: string): Promise<string | undefined> {
+  const { writeFileSync, appendFileSync } = await import("node:fs");
+  const { gateJunit } = await import("../report/gate.js");
+  const { info } = await import("../core/log.js");
+  const summaryFile = flags.summary ?? process.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    // The step summary file is shared by a job's steps: append. An explicit --summary is overwritten.
+    if (flags.summary) writeFileSync(summaryFile, md);
+    else appendFileSync(summaryFile, md);
+    info(`gate: wrote the summary to ${summaryFile}`);
+  }
+  if (flags.junit) {
+    writeFileSync(flags.junit, gateJunit(result));
+    info(`gate: wrote JUnit XML to ${flags.junit}`);
+  }
+  return summaryFile;
 }
