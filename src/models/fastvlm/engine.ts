@@ -22,7 +22,7 @@ import { createDecoder } from "./decoder-load.js";
 import { chooseLocalDtype, type DtypeSpec, GRAPHS, type GraphName, graphFile } from "./dtype.js";
 import { fingerprint } from "./fingerprint.js";
 import { checkGraphs } from "./graph-check.js";
-import type { StageOptions } from "./graph-patch.js";
+import type { StageOptions } from "./graph-stage.js";
 import { FastVLMGraphs, type FastVLMModel } from "./graphs.js";
 import { createSession, type Device, type OrtSession } from "./ort.js";
 import { loadPromptTokenizer } from "./prompt.js";

@@ -323,5 +323,3 @@ export function sliceLastLogits(model: OnnxNs.ModelProto): SlicedGraph | Unpatch
     op: lm.head.opType ?? "",
   };
 }
-
-export { type StagedModel, type StageOptions, stagePatchedModel } from "./graph-stage.js";
