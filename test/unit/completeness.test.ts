@@ -2,7 +2,8 @@
  * The registries are the single source of truth: every task of TASKS and every scorer of SCORERS comes with
  * the pieces tasks/README.md and scorers/README.md list, and each failure names the missing piece and what
  * to do. Scorers: registered under their own name, the primary metric and every reported metric declared
- * with a CI method, golden and reference oracle cases. Tasks: a registered scorer, a prompt snapshot, a
+ * with a CI method, golden cases next to it (scorers/<key>.golden.ts; and no golden module without a scorer),
+ * reference oracle cases. Tasks: a registered scorer, a prompt snapshot, a
  * fixture module, current demo data, a row in README.md and tasks/README.md (and docs/benchmarks.md).
  * And the layering the registries rely on: no import cycle, no circle between folders.
  */
@@ -10,29 +11,54 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { GoldenSet } from "../../scorers/golden.js";
 import { SCORERS } from "../../scorers/index.js";
 import { fixtureModulePath, loadFixtureBuilder } from "../../scripts/make-fixtures.js";
 import type { Json, ScoredSample } from "../../src/core/types.js";
 import { metricSpec } from "../../src/stats/metrics.js";
 import { TASKS } from "../../tasks/index.js";
 import { fixtureRoot } from "../helpers/fixtures.js";
-import { GOLDEN_INPUTS } from "./scorers/golden-inputs.js";
+import { goldenModuleKeys, goldenModulePath, loadGolden } from "../helpers/golden.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 
-/** The metric names a scorer's aggregate reports over its golden inputs. */
-function reportedMetrics(key: string): string[] {
+/** A scorer's golden cases, or the error that says why they cannot be loaded. */
+async function goldenOf(key: string): Promise<GoldenSet<Json> | Error> {
+  try {
+    return await loadGolden(key);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** The metric names a scorer's aggregate reports over its golden cases and golden sets. */
+function reportedMetrics(key: string, golden: GoldenSet<Json>): string[] {
   const scorer = SCORERS[key]!;
-  const samples: ScoredSample<Json>[] = (GOLDEN_INPUTS[key] ?? []).map((c, i) => ({
-    id: `validation_Math_${i}`,
-    reference: c.reference,
-    result: scorer.scoreSample(c.prediction, c.reference, `validation_Math_${i}`),
-  }));
-  return Object.keys(scorer.aggregate(samples));
+  const sets = [golden.cases, ...(golden.aggregates ?? []).map((a) => a.samples)];
+  const names = new Set<string>();
+  for (const set of sets) {
+    const samples: ScoredSample<Json>[] = set.map((c, i) => {
+      const id = c.id ?? String(i);
+      return { id, reference: c.reference, result: scorer.scoreSample(c.prediction, c.reference, id) };
+    });
+    for (const name of Object.keys(scorer.aggregate(samples))) names.add(name);
+  }
+  return [...names];
 }
 
 describe("every scorer", () => {
+  const golden = new Map<string, GoldenSet<Json> | Error>();
+  beforeAll(async () => {
+    for (const key of Object.keys(SCORERS)) golden.set(key, await goldenOf(key));
+  });
+  it("every golden module belongs to a registered scorer", () => {
+    const orphans = goldenModuleKeys().filter((key) => !Object.hasOwn(SCORERS, key));
+    expect(
+      orphans.map(goldenModulePath),
+      "golden cases without a scorer: register the scorer in scorers/index.ts under that key, or rename the file",
+    ).toEqual([]);
+  });
   for (const [key, scorer] of Object.entries(SCORERS)) {
     it(`${key}: registered under its name, primary and every reported metric declared with a CI method`, () => {
       expect(scorer.name, `SCORERS.${key} is a scorer named '${scorer.name}'`).toBe(key);
@@ -50,11 +76,9 @@ describe("every scorer", () => {
           `scorer ${key}: metric '${metric}' has no description`,
         ).toBeGreaterThan(0);
       }
-      expect(
-        GOLDEN_INPUTS[key],
-        `scorer ${key}: no golden inputs in test/unit/scorers/golden-inputs.ts`,
-      ).toBeDefined();
-      for (const metric of reportedMetrics(key)) {
+      const cases = golden.get(key)!;
+      if (cases instanceof Error) return; // reported by the golden-cases test below
+      for (const metric of reportedMetrics(key, cases)) {
         expect(
           metricSpec(scorer, metric),
           `scorer ${key}: aggregate() reports '${metric}', which is neither in \`metrics\` nor matched by \`breakdowns\``,
@@ -62,10 +86,11 @@ describe("every scorer", () => {
       }
     });
     it(`${key}: ≥ 30 golden cases and reference oracle cases`, () => {
-      const golden = GOLDEN_INPUTS[key] ?? [];
+      const cases = golden.get(key)!;
+      expect(cases instanceof Error, cases instanceof Error ? cases.message : "").toBe(false);
       expect(
-        golden.length,
-        `scorer ${key}: needs ≥ 30 golden cases (a table in test/unit/scorers/golden-*.ts, listed in golden-inputs.ts)`,
+        (cases as GoldenSet<Json>).cases.length,
+        `scorer ${key}: needs ≥ 30 golden cases in ${goldenModulePath(key)}`,
       ).toBeGreaterThanOrEqual(30);
       const oracle = `test/unit/scorers/fixtures/oracle-${key}.json`;
       expect(existsSync(join(ROOT, oracle)), `scorer ${key}: no reference oracle cases (${oracle})`).toBe(
