@@ -8,6 +8,7 @@ interface GateFlags {
   candidate?: string;
   maxDrop: string;
   min: string[];
+  max: string[];
   maxTtftIncrease?: string;
   summary?: string;
   junit?: string;
@@ -25,6 +26,11 @@ Examples:
   $ fastvlm-eval gate --baseline base/ --candidate pr/ --max-drop 1 --min docvqa=70 --max-ttft-increase 15
   $ fastvlm-eval gate --baseline base/ --candidate pr/ --junit gate.xml --json
 
+Direction: each task's headline metric says whether higher or lower is better (its scorer's metadata).
+--max-drop limits a change for the worse: a fall, or a rise for a lower-is-better metric. --min task=VALUE
+is a floor (at least VALUE) and applies to a higher-is-better metric; --max task=VALUE is a ceiling (at most
+VALUE) for a lower-is-better one. The other flag for a metric's direction is refused (exit 2).
+
 Exit codes: 0 every rule passed, 1 a rule failed, 2 bad input (e.g. a missing run folder).`;
 
 /** Registers `gate`. */
@@ -33,15 +39,25 @@ export function register(program: Command): void {
     .command("gate")
     .description(
       "Gate a candidate against a baseline: fails (exit 1) when a task drops more than --max-drop points with a " +
-        "paired 95% interval entirely below zero, when a task is under its --min, or when TTFT p50 grows more than " +
-        "--max-ttft-increase percent (same device only).",
+        "paired 95% interval entirely on the worse side of zero, when a task is under its --min (or over its --max), " +
+        "or when TTFT p50 grows more than --max-ttft-increase percent (same device only).",
     )
     .option("--baseline <run|dir>", "baseline run folder or folder of runs")
     .option("--candidate <run|dir>", "candidate run folder or folder of runs")
-    .option("--max-drop <POINTS>", "largest tolerated drop in points (metric × 100)", "0")
+    .option(
+      "--max-drop <POINTS>",
+      "largest tolerated change for the worse in points (metric × 100; a rise for a lower-is-better metric)",
+      "0",
+    )
     .option(
       "--min <task=VALUE>",
-      "minimum per task; VALUE ≤ 1 is a fraction, > 1 is points (repeatable)",
+      "floor per task for a higher-is-better metric; VALUE ≤ 1 is a fraction, > 1 is points (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--max <task=VALUE>",
+      "ceiling per task for a lower-is-better metric; VALUE as for --min (repeatable)",
       collect,
       [],
     )
@@ -65,21 +81,39 @@ export function register(program: Command): void {
           problems.push(`--max-ttft-increase ${flags.maxTtftIncrease}: expected a percentage ≥ 0`);
         }
       }
-      let mins: Record<string, number> = {};
-      try {
-        const { parseMins } = await import("../report/gate.js");
-        mins = parseMins(flags.min);
-      } catch (err) {
-        if (err instanceof UsageError) problems.push(err.message);
-        else throw err;
-      }
+      const { parseBounds, boundDirectionProblem } = await import("../report/gate.js");
+      const { higherIsBetter } = await import("../stats/metrics.js");
       const { TASKS } = await import("../../tasks/index.js");
       const { didYouMean } = await import("../core/errors.js");
       const known = Object.keys(TASKS);
-      for (const task of Object.keys(mins).filter((t) => !known.includes(t))) {
-        const near = didYouMean(task, known);
-        const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
-        problems.push(`--min ${task}=…: unknown task '${task}'.${hint} Tasks: ${known.join(", ")}`);
+      const bounds = { "--min": {}, "--max": {} } as Record<"--min" | "--max", Record<string, number>>;
+      for (const [flag, entries] of [
+        ["--min", flags.min],
+        ["--max", flags.max],
+      ] as const) {
+        try {
+          bounds[flag] = parseBounds(flag, entries);
+        } catch (err) {
+          if (err instanceof UsageError) problems.push(err.message);
+          else throw err;
+        }
+        for (const task of Object.keys(bounds[flag])) {
+          const def = TASKS[task];
+          if (def === undefined) {
+            const near = didYouMean(task, known);
+            const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
+            problems.push(`${flag} ${task}=…: unknown task '${task}'.${hint} Tasks: ${known.join(", ")}`);
+            continue;
+          }
+          const { scorer } = def;
+          const wrong = boundDirectionProblem(
+            flag,
+            task,
+            scorer.primary,
+            higherIsBetter(scorer, scorer.primary),
+          );
+          if (wrong !== null) problems.push(wrong);
+        }
       }
       const { parseSeed } = await import("../report/compare.js");
       const seed = parseSeed(flags.seed, problems);
@@ -115,7 +149,7 @@ export function register(program: Command): void {
       const result = evaluateGate(
         baseline,
         candidate,
-        { maxDropPoints: maxDrop, min: mins, maxTtftIncreasePct: maxTtft },
+        { maxDropPoints: maxDrop, min: bounds["--min"], max: bounds["--max"], maxTtftIncreasePct: maxTtft },
         {
           seed,
           scorers: await loadScorerLookup(),

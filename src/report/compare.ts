@@ -119,11 +119,26 @@ export interface CompareOptions {
 }
 
 /**
- * A sample is right when its score is ≥ 0.5 (exact 1/0 scores included); failed samples (score null) are
- * wrong. For graded metrics (ANLS, VQA accuracy) this counts a flip only when a sample crosses one half.
+ * A sample is right when its score is on the better side of one half: ≥ 0.5 for a higher-is-better metric
+ * (exact 1/0 scores included), ≤ 0.5 for a lower-is-better one; failed samples (score null) are wrong. For
+ * graded metrics (ANLS, VQA accuracy) this counts a flip only when a sample crosses one half.
  */
-export function isRight(sample: SampleRecord | undefined): boolean {
-  return sample !== undefined && sample.score !== null && sample.score >= 0.5;
+export function isRight(sample: SampleRecord | undefined, higherIsBetter = true): boolean {
+  if (sample === undefined || sample.score === null) return false;
+  return higherIsBetter ? sample.score >= 0.5 : sample.score <= 0.5;
+}
+
+/**
+ * Whether a larger value of a run's `metric` is better, from its scorer's metadata (looked up by the name
+ * run.json records); true when the scorer or the metric is unknown.
+ */
+export function runHigherIsBetter(run: LoadedRun, metric: string, scorers?: ScorerLookup): boolean {
+  const name = run.run.task.scorer?.name;
+  const scorer = name !== undefined ? scorers?.(name) : undefined;
+  return higherIsBetter(
+    scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
+    metric,
+  );
 }
 
 /** A sample that failed (an error, no score): counted as wrong by compare and gate. */
@@ -131,13 +146,13 @@ export function isFailed(sample: SampleRecord): boolean {
   return sample.error !== null || sample.score === null;
 }
 
-function asScored(s: SampleRecord): ScoredSample {
-  // A failed sample counts as a wrong, unparsed answer.
+function asScored(s: SampleRecord, higherIsBetter: boolean): ScoredSample {
+  // A failed sample counts as a wrong, unparsed answer: the worst end of the 0..1 score scale.
   return {
     id: s.id,
     reference: s.reference,
     result: {
-      score: s.score ?? 0,
+      score: s.score ?? (higherIsBetter ? 0 : 1),
       parsed: s.score === null ? null : s.parsed,
       parseOk: s.parseOk,
       rule: s.rule,
@@ -212,8 +227,12 @@ export function compareTask(
 
   const scorerName = baseline.run.task.scorer?.name ?? candidate.run.task.scorer?.name;
   const scorer = scorerName !== undefined ? options.scorers?.(scorerName) : undefined;
-  const bScored = bShared.map(asScored);
-  const cScored = cShared.map(asScored);
+  const better = higherIsBetter(
+    scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
+    metric,
+  );
+  const bScored = bShared.map((s) => asScored(s, better));
+  const cScored = cShared.map((s) => asScored(s, better));
   // Use the scorer only when its aggregate really yields the primary metric.
   const useScorer =
     scorer !== undefined && bScored.length > 0 && Number.isFinite(scorer.aggregate(bScored)[metric]);
@@ -244,8 +263,8 @@ export function compareTask(
   sharedIds.forEach((id, i) => {
     const b = bShared[i]!;
     const c = cShared[i]!;
-    const br = isRight(b);
-    const cr = isRight(c);
+    const br = isRight(b, better);
+    const cr = isRight(c, better);
     if (br && !cr) {
       r2w++;
       if (rightToWrong.length < keep) rightToWrong.push(example(id, b, c));
@@ -260,10 +279,7 @@ export function compareTask(
     metric,
     values: [baseline.run.metrics[metric] ?? Number.NaN, candidate.run.metrics[metric] ?? Number.NaN],
     delta: boot.estimate,
-    higherIsBetter: higherIsBetter(
-      scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
-      metric,
-    ),
+    higherIsBetter: better,
     ci: boot.ci,
     method: useScorer ? "scorer-aggregate" : "mean-score",
     shared: sharedIds.length,

@@ -104,6 +104,7 @@ function compareForm(list: RunSummary[]): HTMLElement {
 interface CompareEntry {
   metric: string;
   delta: number | null;
+  higherIsBetter?: boolean;
   ci: [number | null, number | null];
   shared: number;
   flips: { rightToWrong: number; wrongToRight: number };
@@ -129,7 +130,7 @@ async function renderHeader(run: RunSummary, p: URLSearchParams): Promise<void> 
     const sign = (v: number | null) => (v === null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(2)}`);
     base.push(
       [
-        "Δ " + e.metric,
+        `Δ ${e.metric}${e.higherIsBetter === false ? " (lower is better)" : ""}`,
         `${sign(e.delta)} pts, 95% CI [${sign(e.ci[0])}, ${sign(e.ci[1])}] over ${e.shared} shared ids`,
       ],
       ["Flips", `right→wrong ${e.flips.rightToWrong}, wrong→right ${e.flips.wrongToRight}`],
