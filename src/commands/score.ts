@@ -255,6 +255,7 @@ export async function scorePredictions(
       dtype: {},
       executionProvider: "none",
       threads: 0,
+      clock: "none", // predictions made elsewhere: no timings of ours
     },
     config: { predictions: source, seed },
     env: collectEnv(),

@@ -61,7 +61,14 @@ const RIGHT_NOTE =
 
 function latencyCells(e: CompareEntry): [string, string] {
   const l = e.latency;
-  if (l.status !== "compared") return [l.status === "missing" ? "no latency" : "other device", ""];
+  if (l.status !== "compared") {
+    const cell = {
+      missing: "no latency",
+      "different-device": "other device",
+      "no-device-clock": "no device clock",
+    };
+    return [cell[l.status], ""];
+  }
   return [
     `${signed(l.deltaP50Ms, 0, " ms")} (${signed(l.p50ChangePct, 1, "%")})`,
     signed(l.deltaP90Ms, 0, " ms"),

@@ -2,7 +2,8 @@
  * Comparing two runs of one task: paired bootstrap of the primary metric over shared ids, right/wrong flips,
  * and TTFT deltas when the device matches. Shared by `compare` and `gate`.
  */
-import type { SampleRecord } from "../core/records.js";
+import type { RunRecord, SampleRecord } from "../core/records.js";
+import { modelClock } from "../core/timing.js";
 import type { ScoredSample } from "../core/types.js";
 import { higherIsBetter, type MetricCatalog } from "../stats/metrics.js";
 import { pairedBootstrap, relativeQuantileChange } from "../stats/paired.js";
@@ -42,7 +43,7 @@ export interface TtftSummary {
   n: number;
 }
 
-/** Latency comparison: judged only on the same device. */
+/** Latency comparison: judged only between on-device clocks, on the same device. */
 export type LatencyComparison =
   | {
       /** Both runs have a latency pass on the same device. */
@@ -63,8 +64,11 @@ export type LatencyComparison =
       p50ChangeCi: [number, number] | null;
     }
   | {
-      /** Not compared; `reason` says why. */
-      status: "different-device" | "missing";
+      /**
+       * Not compared; `reason` says why: another device, no latency pass, or a side whose clock is not on the
+       * device (a remote server's TTFT includes the network; a baseline's is no model's).
+       */
+      status: "different-device" | "missing" | "no-device-clock";
       /** Plain-language reason. */
       reason: string;
     };
@@ -132,8 +136,8 @@ export function isRight(sample: SampleRecord | undefined, higherIsBetter = true)
  * Whether a larger value of a run's `metric` is better, from its scorer's metadata (looked up by the name
  * run.json records); true when the scorer or the metric is unknown.
  */
-export function runHigherIsBetter(run: LoadedRun, metric: string, scorers?: ScorerLookup): boolean {
-  const name = run.run.task.scorer?.name;
+export function runHigherIsBetter(run: RunRecord, metric: string, scorers?: ScorerLookup): boolean {
+  const name = run.task.scorer?.name;
   const scorer = name !== undefined ? scorers?.(name) : undefined;
   return higherIsBetter(
     scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
@@ -171,6 +175,15 @@ export function compareLatency(
   candidate: LoadedRun,
   options: Pick<CompareOptions, "seed" | "resamples"> = {},
 ): LatencyComparison {
+  const clocks = [modelClock(baseline.run.model), modelClock(candidate.run.model)] as const;
+  if (clocks[0] !== "device" || clocks[1] !== "device") {
+    const side = (clock: string, name: string) =>
+      clock === "device"
+        ? null
+        : `the ${name}'s clock is ${clock === "remote" ? "a remote server's" : "no model's"}`;
+    const why = [side(clocks[0], "baseline"), side(clocks[1], "candidate")].filter((x) => x !== null);
+    return { status: "no-device-clock", reason: `no on-device TTFT: ${why.join(" and ")}` };
+  }
   const b = ttftSummary(baseline);
   const c = ttftSummary(candidate);
   if (!b || !c) {

@@ -162,7 +162,7 @@ function boundRule(
     flag,
     task,
     metric,
-    runHigherIsBetter(candidate, metric, options.scorers),
+    runHigherIsBetter(candidate.run, metric, options.scorers),
   );
   if (wrongWay !== null) return { name, pass: false, skipped: false, detail: `not judged: ${wrongWay}` };
   const value = candidate.run.metrics[metric];

@@ -12,6 +12,7 @@ import { TASKS } from "../../tasks/index.js";
 import { InternalError } from "../core/errors.js";
 import { warn } from "../core/log.js";
 import { type RunRecord, readRunRecord } from "../core/records.js";
+import { modelClock } from "../core/timing.js";
 import type { Json, ModelIdentity } from "../core/types.js";
 import { cardReferenceRows, type LeaderboardReference } from "./card-reference.js";
 import { mdTable, ms, pts } from "./format.js";
@@ -184,19 +185,17 @@ function columnKey(run: RunRecord): string {
   return `${run.task.name}@v${run.task.version}@${run.task.dataset.revision ?? "none"}`;
 }
 
-/**
- * Backends with no on-device clock: a baseline answers without a model (its "TTFT" is ~0 ms and would sit
- * alone on the Pareto front) and a remote server's TTFT includes the network. Their rows show no TTFT.
- */
-const NO_DEVICE_CLOCK = new Set(["none", "remote"]);
-
 /** True for runs of the offline demo (synthetic data, random weights). */
 export function isDemoRun(run: RunRecord): boolean {
   return run.config.demo === true;
 }
 
+/**
+ * A run's on-device TTFT, or null. Only an on-device clock has one: a baseline answers without a model (its
+ * "TTFT" is ~0 ms and would sit alone on the Pareto front) and a remote server's includes the network.
+ */
 function ttftOf(run: RunRecord): LeaderboardTtft | null {
-  if (NO_DEVICE_CLOCK.has(run.model.executionProvider)) return null;
+  if (modelClock(run.model) !== "device") return null;
   const t = run.latency?.ttftMs;
   return t && t.n > 0 ? { p50: t.p50, p90: t.p90, n: t.n, task: run.task.name } : null;
 }
@@ -325,6 +324,7 @@ export function collectLeaderboard(
         dtype: first.model.dtype,
         executionProvider: first.model.executionProvider,
         threads: first.model.threads,
+        clock: modelClock(first.model),
       },
       device: { key: shortHash(deviceKey(first)), label: deviceLabel(first) },
       group: avgKeys.join(","),
