@@ -3,7 +3,7 @@
  * the data sits in a `<script type="application/json">` with `<` escaped, and the page builds every element
  * from it with textContent (never innerHTML), so a model named `<script>` stays text.
  */
-import type { Leaderboard } from "./leaderboard.js";
+import type { Leaderboard } from "./leaderboard-types.js";
 
 /** JSON safe to embed in a script element: `<`, `>`, `&` and the JS line separators are escaped. */
 export function embedJson(value: unknown): string {
