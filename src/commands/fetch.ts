@@ -2,11 +2,13 @@
  * `fastvlm-eval fetch [task...] [--model <name>]`: download tasks' data and a registry model's files into the
  * HF cache and pin them in datasets/lock.json, so later runs can go offline.
  */
+
 import type { Command } from "commander";
 import { humanBytes } from "../core/bytes.js";
 import { UsageError, unknownName } from "../core/errors.js";
 import type { DatasetFiles, HubEnv } from "../hub/index.js";
 import type { DtypeSpec } from "../models/fastvlm/dtype.js";
+import { tasksOrGroupsHelp } from "./help-lists.js";
 
 /** Options of `fetch` as commander parses them. */
 interface FetchFlags {
@@ -59,7 +61,7 @@ function declareFlags(program: Command): Command {
       "Download the datasets of tasks and/or a registry model's files into the Hugging Face cache (verified, " +
         "retried) and pin their commit sha and file digests in datasets/lock.json.",
     )
-    .argument("[task...]", "task names or groups (fastvlm-card, all); `fastvlm-eval list` shows them")
+    .argument("[task...]", tasksOrGroupsHelp("task names or groups"))
     .option(
       "--model <name>",
       "also download the files run/predict load for this registry model (fastvlm-0.5b)",

@@ -9,6 +9,7 @@ interface GateFlags {
   candidate?: string;
   maxDrop: string;
   min: string[];
+  max: string[];
   maxTtftIncrease?: string;
   summary?: string;
   junit?: string;
@@ -26,6 +27,11 @@ Examples:
   $ fastvlm-eval gate --baseline base/ --candidate pr/ --max-drop 1 --min docvqa=70 --max-ttft-increase 15
   $ fastvlm-eval gate --baseline base/ --candidate pr/ --junit gate.xml --json
 
+Direction: each task's headline metric says whether higher or lower is better (its scorer's metadata).
+--max-drop limits a change for the worse: a fall, or a rise for a lower-is-better metric. --min task=VALUE
+is a floor (at least VALUE) and applies to a higher-is-better metric; --max task=VALUE is a ceiling (at most
+VALUE) for a lower-is-better one. The other flag for a metric's direction is refused (exit 2).
+
 Exit codes: 0 every rule passed, 1 a rule failed, 2 bad input (e.g. a missing run folder).`;
 
 /** Registers `gate`. */
@@ -39,15 +45,26 @@ function declareFlags(program: Command): Command {
     .command("gate")
     .description(
       "Gate a candidate against a baseline: fails (exit 1) when a task drops more than --max-drop points with a " +
-        "paired 95% interval entirely below zero, when a task is under its --min, or when TTFT p50 grows more than " +
+        "paired 95% interval entirely on the worse side of zero, when a task is under its --min (or over its --max), " +
+        "or when TTFT p50 grows more than " +
         "--max-ttft-increase percent (same device only).",
     )
     .option("--baseline <run|dir>", "baseline run folder or folder of runs")
     .option("--candidate <run|dir>", "candidate run folder or folder of runs")
-    .option("--max-drop <POINTS>", "largest tolerated drop in points (metric × 100)", "0")
+    .option(
+      "--max-drop <POINTS>",
+      "largest tolerated change for the worse in points (metric × 100; a rise for a lower-is-better metric)",
+      "0",
+    )
     .option(
       "--min <task=VALUE>",
-      "minimum per task; VALUE ≤ 1 is a fraction, > 1 is points (repeatable)",
+      "floor per task for a higher-is-better metric; VALUE ≤ 1 is a fraction, > 1 is points (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--max <task=VALUE>",
+      "ceiling per task for a lower-is-better metric; VALUE as for --min (repeatable)",
       collect,
       [],
     )
@@ -65,8 +82,10 @@ interface GatePlan {
   maxDrop: number;
   /** --max-ttft-increase in percent, or null. */
   maxTtft: number | null;
-  /** --min per task (fractions). */
+  /** --min per task (fractions): floors of higher-is-better metrics. */
   mins: Record<string, number>;
+  /** --max per task (fractions): ceilings of lower-is-better metrics. */
+  maxes: Record<string, number>;
   /** --seed. */
   seed: number;
 }
@@ -86,7 +105,8 @@ async function validate(flags: GateFlags): Promise<GatePlan> {
       problems.push(`--max-ttft-increase ${flags.maxTtftIncrease}: expected a percentage ≥ 0`);
     }
   }
-  const mins = await parseMinFlags(flags.min, problems);
+  const mins = await parseBoundFlags("--min", flags.min, problems);
+  const maxes = await parseBoundFlags("--max", flags.max, problems);
   const { parseSeed } = await import("../report/compare.js");
   const seed = parseSeed(flags.seed, problems);
   await checkReportFiles(flags, problems);
@@ -96,15 +116,23 @@ async function validate(flags: GateFlags): Promise<GatePlan> {
       "Example: fastvlm-eval gate --baseline base/ --candidate pr/ --max-drop 1 --max-ttft-increase 10",
     );
   }
-  return { maxDrop, maxTtft, mins, seed };
+  return { maxDrop, maxTtft, mins, maxes, seed };
 }
 
-/** The --min rules; a malformed one or an unknown task is added to `problems`. */
-async function parseMinFlags(entries: string[], problems: string[]): Promise<Record<string, number>> {
-  let mins: Record<string, number> = {};
+/**
+ * The --min or --max rules; a malformed one, an unknown task or a bound against the metric's direction is
+ * added to `problems`.
+ */
+async function parseBoundFlags(
+  flag: "--min" | "--max",
+  entries: string[],
+  problems: string[],
+): Promise<Record<string, number>> {
+  const { parseBounds, boundDirectionProblem } = await import("../report/gate.js");
+  const { higherIsBetter } = await import("../stats/metrics.js");
+  let bounds: Record<string, number> = {};
   try {
-    const { parseMins } = await import("../report/gate.js");
-    mins = parseMins(entries);
+    bounds = parseBounds(flag, entries);
   } catch (err) {
     if (err instanceof UsageError) problems.push(err.message);
     else throw err;
@@ -112,12 +140,19 @@ async function parseMinFlags(entries: string[], problems: string[]): Promise<Rec
   const { TASKS } = await import("../../tasks/index.js");
   const { didYouMean } = await import("../core/errors.js");
   const known = Object.keys(TASKS);
-  for (const task of Object.keys(mins).filter((t) => !known.includes(t))) {
-    const near = didYouMean(task, known);
-    const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
-    problems.push(`--min ${task}=…: unknown task '${task}'.${hint} Tasks: ${known.join(", ")}`);
+  for (const task of Object.keys(bounds)) {
+    const def = TASKS[task];
+    if (def === undefined) {
+      const near = didYouMean(task, known);
+      const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
+      problems.push(`${flag} ${task}=…: unknown task '${task}'.${hint} Tasks: ${known.join(", ")}`);
+      continue;
+    }
+    const { scorer } = def;
+    const wrong = boundDirectionProblem(flag, task, scorer.primary, higherIsBetter(scorer, scorer.primary));
+    if (wrong !== null) problems.push(wrong);
   }
-  return mins;
+  return bounds;
 }
 
 /** Report files are checked before judging, so a CI step does not learn of a bad path only at the end. */
@@ -151,7 +186,7 @@ async function gate(flags: GateFlags): Promise<void> {
   const result = evaluateGate(
     baseline,
     candidate,
-    { maxDropPoints: plan.maxDrop, min: plan.mins, maxTtftIncreasePct: plan.maxTtft },
+    { maxDropPoints: plan.maxDrop, min: plan.mins, max: plan.maxes, maxTtftIncreasePct: plan.maxTtft },
     {
       seed: plan.seed,
       scorers: await loadScorerLookup(),

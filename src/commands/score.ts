@@ -9,6 +9,7 @@
  */
 import type { Command } from "commander";
 import type { RunRecord } from "../core/records.js";
+import { oneTaskHelp } from "./help-lists.js";
 import type { ScoreResult } from "./scoring.js";
 
 interface ScoreFlags {
@@ -40,7 +41,7 @@ export function register(program: Command): void {
         "made anywhere, or a saved run folder (see Modes below).",
     )
     .argument("[run-dir]", "a run folder to re-score")
-    .option("--task <task>", "task of the predictions file (`fastvlm-eval list` shows the tasks)")
+    .option("--task <task>", oneTaskHelp("task of the predictions file"))
     .option("--predictions <file>", "JSONL file of {id, prediction, doc} lines")
     .option("--out <dir>", "folder to write samples.jsonl and run.json into")
     .option("--seed <S>", "seed of the bootstrap confidence intervals", "0")

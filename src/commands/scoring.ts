@@ -228,6 +228,7 @@ async function scoredRunRecord(run: ScoredRun): Promise<RunRecord> {
       dtype: {},
       executionProvider: "none",
       threads: 0,
+      clock: "none", // predictions made elsewhere: no timings of ours
     },
     config: { predictions: source, seed },
     env: collectEnv(),
