@@ -13,7 +13,7 @@ import { QWEN2_CHAT_TEMPLATE } from "../../src/models/fastvlm/constants.js";
 import { generateGreedy } from "../../src/models/fastvlm/decode.js";
 import { type FastVLMEngine, type FastVLMOptions, loadFastVLM } from "../../src/models/fastvlm/engine.js";
 import type { FastVLMModel } from "../../src/models/fastvlm/graphs.js";
-import { releaseCache } from "../../src/models/fastvlm/graphs.js";
+import { releaseCache } from "../../src/models/fastvlm/kv-cache.js";
 import { logitsNoCache, prefill } from "../../src/models/fastvlm/prefill.js";
 import { buildInputs } from "../../src/models/fastvlm/processor.js";
 import { loadPromptTokenizer } from "../../src/models/fastvlm/prompt.js";

@@ -10,7 +10,8 @@
  */
 import type { GenerateOptions, GenerateRequest, Generation, Timing } from "../../core/types.js";
 import { firstStop } from "../stop.js";
-import { type FastVLMModel, type KvCache, releaseCache } from "./graphs.js";
+import type { FastVLMModel } from "./graphs.js";
+import { type KvCache, releaseCache } from "./kv-cache.js";
 import { type PrefillResult, prefill } from "./prefill.js";
 import { prefillPrompt } from "./prompt-prefill.js";
 import { dispose, lastRow } from "./tensors.js";

@@ -6,7 +6,8 @@
  * prompts (no image, nothing after the last one) are one segment.
  */
 import type { GenerateRequest, ImageInput, ReuseInfo } from "../../core/types.js";
-import { type FastVLMModel, releaseCache } from "./graphs.js";
+import type { FastVLMModel } from "./graphs.js";
+import { releaseCache } from "./kv-cache.js";
 import { type PrefillResult, prefill } from "./prefill.js";
 import { assemble, preprocessOne, promptIds, type StageMarks } from "./processor.js";
 import { type FeaturesLease, imageHash, type PrefixKv, type PrefixLease, type ReuseStore } from "./reuse.js";

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { InternalError } from "../../core/errors.js";
-import { type KvCache, releaseCache } from "./graphs.js";
+import { type KvCache, releaseCache } from "./kv-cache.js";
 import { ByteLru, type Lease } from "./reuse-cache.js";
 
 /** What the cache holds. */
