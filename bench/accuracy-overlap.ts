@@ -17,18 +17,8 @@ import type { FixtureTask } from "../scripts/make-fixtures.js";
 import { readSamples } from "../src/core/records.js";
 import { loadFastVLM } from "../src/models/fastvlm/engine.js";
 import { fixtureRoot } from "../test/helpers/fixtures.js";
-import {
-  emit,
-  ensureModel,
-  fixtureTask,
-  intFlag,
-  log,
-  machine,
-  round,
-  runFixtureTask,
-  target,
-  warmOnFirstSample,
-} from "./common.js";
+import { emit, ensureModel, intFlag, log, machine, round, target } from "./common.js";
+import { fixtureTask, runFixtureTask, warmOnFirstSample } from "./fixture-run.js";
 
 const rows = intFlag("rows", 16);
 const maxNewTokens = intFlag("max-new-tokens", 8);

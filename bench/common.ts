@@ -1,6 +1,6 @@
 /**
  * Shared helpers of the benchmark suite: the models it runs on (generated on demand into .cache), the
- * machine description, flag parsing and result output. Each bench step is a script that prints one JSON
+ * machine description, flag parsing and result output (fixture-run.ts: the runner over fixture datasets). Each bench step is a script that prints one JSON
  * object on stdout with `--json` (logs go to stderr), so bench/index.ts can run it in a child process.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -8,12 +8,7 @@ import { existsSync, mkdirSync, statfsSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FixtureTask } from "../scripts/make-fixtures.js";
-import type { ModelBackend } from "../src/core/types.js";
-import type { DatasetFiles } from "../src/data/samples.js";
-import type { TaskRunResult } from "../src/runner/task-run.js";
 import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../src/testbed/tiny-fastvlm/index.js";
-import type { AnyTask } from "../tasks/index.js";
 
 /** Repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -311,70 +306,4 @@ export async function pairedRuns<A, B>(opts: {
     log(`  ${i + 1}/${opts.repeat}: ${opts.progress(a.at(-1)!, b.at(-1)!)}`);
   }
   return { a, b };
-}
-
-/** A fixture task (test/helpers/fixtures.ts) and its dataset files under a fixture root. */
-export async function fixtureTask(
-  root: string,
-  name: FixtureTask,
-): Promise<{ task: AnyTask; dataset: DatasetFiles }> {
-  // Imported here so that steps which only need the helpers above (and bench/data.ts's children) stay light.
-  const { TASKS } = await import("../tasks/index.js");
-  const { fixtureDatasetFiles } = await import("../test/helpers/fixtures.js");
-  const task = TASKS[name]!;
-  return {
-    task,
-    dataset: fixtureDatasetFiles(root, name, { config: task.dataset.config, split: task.dataset.split }),
-  };
-}
-
-/** One generation on the task's first sample (warms the model's sessions before anything is timed). */
-export async function warmOnFirstSample(
-  model: ModelBackend,
-  task: AnyTask,
-  dataset: DatasetFiles,
-  maxNewTokens: number,
-): Promise<void> {
-  const { loadSamples } = await import("../src/data/samples.js");
-  for await (const s of loadSamples(task, dataset)) {
-    await model.generate({ images: s.images, prompt: s.prompt, generation: { maxNewTokens, stop: [] } });
-    break;
-  }
-}
-
-/** An accuracy pass of the runner over a fixture dataset: no latency pass, fresh, greedy, pad images. */
-export async function runFixtureTask(opts: {
-  task: AnyTask;
-  dataset: DatasetFiles;
-  model: ModelBackend;
-  out: string;
-  limit: number | null;
-  concurrency: number;
-  maxNewTokens: number;
-}): Promise<TaskRunResult> {
-  const { loadSamples } = await import("../src/data/samples.js");
-  const { silentProgress } = await import("../src/runner/progress.js");
-  const { runTask } = await import("../src/runner/task-run.js");
-  const { task, dataset } = opts;
-  return runTask({
-    task,
-    scorer: task.scorer,
-    dataset: { repo: dataset.repo, config: task.dataset.config, split: task.dataset.split, sha: dataset.sha },
-    samples: () => loadSamples(task, dataset),
-    model: opts.model,
-    settings: {
-      out: opts.out,
-      limit: opts.limit,
-      subsetSeed: 0,
-      shard: null,
-      concurrency: opts.concurrency,
-      latencySamples: 0,
-      warmup: 0,
-      maxNewTokens: opts.maxNewTokens,
-      fresh: true,
-      maxErrorRate: 1,
-      promptSettings: { imageMode: "pad" },
-    },
-    progress: silentProgress,
-  });
 }

@@ -68,6 +68,95 @@ async function baseImages(count: number): Promise<Uint8Array[]> {
   return out;
 }
 
+/** A string column of the parquet schema. */
+const S = (name: string) => ({
+  name,
+  type: "BYTE_ARRAY",
+  converted_type: "UTF8",
+  repetition_type: "OPTIONAL",
+});
+
+/** A list-of-strings column (three schema elements). */
+const listOf = (name: string) => [
+  { name, repetition_type: "OPTIONAL", num_children: 1, converted_type: "LIST" },
+  { name: "list", repetition_type: "REPEATED", num_children: 1 },
+  S("element"),
+];
+
+/** DocVQA validation's parquet schema. */
+const SCHEMA = [
+  { name: "schema", num_children: 9 },
+  S("questionId"),
+  S("question"),
+  ...listOf("question_types"),
+  { name: "image", repetition_type: "OPTIONAL", num_children: 2 },
+  { name: "bytes", type: "BYTE_ARRAY", repetition_type: "OPTIONAL" },
+  S("path"),
+  { name: "docId", type: "INT64", repetition_type: "OPTIONAL" },
+  S("ucsf_document_id"),
+  S("ucsf_document_page_no"),
+  ...listOf("answers"),
+  S("data_split"),
+];
+
+/** Its HF features (the `huggingface` key-value metadata). */
+const FEATURES = {
+  questionId: { dtype: "string", _type: "Value" },
+  question: { dtype: "string", _type: "Value" },
+  question_types: { feature: { dtype: "string", _type: "Value" }, _type: "Sequence" },
+  image: { _type: "Image" },
+  docId: { dtype: "int64", _type: "Value" },
+  ucsf_document_id: { dtype: "string", _type: "Value" },
+  ucsf_document_page_no: { dtype: "string", _type: "Value" },
+  answers: { feature: { dtype: "string", _type: "Value" }, _type: "Sequence" },
+  data_split: { dtype: "string", _type: "Value" },
+};
+
+type ParquetWriteFile = typeof import("hyparquet-writer").parquetWriteFile;
+
+/** Writes shard `s` (its rows of ROWS) to `path`, the images cycling through `images`; returns its row count. */
+function writeShard(
+  parquetWriteFile: ParquetWriteFile,
+  path: string,
+  s: number,
+  images: Uint8Array[],
+): number {
+  const perShard = Math.ceil(ROWS / SHARDS);
+  const start = s * perShard;
+  const end = Math.min(ROWS, start + perShard);
+  const n = end - start;
+  const idx = Array.from({ length: n }, (_, i) => start + i);
+  const imageCol = idx.map((k) => {
+    // A unique tail after the JPEG's end marker keeps every value distinct (no dictionary dedupe).
+    const base = images[k % images.length]!;
+    const bytes = new Uint8Array(base.length + 8);
+    bytes.set(base);
+    new DataView(bytes.buffer).setFloat64(base.length, k);
+    return { bytes, path: `page_${k}.jpg` };
+  });
+  parquetWriteFile({
+    filename: path,
+    // hyparquet-writer's schema type is wider than what we pass; these are valid schema elements.
+    schema: SCHEMA as Parameters<ParquetWriteFile>[0]["schema"],
+    columnData: [
+      { name: "questionId", data: idx.map((k) => String(49153 + k)) },
+      { name: "question", data: idx.map((k) => `What is the total on page ${k}?`) },
+      { name: "question_types", data: idx.map(() => ["table/list"]) },
+      { name: "image", data: imageCol },
+      { name: "docId", data: idx.map((k) => BigInt(14465 + (k >> 2))) },
+      { name: "ucsf_document_id", data: idx.map((k) => `txpn${String(k >> 2).padStart(4, "0")}`) },
+      { name: "ucsf_document_page_no", data: idx.map((k) => String(1 + (k % 4))) },
+      { name: "answers", data: idx.map((k) => [`$${k}.00`, `${k}`]) },
+      { name: "data_split", data: idx.map(() => "val") },
+    ] as Parameters<ParquetWriteFile>[0]["columnData"],
+    rowGroupSize: ROW_GROUP,
+    codec: "SNAPPY",
+    statistics: false,
+    kvMetadata: [{ key: "huggingface", value: JSON.stringify({ info: { features: FEATURES } }) }],
+  });
+  return n;
+}
+
 /** Writes the dataset once (atomic: temp folder + rename). */
 async function ensureDataset(): Promise<{ files: string[]; bytes: number }> {
   const files = shardFiles();
@@ -78,76 +167,8 @@ async function ensureDataset(): Promise<{ files: string[]; bytes: number }> {
     const tmp = mkdtempSync(join(CACHE, "docvqa-synth-tmp-"));
     const { parquetWriteFile } = await import("hyparquet-writer");
     const images = await baseImages(8);
-    const S = (name: string) => ({
-      name,
-      type: "BYTE_ARRAY",
-      converted_type: "UTF8",
-      repetition_type: "OPTIONAL",
-    });
-    const listOf = (name: string) => [
-      { name, repetition_type: "OPTIONAL", num_children: 1, converted_type: "LIST" },
-      { name: "list", repetition_type: "REPEATED", num_children: 1 },
-      S("element"),
-    ];
-    const schema = [
-      { name: "schema", num_children: 9 },
-      S("questionId"),
-      S("question"),
-      ...listOf("question_types"),
-      { name: "image", repetition_type: "OPTIONAL", num_children: 2 },
-      { name: "bytes", type: "BYTE_ARRAY", repetition_type: "OPTIONAL" },
-      S("path"),
-      { name: "docId", type: "INT64", repetition_type: "OPTIONAL" },
-      S("ucsf_document_id"),
-      S("ucsf_document_page_no"),
-      ...listOf("answers"),
-      S("data_split"),
-    ];
-    const features = {
-      questionId: { dtype: "string", _type: "Value" },
-      question: { dtype: "string", _type: "Value" },
-      question_types: { feature: { dtype: "string", _type: "Value" }, _type: "Sequence" },
-      image: { _type: "Image" },
-      docId: { dtype: "int64", _type: "Value" },
-      ucsf_document_id: { dtype: "string", _type: "Value" },
-      ucsf_document_page_no: { dtype: "string", _type: "Value" },
-      answers: { feature: { dtype: "string", _type: "Value" }, _type: "Sequence" },
-      data_split: { dtype: "string", _type: "Value" },
-    };
-    const perShard = Math.ceil(ROWS / SHARDS);
     for (const [s, file] of files.entries()) {
-      const start = s * perShard;
-      const end = Math.min(ROWS, start + perShard);
-      const n = end - start;
-      const idx = Array.from({ length: n }, (_, i) => start + i);
-      const imageCol = idx.map((k) => {
-        // A unique tail after the JPEG's end marker keeps every value distinct (no dictionary dedupe).
-        const base = images[k % images.length]!;
-        const bytes = new Uint8Array(base.length + 8);
-        bytes.set(base);
-        new DataView(bytes.buffer).setFloat64(base.length, k);
-        return { bytes, path: `page_${k}.jpg` };
-      });
-      parquetWriteFile({
-        filename: join(tmp, file.slice(DATA_DIR.length + 1)),
-        // hyparquet-writer's schema type is wider than what we pass; these are valid schema elements.
-        schema: schema as Parameters<typeof parquetWriteFile>[0]["schema"],
-        columnData: [
-          { name: "questionId", data: idx.map((k) => String(49153 + k)) },
-          { name: "question", data: idx.map((k) => `What is the total on page ${k}?`) },
-          { name: "question_types", data: idx.map(() => ["table/list"]) },
-          { name: "image", data: imageCol },
-          { name: "docId", data: idx.map((k) => BigInt(14465 + (k >> 2))) },
-          { name: "ucsf_document_id", data: idx.map((k) => `txpn${String(k >> 2).padStart(4, "0")}`) },
-          { name: "ucsf_document_page_no", data: idx.map((k) => String(1 + (k % 4))) },
-          { name: "answers", data: idx.map((k) => [`$${k}.00`, `${k}`]) },
-          { name: "data_split", data: idx.map(() => "val") },
-        ] as Parameters<typeof parquetWriteFile>[0]["columnData"],
-        rowGroupSize: ROW_GROUP,
-        codec: "SNAPPY",
-        statistics: false,
-        kvMetadata: [{ key: "huggingface", value: JSON.stringify({ info: { features } }) }],
-      });
+      const n = writeShard(parquetWriteFile, join(tmp, file.slice(DATA_DIR.length + 1)), s, images);
       log(`  shard ${s + 1}/${SHARDS}: ${n} rows`);
     }
     mkdirSync(DATA_DIR, { recursive: true });

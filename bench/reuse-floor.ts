@@ -9,7 +9,7 @@
 import type { TaskSample } from "../src/core/types.js";
 import { preprocessImage } from "../src/data/images.js";
 import type { FastVLMEngine } from "../src/models/fastvlm/engine.js";
-import { type KvCache, releaseCache } from "../src/models/fastvlm/graphs.js";
+import { type KvCache, releaseCache } from "../src/models/fastvlm/kv-cache.js";
 import { prefill } from "../src/models/fastvlm/prefill.js";
 import { spliceEmbeddings } from "../src/models/fastvlm/processor.js";
 import { dispose } from "../src/models/fastvlm/tensors.js";

@@ -17,17 +17,15 @@ import {
   emit,
   ensureModel,
   finding,
-  fixtureTask,
   intFlag,
   log,
   machine,
   median,
   modelFlag,
   round,
-  runFixtureTask,
   skipIfNoRealModel,
-  warmOnFirstSample,
 } from "./common.js";
+import { fixtureTask, runFixtureTask, warmOnFirstSample } from "./fixture-run.js";
 
 const kind = modelFlag("real");
 const samples = intFlag("samples", 8);

@@ -15,7 +15,7 @@ import { vqav2 } from "./vqav2.js";
 /** A scorer with its reference type erased. */
 export type AnyScorer = Scorer<Json>;
 
-/** Every metric, by registry key (a task's `scorer`). A new metric is one file and one line here. */
+/** Every metric, by registry key (a task's `scorer`). A new metric is its file (with `<key>.golden.ts` next to it) and one line here. */
 export const SCORERS: Record<string, AnyScorer> = {
   exact_match: exactMatch,
   vqa_accuracy: vqaAccuracy,

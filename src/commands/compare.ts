@@ -1,6 +1,7 @@
 /** `fastvlm-eval compare <run...>`: paired comparison of runs against the first. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
+import { cardModelList } from "./help-lists.js";
 
 /** Options of `compare` as commander parses them. */
 interface CompareFlags {
@@ -31,7 +32,7 @@ export function register(program: Command): void {
     .option("--json", "print machine-readable JSON")
     .option("--md", "print Markdown")
     .option("--seed <S>", "bootstrap seed", "0")
-    .option("--card <model>", "instead: each run's delta to a FastVLM model card (fastvlm-0.5b, -1.5b, -7b)")
+    .option("--card <model>", `instead: each run's delta to a FastVLM model card (${cardModelList()})`)
     .addHelpText("after", EXAMPLES)
     .action(async (args: string[], flags: CompareFlags) => {
       const problems: string[] = [];

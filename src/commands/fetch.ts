@@ -2,10 +2,13 @@
  * `fastvlm-eval fetch [task...] [--model <name>]`: download tasks' data and a registry model's files into the
  * HF cache and pin them in datasets/lock.json, so later runs can go offline.
  */
+
 import type { Command } from "commander";
 import { humanBytes } from "../core/bytes.js";
 import { UsageError, unknownName } from "../core/errors.js";
+import type { DatasetFiles, HubEnv } from "../hub/index.js";
 import type { DtypeSpec } from "../models/fastvlm/dtype.js";
+import { tasksOrGroupsHelp } from "./help-lists.js";
 
 /** Options of `fetch` as commander parses them. */
 interface FetchFlags {
@@ -47,13 +50,18 @@ function parseRetries(value: string | undefined): number | undefined {
 
 /** Registers `fetch`. */
 export function register(program: Command): void {
-  program
+  declareFlags(program).action(fetch);
+}
+
+/** The `fetch` command with its arguments, flags and help. */
+function declareFlags(program: Command): Command {
+  return program
     .command("fetch")
     .description(
       "Download the datasets of tasks and/or a registry model's files into the Hugging Face cache (verified, " +
         "retried) and pin their commit sha and file digests in datasets/lock.json.",
     )
-    .argument("[task...]", "task names or groups (fastvlm-card, all); `fastvlm-eval list` shows them")
+    .argument("[task...]", tasksOrGroupsHelp("task names or groups"))
     .option(
       "--model <name>",
       "also download the files run/predict load for this registry model (fastvlm-0.5b)",
@@ -74,124 +82,179 @@ export function register(program: Command): void {
       "use this Hub dataset repo (a mirror or fork) instead of the task's; one task only",
     )
     .option("--json", "print a machine-readable summary on stdout")
-    .addHelpText("after", EXAMPLES)
-    .action(async (given: string[], flags: FetchFlags) => {
-      const { TASKS } = await import("../../tasks/index.js");
-      const { expandTaskNames, taskAndGroupNames } = await import("../../tasks/groups.js");
-      const names = expandTaskNames(given);
-      const problems: string[] = [];
-      const retries = parseRetries(flags.retries);
-      for (const name of names)
-        if (TASKS[name] === undefined) throw unknownName("task", name, taskAndGroupNames());
-      if (flags.datasetRepo !== undefined && names.length !== 1) {
-        problems.push("--dataset-repo applies to a single task; fetch the tasks one at a time");
-      }
-      if (names.length === 0 && flags.model === undefined) {
-        problems.push("nothing to fetch: name one or more tasks, or a model with --model");
-      }
-      if (flags.dtype !== undefined && flags.model === undefined) {
-        problems.push("--dtype applies to --model; add --model <name>");
-      }
-      if (flags.modelRevision !== undefined && flags.model === undefined) {
-        problems.push("--model-revision applies to --model; add --model <name>");
-      }
-      let modelRevision = flags.modelRevision;
-      if (flags.revision !== undefined && flags.model !== undefined && names.length === 0) {
-        // Before --model-revision, `fetch --model m --revision r` (no task) meant the model's revision.
-        const { warn } = await import("../core/log.js");
-        warn(
-          "fetch: --revision for the model is deprecated; use --model-revision (--revision means the dataset's revision everywhere).",
-        );
-        modelRevision ??= flags.revision;
-      }
-      let dtype: DtypeSpec | undefined;
-      if (flags.dtype !== undefined) {
-        const { parseDtype } = await import("../models/fastvlm/dtype.js");
-        try {
-          dtype = parseDtype(flags.dtype);
-        } catch (err) {
-          problems.push((err as Error).message);
-        }
-      }
-      if (problems.length > 0) throw new UsageError(problems.join("\n"), "See fastvlm-eval fetch --help.");
-      const { fetchModelFiles, MODELS } = await import("../models/registry.js");
-      const { ensureDataset, hubEnv } = await import("../hub/index.js");
-      const { info, out, outJson } = await import("../core/log.js");
-      const env = hubEnv();
-      const progress = await makeProgress();
-      const results = [];
-      let model: ModelSummary | undefined;
-      try {
-        if (flags.model !== undefined) {
-          const name = flags.model;
-          // The model goes first: a mistyped or non-Hub name fails (UsageError) before any download.
-          const repo = Object.hasOwn(MODELS, name) ? MODELS[name]?.repo : undefined;
-          if (repo !== undefined) info(`${name}: ${repo}${env.offline ? " (offline)" : ""}`);
-          const got = await fetchModelFiles(name, {
-            ...(dtype !== undefined ? { dtype } : {}),
-            ...(flags.lock !== undefined ? { lockFile: flags.lock } : {}),
-            ...(modelRevision !== undefined ? { revision: modelRevision } : {}),
-            hub: {
-              env,
-              ...(retries !== undefined ? { retries } : {}),
-              onProgress: (p) => progress.update({ ...p, path: `${name}: ${p.path}` }),
-            },
-          });
-          const { stat } = await import("node:fs/promises");
-          let bytes = 0;
-          for (const local of Object.values(got.files)) bytes += (await stat(local)).size;
-          model = {
-            model: name,
-            repo: got.repo,
-            sha: got.sha,
-            dtype: got.dtype,
-            dir: got.dir,
-            files: Object.keys(got.files).sort(),
-            bytes,
-          };
-        }
-        for (const name of [...new Set(names)]) {
-          const task = TASKS[name]!;
-          const spec = task.dataset;
-          info(
-            `${name}: ${flags.datasetRepo ?? spec.repo} ${spec.config}/${spec.split}${env.offline ? " (offline)" : ""}`,
-          );
-          const files = await ensureDataset(spec, {
-            env,
-            ...(retries !== undefined ? { retries } : {}),
-            ...(flags.lock !== undefined ? { lockFile: flags.lock } : {}),
-            ...(flags.revision !== undefined ? { revision: flags.revision } : {}),
-            ...(flags.datasetRepo !== undefined ? { repoOverride: flags.datasetRepo } : {}),
-            onProgress: (p) => progress.update({ ...p, path: `${name}: ${p.path}` }),
-          });
-          results.push({ task: name, ...files });
-        }
-      } finally {
-        progress.stop();
-      }
-      if (flags.json) {
-        // One array: dataset entries carry `task`, the model entry carries `model`.
-        outJson(model === undefined ? results : [...results, model]);
-        return;
-      }
-      for (const r of results) {
-        const count = r.files.length + Object.values(r.joins).reduce((n, j) => n + j.length, 0);
-        out(
-          `${r.task}\t${r.repo}\t${r.config}/${r.split}\tsha ${r.sha}\t${count} file${count === 1 ? "" : "s"}\t` +
-            `${humanBytes(r.bytes)}${r.fromLock ? "\t(locked)" : ""}`,
-        );
-      }
-      if (model !== undefined) {
-        const n = model.files.length;
-        const dt = Object.entries(model.dtype)
-          .map(([g, d]) => `${g}=${d}`)
-          .join(",");
-        out(
-          `${model.model}\t${model.repo}\t${dt}\tsha ${model.sha}\t${n} file${n === 1 ? "" : "s"}\t` +
-            humanBytes(model.bytes),
-        );
-      }
-    });
+    .addHelpText("after", EXAMPLES);
+}
+
+/** What the arguments and flags say, once every one is valid. */
+interface FetchPlan {
+  /** Task names (groups expanded). */
+  names: string[];
+  /** --retries. */
+  retries: number | undefined;
+  /** The model's revision: --model-revision, or the deprecated --revision of `fetch --model` alone. */
+  modelRevision: string | undefined;
+  /** --dtype, parsed. */
+  dtype: DtypeSpec | undefined;
+}
+
+/**
+ * Checks the arguments and flags: a bad --retries or an unknown task stops at once, every other problem
+ * is reported together in one UsageError.
+ */
+async function validate(given: string[], flags: FetchFlags): Promise<FetchPlan> {
+  const { TASKS } = await import("../../tasks/index.js");
+  const { expandTaskNames, taskAndGroupNames } = await import("../../tasks/groups.js");
+  const names = expandTaskNames(given);
+  const problems: string[] = [];
+  const retries = parseRetries(flags.retries);
+  for (const name of names)
+    if (TASKS[name] === undefined) throw unknownName("task", name, taskAndGroupNames());
+  if (flags.datasetRepo !== undefined && names.length !== 1) {
+    problems.push("--dataset-repo applies to a single task; fetch the tasks one at a time");
+  }
+  if (names.length === 0 && flags.model === undefined) {
+    problems.push("nothing to fetch: name one or more tasks, or a model with --model");
+  }
+  if (flags.dtype !== undefined && flags.model === undefined) {
+    problems.push("--dtype applies to --model; add --model <name>");
+  }
+  if (flags.modelRevision !== undefined && flags.model === undefined) {
+    problems.push("--model-revision applies to --model; add --model <name>");
+  }
+  let modelRevision = flags.modelRevision;
+  if (flags.revision !== undefined && flags.model !== undefined && names.length === 0) {
+    // Before --model-revision, `fetch --model m --revision r` (no task) meant the model's revision.
+    const { warn } = await import("../core/log.js");
+    warn(
+      "fetch: --revision for the model is deprecated; use --model-revision (--revision means the dataset's revision everywhere).",
+    );
+    modelRevision ??= flags.revision;
+  }
+  let dtype: DtypeSpec | undefined;
+  if (flags.dtype !== undefined) {
+    const { parseDtype } = await import("../models/fastvlm/dtype.js");
+    try {
+      dtype = parseDtype(flags.dtype);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new UsageError(problems.join("\n"), "See fastvlm-eval fetch --help.");
+  return { names, retries, modelRevision, dtype };
+}
+
+/** One task's data as fetched. */
+type TaskSummary = { task: string } & DatasetFiles;
+
+/** The action: validate, fetch the model first (a bad name fails before any download), then the tasks. */
+async function fetch(given: string[], flags: FetchFlags): Promise<void> {
+  const plan = await validate(given, flags);
+  const { hubEnv } = await import("../hub/index.js");
+  const env = hubEnv();
+  const progress = await makeProgress();
+  const results: TaskSummary[] = [];
+  let model: ModelSummary | undefined;
+  try {
+    if (flags.model !== undefined) model = await fetchModel(flags.model, plan, flags, env, progress);
+    for (const name of [...new Set(plan.names)])
+      results.push(await fetchTask(name, plan, flags, env, progress));
+  } finally {
+    progress.stop();
+  }
+  await printSummary(results, model, flags.json === true);
+}
+
+/** Downloads and locks a registry model's files; its summary line. */
+async function fetchModel(
+  name: string,
+  plan: FetchPlan,
+  flags: FetchFlags,
+  env: HubEnv,
+  progress: Progress,
+): Promise<ModelSummary> {
+  const { fetchModelFiles, MODELS } = await import("../models/registry.js");
+  const { info } = await import("../core/log.js");
+  const { dtype, modelRevision, retries } = plan;
+  const repo = Object.hasOwn(MODELS, name) ? MODELS[name]?.repo : undefined;
+  if (repo !== undefined) info(`${name}: ${repo}${env.offline ? " (offline)" : ""}`);
+  const got = await fetchModelFiles(name, {
+    ...(dtype !== undefined ? { dtype } : {}),
+    ...(flags.lock !== undefined ? { lockFile: flags.lock } : {}),
+    ...(modelRevision !== undefined ? { revision: modelRevision } : {}),
+    hub: {
+      env,
+      ...(retries !== undefined ? { retries } : {}),
+      onProgress: (p) => progress.update({ ...p, path: `${name}: ${p.path}` }),
+    },
+  });
+  const { stat } = await import("node:fs/promises");
+  let bytes = 0;
+  for (const local of Object.values(got.files)) bytes += (await stat(local)).size;
+  return {
+    model: name,
+    repo: got.repo,
+    sha: got.sha,
+    dtype: got.dtype,
+    dir: got.dir,
+    files: Object.keys(got.files).sort(),
+    bytes,
+  };
+}
+
+/** Downloads and locks one task's split (and joins). */
+async function fetchTask(
+  name: string,
+  plan: FetchPlan,
+  flags: FetchFlags,
+  env: HubEnv,
+  progress: Progress,
+): Promise<TaskSummary> {
+  const { TASKS } = await import("../../tasks/index.js");
+  const { ensureDataset } = await import("../hub/index.js");
+  const { info } = await import("../core/log.js");
+  const spec = TASKS[name]!.dataset;
+  info(
+    `${name}: ${flags.datasetRepo ?? spec.repo} ${spec.config}/${spec.split}${env.offline ? " (offline)" : ""}`,
+  );
+  const files = await ensureDataset(spec, {
+    env,
+    ...(plan.retries !== undefined ? { retries: plan.retries } : {}),
+    ...(flags.lock !== undefined ? { lockFile: flags.lock } : {}),
+    ...(flags.revision !== undefined ? { revision: flags.revision } : {}),
+    ...(flags.datasetRepo !== undefined ? { repoOverride: flags.datasetRepo } : {}),
+    onProgress: (p) => progress.update({ ...p, path: `${name}: ${p.path}` }),
+  });
+  return { task: name, ...files };
+}
+
+/** `--json`: one array (dataset entries carry `task`, the model entry `model`); else one line each. */
+async function printSummary(
+  results: TaskSummary[],
+  model: ModelSummary | undefined,
+  json: boolean,
+): Promise<void> {
+  const { out, outJson } = await import("../core/log.js");
+  if (json) {
+    outJson(model === undefined ? results : [...results, model]);
+    return;
+  }
+  for (const r of results) {
+    const count = r.files.length + Object.values(r.joins).reduce((n, j) => n + j.length, 0);
+    out(
+      `${r.task}\t${r.repo}\t${r.config}/${r.split}\tsha ${r.sha}\t${count} file${count === 1 ? "" : "s"}\t` +
+        `${humanBytes(r.bytes)}${r.fromLock ? "\t(locked)" : ""}`,
+    );
+  }
+  if (model !== undefined) {
+    const n = model.files.length;
+    const dt = Object.entries(model.dtype)
+      .map(([g, d]) => `${g}=${d}`)
+      .join(",");
+    out(
+      `${model.model}\t${model.repo}\t${dt}\tsha ${model.sha}\t${n} file${n === 1 ? "" : "s"}\t` +
+        humanBytes(model.bytes),
+    );
+  }
 }
 
 /** The model line of the summary (`--json`: one element of the array). */

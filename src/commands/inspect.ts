@@ -1,6 +1,7 @@
 /** `fastvlm-eval inspect <task>`: show the first samples exactly as a model would get them. */
 import type { Command } from "commander";
 import { UsageError, unknownName } from "../core/errors.js";
+import { oneTaskHelp } from "./help-lists.js";
 
 /** Options of `inspect` as commander parses them. */
 interface InspectFlags {
@@ -34,7 +35,7 @@ export function register(program: Command): void {
   program
     .command("inspect")
     .description("Print a task's first samples as the model sees them: id, prompt, image sizes, reference.")
-    .argument("<task>", "task name (`fastvlm-eval list` shows the tasks)")
+    .argument("<task>", oneTaskHelp("task name"))
     .option("--n <count>", "number of samples to show", "3")
     .option(
       "--json",

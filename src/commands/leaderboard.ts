@@ -1,6 +1,7 @@
 /** `fastvlm-eval leaderboard`: leaderboard.json, README.md and index.html from every complete run. */
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
+import { tasksOrGroupsHelp } from "./help-lists.js";
 
 /** Options of `leaderboard` as commander parses them. */
 interface LeaderboardFlags {
@@ -37,7 +38,7 @@ export function register(program: Command): void {
     .option("--out <DIR>", "output folder", "leaderboard")
     .option("--format <FORMAT>", "also write another format: openvlm (openvlm.json)")
     .option("--json", "print the leaderboard data as JSON")
-    .option("--tasks <task...>", "only these tasks or task groups (fastvlm-card, all)")
+    .option("--tasks <task...>", tasksOrGroupsHelp("only these tasks or task groups"))
     .option("--no-card", "leave out the model cards' published numbers")
     .option(
       "--viewer <URL>",

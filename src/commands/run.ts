@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { BUDGET_RULE } from "../runner/failure-budget.js";
 import type { RunFlags } from "../runner/flags.js";
 import { addEngineOptions } from "./engine-options.js";
+import { tasksOrGroupsHelp } from "./help-lists.js";
 
 const EXAMPLES = `
 Examples:
@@ -28,7 +29,7 @@ export function register(program: Command): void {
         "scored and appended to <out>/<model>/<task>/<run-id>/samples.jsonl; then a serial latency pass (TTFT). " +
         "Re-running the same command resumes; kill -9 safe.",
     )
-    .argument("<task...>", "task names or groups (fastvlm-card, all); `fastvlm-eval list` shows them")
+    .argument("<task...>", tasksOrGroupsHelp("task names or groups"))
     .option(
       "--model <name>",
       "registry name (fastvlm-0.5b), model folder, baseline:random, baseline:constant=<text> or openai:<url>#<model>",

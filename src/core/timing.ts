@@ -1,8 +1,11 @@
 /** Reading a Timing by its clock: what files store, and the TTFT only an on-device clock has. */
 import { ModelError } from "./errors.js";
-import type { StageTimes, Timing, TimingClock } from "./types.js";
+import type { ModelIdentity, StageTimes, Timing, TimingClock } from "./types.js";
 
-/** The stage spans as files store them (stages a clock could not observe are 0; the clock is not stored). */
+/**
+ * The stage spans as files store them: stages a clock could not observe are 0. The clock is stored once per
+ * run, in run.json's `model.clock` (read it with `modelClock`).
+ */
 export function recordedTiming(t: Timing): StageTimes {
   return {
     preprocessMs: t.preprocessMs ?? 0,
@@ -39,4 +42,15 @@ export function onDeviceStages(t: Timing): StageTimes {
     );
   }
   return t;
+}
+
+/**
+ * The clock a run's timings were measured on: run.json's `model.clock`, or for run folders written before it
+ * was recorded, what their execution provider says (baselines wrote `none`, `openai:` models `remote`).
+ */
+export function modelClock(model: Pick<ModelIdentity, "clock" | "executionProvider">): TimingClock {
+  if (model.clock !== undefined) return model.clock;
+  return model.executionProvider === "remote" || model.executionProvider === "none"
+    ? model.executionProvider
+    : "device";
 }

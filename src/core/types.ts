@@ -328,6 +328,11 @@ export interface ModelIdentity {
   executionProvider: string;
   /** Intra-op threads per session (0 = runtime default). */
   threads: number;
+  /**
+   * Where the backend's timings were measured: its registry entry's clock. Absent in run folders written
+   * before it was recorded; read it with `modelClock` (src/core/timing.ts), never directly.
+   */
+  clock?: TimingClock;
 }
 
 /** Describes a loaded backend, recorded in run.json. */

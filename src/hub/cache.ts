@@ -8,8 +8,9 @@ import { copyFile, mkdir, realpath, rename, stat, symlink } from "node:fs/promis
 import { basename, dirname, join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { HubEnv } from "./env.js";
+import type { LockedFile } from "./lock.js";
 import { repoCacheDir } from "./paths.js";
-import type { RepoRef } from "./types.js";
+import type { RepoFile, RepoRef } from "./types.js";
 
 /** A file whose size and digest the caller already knows (from the lock), so a cache hit can be checked. */
 export interface ExpectedFile {
@@ -47,6 +48,20 @@ export async function cachedSha256(localPath: string): Promise<string> {
   const hash = createHash("sha256");
   await pipeline(createReadStream(localPath), hash);
   return hash.digest("hex");
+}
+
+/** Size and sha256 of downloaded files (the LFS oid when known, else hashed: small files only). */
+export async function lockedFiles(
+  files: RepoFile[],
+  local: Record<string, string>,
+): Promise<Map<string, LockedFile>> {
+  const out = new Map<string, LockedFile>();
+  for (const f of files) {
+    const path = local[f.path]!;
+    const size = (await stat(path)).size;
+    out.set(f.path, { path: f.path, size, sha256: f.lfsSha256 ?? (await cachedSha256(path)) });
+  }
+  return out;
 }
 
 /** Whether a snapshot entry is present and matches what the caller expects. */

@@ -50,6 +50,8 @@ export interface EngineFlagValues {
   imageMode?: string | undefined;
   /** --logits. */
   logits?: string | undefined;
+  /** --reuse-cache-mb. */
+  reuseCacheMb?: string | undefined;
   /** --model-revision. */
   modelRevision?: string | undefined;
 }

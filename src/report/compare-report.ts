@@ -54,9 +54,21 @@ export function compareRunSets(sets: RunSet[], options: CompareOptions = {}): Co
   return { labels: sets.map((s) => s.label), entries, missing };
 }
 
+/** What right means in the flip counts (isRight in compare.ts). */
+const RIGHT_NOTE =
+  "Right = score ≥ 0.5, or ≤ 0.5 for a lower-is-better metric (a failed sample is wrong). " +
+  "Δ is candidate − baseline: for a lower-is-better metric a negative Δ is the improvement.";
+
 function latencyCells(e: CompareEntry): [string, string] {
   const l = e.latency;
-  if (l.status !== "compared") return [l.status === "missing" ? "no latency" : "other device", ""];
+  if (l.status !== "compared") {
+    const cell = {
+      missing: "no latency",
+      "different-device": "other device",
+      "no-device-clock": "no device clock",
+    };
+    return [cell[l.status], ""];
+  }
   return [
     `${signed(l.deltaP50Ms, 0, " ms")} (${signed(l.p50ChangePct, 1, "%")})`,
     signed(l.deltaP90Ms, 0, " ms"),
@@ -81,7 +93,7 @@ function rowsOf(report: CompareReport): { header: string[]; rows: string[][] } {
     const [p50, p90] = latencyCells(e);
     return [
       e.task,
-      e.metric,
+      e.higherIsBetter ? e.metric : `${e.metric} (lower is better)`,
       `${pts(e.values[0])} ${e.baselineLabel}`,
       `${pts(e.values[1])} ${e.candidateLabel}`,
       signedPts(e.delta),
@@ -147,7 +159,7 @@ export function compareText(report: CompareReport): string {
   if (n.length > 0) parts.push(n.join("\n"));
   const ex = report.entries.flatMap(exampleLines);
   if (ex.length > 0) parts.push(ex.join("\n"));
-  parts.push("Right = score ≥ 0.5 (a failed sample is wrong). CI: seeded paired bootstrap over shared ids.");
+  parts.push(`${RIGHT_NOTE} CI: seeded paired bootstrap over shared ids.`);
   return `${parts.join("\n\n")}\n`;
 }
 
@@ -170,9 +182,7 @@ export function compareMarkdown(report: CompareReport): string {
       );
     }
   }
-  parts.push(
-    "_Right = score ≥ 0.5 (a failed sample is wrong). CI: seeded paired bootstrap over shared ids._",
-  );
+  parts.push(`_${RIGHT_NOTE} CI: seeded paired bootstrap over shared ids._`);
   return `${parts.join("\n\n")}\n`;
 }
 
@@ -185,6 +195,7 @@ export function compareJson(report: CompareReport): unknown[] {
     candidate: e.candidateLabel,
     values: e.values.map(nullIfNaN),
     delta: nullIfNaN(e.delta),
+    higherIsBetter: e.higherIsBetter,
     ci: e.ci.map(nullIfNaN),
     method: e.method,
     shared: e.shared,

@@ -2,7 +2,8 @@
  * Comparing two runs of one task: paired bootstrap of the primary metric over shared ids, right/wrong flips,
  * and TTFT deltas when the device matches. Shared by `compare` and `gate`.
  */
-import type { SampleRecord } from "../core/records.js";
+import type { RunRecord, SampleRecord } from "../core/records.js";
+import { modelClock } from "../core/timing.js";
 import type { ScoredSample } from "../core/types.js";
 import { higherIsBetter, type MetricCatalog } from "../stats/metrics.js";
 import { pairedBootstrap, relativeQuantileChange } from "../stats/paired.js";
@@ -42,7 +43,7 @@ export interface TtftSummary {
   n: number;
 }
 
-/** Latency comparison: judged only on the same device. */
+/** Latency comparison: judged only between on-device clocks, on the same device. */
 export type LatencyComparison =
   | {
       /** Both runs have a latency pass on the same device. */
@@ -63,8 +64,11 @@ export type LatencyComparison =
       p50ChangeCi: [number, number] | null;
     }
   | {
-      /** Not compared; `reason` says why. */
-      status: "different-device" | "missing";
+      /**
+       * Not compared; `reason` says why: another device, no latency pass, or a side whose clock is not on the
+       * device (a remote server's TTFT includes the network; a baseline's is no model's).
+       */
+      status: "different-device" | "missing" | "no-device-clock";
       /** Plain-language reason. */
       reason: string;
     };
@@ -119,11 +123,26 @@ export interface CompareOptions {
 }
 
 /**
- * A sample is right when its score is ≥ 0.5 (exact 1/0 scores included); failed samples (score null) are
- * wrong. For graded metrics (ANLS, VQA accuracy) this counts a flip only when a sample crosses one half.
+ * A sample is right when its score is on the better side of one half: ≥ 0.5 for a higher-is-better metric
+ * (exact 1/0 scores included), ≤ 0.5 for a lower-is-better one; failed samples (score null) are wrong. For
+ * graded metrics (ANLS, VQA accuracy) this counts a flip only when a sample crosses one half.
  */
-export function isRight(sample: SampleRecord | undefined): boolean {
-  return sample !== undefined && sample.score !== null && sample.score >= 0.5;
+export function isRight(sample: SampleRecord | undefined, higherIsBetter = true): boolean {
+  if (sample === undefined || sample.score === null) return false;
+  return higherIsBetter ? sample.score >= 0.5 : sample.score <= 0.5;
+}
+
+/**
+ * Whether a larger value of a run's `metric` is better, from its scorer's metadata (looked up by the name
+ * run.json records); true when the scorer or the metric is unknown.
+ */
+export function runHigherIsBetter(run: RunRecord, metric: string, scorers?: ScorerLookup): boolean {
+  const name = run.task.scorer?.name;
+  const scorer = name !== undefined ? scorers?.(name) : undefined;
+  return higherIsBetter(
+    scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
+    metric,
+  );
 }
 
 /** A sample that failed (an error, no score): counted as wrong by compare and gate. */
@@ -131,13 +150,13 @@ export function isFailed(sample: SampleRecord): boolean {
   return sample.error !== null || sample.score === null;
 }
 
-function asScored(s: SampleRecord): ScoredSample {
-  // A failed sample counts as a wrong, unparsed answer.
+function asScored(s: SampleRecord, higherIsBetter: boolean): ScoredSample {
+  // A failed sample counts as a wrong, unparsed answer: the worst end of the 0..1 score scale.
   return {
     id: s.id,
     reference: s.reference,
     result: {
-      score: s.score ?? 0,
+      score: s.score ?? (higherIsBetter ? 0 : 1),
       parsed: s.score === null ? null : s.parsed,
       parseOk: s.parseOk,
       rule: s.rule,
@@ -156,6 +175,15 @@ export function compareLatency(
   candidate: LoadedRun,
   options: Pick<CompareOptions, "seed" | "resamples"> = {},
 ): LatencyComparison {
+  const clocks = [modelClock(baseline.run.model), modelClock(candidate.run.model)] as const;
+  if (clocks[0] !== "device" || clocks[1] !== "device") {
+    const side = (clock: string, name: string) =>
+      clock === "device"
+        ? null
+        : `the ${name}'s clock is ${clock === "remote" ? "a remote server's" : "no model's"}`;
+    const why = [side(clocks[0], "baseline"), side(clocks[1], "candidate")].filter((x) => x !== null);
+    return { status: "no-device-clock", reason: `no on-device TTFT: ${why.join(" and ")}` };
+  }
   const b = ttftSummary(baseline);
   const c = ttftSummary(candidate);
   if (!b || !c) {
@@ -212,8 +240,12 @@ export function compareTask(
 
   const scorerName = baseline.run.task.scorer?.name ?? candidate.run.task.scorer?.name;
   const scorer = scorerName !== undefined ? options.scorers?.(scorerName) : undefined;
-  const bScored = bShared.map(asScored);
-  const cScored = cShared.map(asScored);
+  const better = higherIsBetter(
+    scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
+    metric,
+  );
+  const bScored = bShared.map((s) => asScored(s, better));
+  const cScored = cShared.map((s) => asScored(s, better));
   // Use the scorer only when its aggregate really yields the primary metric.
   const useScorer =
     scorer !== undefined && bScored.length > 0 && Number.isFinite(scorer.aggregate(bScored)[metric]);
@@ -244,8 +276,8 @@ export function compareTask(
   sharedIds.forEach((id, i) => {
     const b = bShared[i]!;
     const c = cShared[i]!;
-    const br = isRight(b);
-    const cr = isRight(c);
+    const br = isRight(b, better);
+    const cr = isRight(c, better);
     if (br && !cr) {
       r2w++;
       if (rightToWrong.length < keep) rightToWrong.push(example(id, b, c));
@@ -260,10 +292,7 @@ export function compareTask(
     metric,
     values: [baseline.run.metrics[metric] ?? Number.NaN, candidate.run.metrics[metric] ?? Number.NaN],
     delta: boot.estimate,
-    higherIsBetter: higherIsBetter(
-      scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
-      metric,
-    ),
+    higherIsBetter: better,
     ci: boot.ci,
     method: useScorer ? "scorer-aggregate" : "mean-score",
     shared: sharedIds.length,

@@ -1,27 +1,39 @@
 /**
  * Gate rules for pull requests: accuracy drops (points beyond --max-drop AND a paired 95% interval entirely
- * below zero), per-task minimums, and TTFT growth on the same device. Pure decisions plus Markdown and JUnit
- * renderings.
+ * on the worse side of zero), per-task bounds (`--min` for a higher-is-better headline metric, `--max` for a
+ * lower-is-better one), and TTFT growth on the same device. Pure decisions plus Markdown and JUnit renderings.
+ * A metric's direction is its scorer's `higherIsBetter` (src/stats/metrics.ts).
  */
 import { UsageError } from "../core/errors.js";
-import { type CompareOptions, compareTask, failedNote, type TaskComparison } from "./compare.js";
+import {
+  type CompareOptions,
+  compareTask,
+  failedNote,
+  runHigherIsBetter,
+  type TaskComparison,
+} from "./compare.js";
 import { ciPts, mdTable, ms, pts, signed, signedPts } from "./format.js";
 import { healthSentence, runHealth } from "./health.js";
 import type { LoadedRun } from "./runs.js";
 
 /** The thresholds of a gate. */
 export interface GateRules {
-  /** Largest tolerated drop in points (metric × 100); default 0 (any significant drop fails). */
+  /**
+   * Largest tolerated change for the worse in points (metric × 100): a fall, or a rise for a lower-is-better
+   * metric; 0 means any significant worsening fails.
+   */
   maxDropPoints: number;
-  /** Minimum value per task, in the metric's own scale (0..1). */
+  /** Floor per task for a higher-is-better headline metric, in the metric's own scale (0..1). */
   min: Record<string, number>;
+  /** Ceiling per task for a lower-is-better headline metric, in the metric's own scale (0..1). */
+  max?: Record<string, number>;
   /** Largest tolerated TTFT p50 increase in percent, or null to not judge latency. */
   maxTtftIncreasePct: number | null;
 }
 
 /** The outcome of one rule. */
 export interface RuleResult {
-  /** Rule name, e.g. `accuracy/docvqa`, `min/pope`, `latency/docvqa`. */
+  /** Rule name, e.g. `accuracy/docvqa`, `min/pope`, `max/<task>`, `latency/docvqa`. */
   name: string;
   /** True when the rule holds (or was not judged). */
   pass: boolean;
@@ -43,25 +55,48 @@ export interface GateResult {
   comparisons: TaskComparison[];
 }
 
+/** A per-task bound flag: `--min` (at least, higher-is-better) or `--max` (at most, lower-is-better). */
+export type BoundFlag = "--min" | "--max";
+
 /**
- * Parses `--min task=VALUE` entries. VALUE ≤ 1 is a fraction in the metric's scale; VALUE > 1 is points
- * (so `docvqa=0.7` and `docvqa=70` mean the same). Every bad entry is reported at once.
+ * Parses `--min task=VALUE` or `--max task=VALUE` entries. VALUE ≤ 1 is a fraction in the metric's scale;
+ * VALUE > 1 is points (so `docvqa=0.7` and `docvqa=70` mean the same). Every bad entry is reported at once.
  */
-export function parseMins(entries: readonly string[]): Record<string, number> {
-  const mins: Record<string, number> = {};
+export function parseBounds(flag: BoundFlag, entries: readonly string[]): Record<string, number> {
+  const bounds: Record<string, number> = {};
   const problems: string[] = [];
   for (const entry of entries) {
     const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(entry.trim());
     const value = m ? Number(m[2]) : Number.NaN;
     if (!m || !Number.isFinite(value) || value < 0 || value > 100) {
-      problems.push(`--min ${entry}: expected task=VALUE with VALUE a fraction (0..1) or points (1..100)`);
+      problems.push(`${flag} ${entry}: expected task=VALUE with VALUE a fraction (0..1) or points (1..100)`);
       continue;
     }
-    mins[m[1]!] = value > 1 ? value / 100 : value;
+    bounds[m[1]!] = value > 1 ? value / 100 : value;
   }
-  if (problems.length > 0)
-    throw new UsageError(problems.join("\n"), "Example: --min docvqa=0.70 --min pope=85");
-  return mins;
+  if (problems.length > 0) {
+    const example = flag === "--min" ? "--min docvqa=0.70 --min pope=85" : "--max <task>=0.05";
+    throw new UsageError(problems.join("\n"), `Example: ${example}`);
+  }
+  return bounds;
+}
+
+/**
+ * The flag that bounds a metric of the given direction, and the problem when `flag` is the other one: a
+ * floor on a lower-is-better metric (or a ceiling on a higher-is-better one) would reward getting worse.
+ */
+export function boundDirectionProblem(
+  flag: BoundFlag,
+  task: string,
+  metric: string,
+  higherIsBetter: boolean,
+): string | null {
+  const wanted: BoundFlag = higherIsBetter ? "--min" : "--max";
+  if (flag === wanted) return null;
+  return (
+    `${flag} ${task}=…: ${task}'s ${metric} is ${higherIsBetter ? "higher" : "lower"}-is-better, so it takes ` +
+    `${wanted} ${task}=VALUE (${wanted === "--min" ? "at least" : "at most"} VALUE)`
+  );
 }
 
 function accuracyRule(c: TaskComparison, maxDropPoints: number): RuleResult {
@@ -111,26 +146,36 @@ function healthRule(c: TaskComparison): RuleResult {
   return { name: `run/${c.task}`, pass: false, skipped: false, detail: sentences.join("; ") };
 }
 
-function minRule(task: string, min: number, candidate: LoadedRun | undefined): RuleResult {
-  const name = `min/${task}`;
+function boundRule(
+  flag: BoundFlag,
+  task: string,
+  bound: number,
+  candidate: LoadedRun | undefined,
+  options: CompareOptions,
+): RuleResult {
+  const name = `${flag.slice(2)}/${task}`;
   if (!candidate) return { name, pass: false, skipped: false, detail: `no candidate run of ${task}` };
   const unhealthy = healthSentence("candidate", runHealth(candidate));
   if (unhealthy !== null) return { name, pass: false, skipped: false, detail: `not judged: ${unhealthy}` };
-  const value = candidate.run.metrics[candidate.primaryMetric];
+  const metric = candidate.primaryMetric;
+  const wrongWay = boundDirectionProblem(
+    flag,
+    task,
+    metric,
+    runHigherIsBetter(candidate.run, metric, options.scorers),
+  );
+  if (wrongWay !== null) return { name, pass: false, skipped: false, detail: `not judged: ${wrongWay}` };
+  const value = candidate.run.metrics[metric];
   if (value === undefined) {
-    return {
-      name,
-      pass: false,
-      skipped: false,
-      detail: `the candidate has no ${candidate.primaryMetric} value`,
-    };
+    return { name, pass: false, skipped: false, detail: `the candidate has no ${metric} value` };
   }
-  const pass = value >= min;
+  const pass = flag === "--min" ? value >= bound : value <= bound;
+  const [holds, breaks, what] = flag === "--min" ? ["≥", "<", "minimum"] : ["≤", ">", "maximum"];
   return {
     name,
     pass,
     skipped: false,
-    detail: `${candidate.primaryMetric} ${pts(value)} ${pass ? "≥" : "<"} minimum ${pts(min)}`,
+    detail: `${metric} ${pts(value)} ${pass ? holds : breaks} ${what} ${pts(bound)}`,
   };
 }
 
@@ -195,8 +240,13 @@ export function evaluateGate(
     if (rules.maxTtftIncreasePct !== null) results.push(latencyRule(cmp, rules.maxTtftIncreasePct));
     results.push(healthRule(cmp));
   }
-  for (const [task, min] of Object.entries(rules.min).sort(([a], [b]) => a.localeCompare(b))) {
-    results.push(minRule(task, min, candidate.get(task)));
+  for (const [flag, bounds] of [
+    ["--min", rules.min],
+    ["--max", rules.max ?? {}],
+  ] as const) {
+    for (const [task, bound] of Object.entries(bounds).sort(([a], [b]) => a.localeCompare(b))) {
+      results.push(boundRule(flag, task, bound, candidate.get(task), options));
+    }
   }
   return { pass: results.every((r) => r.pass), rules: results, comparisons };
 }
@@ -217,7 +267,7 @@ export function gateMarkdown(result: GateResult, labels: { baseline: string; can
       result.rules.map((r) => [r.name, r.skipped ? "skipped" : r.pass ? "pass" : "FAIL", r.detail]),
     ),
     "",
-    "_Accuracy fails only when the drop exceeds the limit and the paired 95% bootstrap interval lies entirely below zero._",
+    "_Accuracy fails only when the change for the worse (a fall; a rise for a lower-is-better metric) exceeds the limit and the paired 95% bootstrap interval lies entirely on the worse side of zero._",
     "",
   ];
   return lines.join("\n");

@@ -3,7 +3,7 @@
  * the data sits in a `<script type="application/json">` with `<` escaped, and the page builds every element
  * from it with textContent (never innerHTML), so a model named `<script>` stays text.
  */
-import type { Leaderboard } from "./leaderboard.js";
+import type { Leaderboard } from "./leaderboard-types.js";
 
 /** JSON safe to embed in a script element: `<`, `>`, `&` and the JS line separators are escaped. */
 export function embedJson(value: unknown): string {
@@ -240,6 +240,13 @@ const SCRIPT = String.raw`
     return d;
   }
 
+  // Why a run shows no TTFT: only an on-device clock has one (the rows' model.clock, src/core/timing.ts).
+  function noTtft(clock) {
+    if (clock === "remote") return "none: a remote server's clock (its TTFT includes the network)";
+    if (clock === "none") return "none: no model ran (a baseline or imported predictions)";
+    return "no latency pass";
+  }
+
   function renderDetails() {
     var box = document.getElementById("details");
     box.textContent = "";
@@ -266,7 +273,7 @@ const SCRIPT = String.raw`
         s.appendChild(dl([
           ["run folder", run.path],
           ["samples", JSON.stringify(run.nSamples)],
-          ["TTFT", run.ttft ? "p50 " + ms(run.ttft.p50) + ", p90 " + ms(run.ttft.p90) + ", n " + run.ttft.n : "no latency pass"],
+          ["TTFT", run.ttft ? "p50 " + ms(run.ttft.p50) + ", p90 " + ms(run.ttft.p90) + ", n " + run.ttft.n : noTtft(r.model.clock)],
           ["finished", run.finishedAt || "\u2013"]
         ]));
         s.appendChild(t);

@@ -1,6 +1,7 @@
 /** run.json from the run's state: a pure function of what the phases produced (no clock, no files). */
 import type { LatencyBlock, RunRecord, SampleRecord } from "../core/records.js";
 import type { GenerationSettings, Json, ModelInfo, ScoredSample, Scorer } from "../core/types.js";
+import { backendFor } from "../models/registry.js";
 import type { CiFunction, ResolvedDataset, RunnableTask, RunSettings } from "./run-types.js";
 
 /** Metrics, CI and counts of a set of sample records (failed ones counted, never scored). */
@@ -117,6 +118,7 @@ export function buildRunRecord(
       executionProvider: model.executionProvider,
       threads: model.threads,
       fingerprint: model.fingerprint,
+      clock: model.clock ?? backendFor(model.name)?.clock,
     },
     config: parts.config,
     env: parts.env,

@@ -180,6 +180,7 @@ export class ViewApi {
       ],
       { seed: 0, scorers: await loadScorerLookup() },
     );
+    const better = report.entries[0]?.higherIsBetter ?? true;
     const bById = new Map(lb.samples.map((s) => [s.id, s]));
     const cById = new Map(lc.samples.map((s) => [s.id, s]));
     const cIndex = await this.catalog.index(c);
@@ -188,9 +189,9 @@ export class ViewApi {
     const rows = cIndex.rows.map((row): ViewRow => {
       const other = bById.get(row.id);
       if (!other) return { ...row, flip: null, other: null };
-      // Flips with compare's own notion of right, so the filters agree with its counts.
-      const br = isRight(other);
-      const cr = isRight(cById.get(row.id));
+      // Flips with compare's own notion of right (and metric direction), so the filters agree with its counts.
+      const br = isRight(other, better);
+      const cr = isRight(cById.get(row.id), better);
       return {
         ...row,
         flip: br && !cr ? "r2w" : !br && cr ? "w2r" : null,

@@ -4,7 +4,10 @@
  */
 import { relative, resolve } from "node:path";
 import { type RunRecord, readRunRecord } from "../core/records.js";
+import { modelClock } from "../core/timing.js";
+import { runHigherIsBetter } from "../report/compare.js";
 import { deviceKey, deviceLabel, findRunDirs, primaryMetricOf } from "../report/runs.js";
+import { loadScorerLookup } from "../report/scorers.js";
 import { indexSamples, type SampleIndex } from "./sample-index.js";
 import type { RunSummary } from "./types.js";
 
@@ -20,7 +23,9 @@ export interface CatalogRun {
 
 function summarize(key: string, dir: string, run: RunRecord): RunSummary {
   const metric = primaryMetricOf(run);
-  const lat = run.latency?.ttftMs;
+  const clock = modelClock(run.model);
+  // Only an on-device clock has a TTFT (a remote server's includes the network; a baseline ran no model).
+  const lat = clock === "device" ? run.latency?.ttftMs : undefined;
   return {
     key,
     runId: run.runId,
@@ -35,6 +40,7 @@ function summarize(key: string, dir: string, run: RunRecord): RunSummary {
     value: run.metrics[metric] ?? null,
     ci: run.ci[metric] ?? null,
     ttft: lat ? { p50: lat.p50, p90: lat.p90 } : null,
+    clock,
     counts: run.nSamples,
     dataset: run.task.dataset,
     shard: run.shard ? `${run.shard.index}/${run.shard.count}` : null,
@@ -77,7 +83,12 @@ export class Catalog {
   index(run: CatalogRun): Promise<SampleIndex> {
     let p = this.indexes.get(run.summary.key);
     if (!p) {
-      p = indexSamples(run.dir);
+      p = loadScorerLookup().then((scorers) =>
+        indexSamples(run.dir, {
+          deviceClock: run.summary.clock === "device",
+          higherIsBetter: runHigherIsBetter(run.record, run.summary.metric, scorers),
+        }),
+      );
       this.indexes.set(run.summary.key, p);
       // A failed build is retried on the next request.
       p.catch(() => this.indexes.delete(run.summary.key));

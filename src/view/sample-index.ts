@@ -7,6 +7,7 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { SAMPLES_FILE, type SampleRecord } from "../core/records.js";
+import { isRight } from "../report/compare.js";
 import { clipText, type ViewRow } from "./query.js";
 
 /** Clip lengths of the table's text fields. */
@@ -36,18 +37,31 @@ export function jsonText(v: unknown): string {
   return JSON.stringify(v ?? null) ?? "null";
 }
 
+/** How a run's rows are read: facts from run.json and the scorer, not from the lines. */
+export interface RowReading {
+  /** The run's clock is on the device (src/core/timing.ts `modelClock`); otherwise rows have no TTFT. */
+  deviceClock?: boolean;
+  /** The primary metric's direction: right is a score ≥ 0.5, or ≤ 0.5 when lower is better (as compare). */
+  higherIsBetter?: boolean;
+}
+
 /** The compact row of one record (`refText` is the reference's JSON text when already made). */
-export function toViewRow(rec: SampleRecord, n: number, refText = jsonText(rec.reference)): ViewRow {
+export function toViewRow(
+  rec: SampleRecord,
+  n: number,
+  refText = jsonText(rec.reference),
+  reading: RowReading = {},
+): ViewRow {
   const failed = rec.error !== null || rec.score === null;
   return {
     id: rec.id,
     n,
     score: rec.score,
-    right: rec.score !== null && rec.score >= 0.5,
+    right: isRight(rec, reading.higherIsBetter ?? true),
     parseOk: rec.parseOk,
     failed,
     stratum: rec.stratum ?? null,
-    ttft: rec.timing?.ttftMs ?? null,
+    ttft: reading.deviceClock === false ? null : (rec.timing?.ttftMs ?? null),
     rule: rec.rule,
     question: null,
     prediction: rec.prediction === null ? null : clipText(rec.prediction, CLIP.prediction),
@@ -67,7 +81,7 @@ function isRecord(v: unknown): v is SampleRecord {
 }
 
 /** Streams samples.jsonl of a run folder into an index (an absent file gives an empty index). */
-export async function indexSamples(runDir: string): Promise<SampleIndex> {
+export async function indexSamples(runDir: string, reading: RowReading = {}): Promise<SampleIndex> {
   const file = join(runDir, SAMPLES_FILE);
   const index: SampleIndex = {
     rows: [],
@@ -94,7 +108,7 @@ export async function indexSamples(runDir: string): Promise<SampleIndex> {
     const refText = jsonText(rec.reference);
     const at = index.byId.get(rec.id);
     const pos = at ?? index.rows.length;
-    index.rows[pos] = toViewRow(rec, pos, refText);
+    index.rows[pos] = toViewRow(rec, pos, refText, reading);
     index.hay[pos] = `${rec.prediction ?? ""}\n${refText}`.toLowerCase();
     index.offsets[pos] = offset;
     index.lengths[pos] = bytes;

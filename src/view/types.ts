@@ -30,8 +30,10 @@ export interface RunSummary {
   value: number | null;
   /** Its 95% interval, or null. */
   ci: [number, number] | null;
-  /** Serial TTFT p50/p90 in ms, or null. */
+  /** Serial on-device TTFT p50/p90 in ms, or null (no latency pass, or a clock that is not on the device). */
   ttft: { p50: number; p90: number } | null;
+  /** Where the run's timings were measured (src/core/types.ts TimingClock; older runs: by execution provider). */
+  clock: "device" | "remote" | "none";
   /** Sample counts from run.json. */
   counts: { total: number; scored: number; failed: number; parseFailures: number };
   /** Dataset identity. */

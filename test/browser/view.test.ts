@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readRunRecord } from "../../src/core/records.js";
 import { findRunDirs } from "../../src/report/runs.js";
 import { type FixtureHub, runCli, startFixtureHub } from "../e2e/run-helpers.js";
 import {
@@ -109,6 +110,12 @@ describe.skipIf(!existsSync(CHROMIUM))("view in Chromium", () => {
     expect(body).toContain("in the image");
     expect(body).toContain("Raw generation");
     expect(body).toContain("Stage timings");
+    // A baseline ran no model (run.json model.clock "none", written by the runner from the registry): its
+    // stored 0 ms stages are shown as unobserved, not as 0.0 ms, and it has no TTFT.
+    expect(readRunRecord(randomPope).model.clock).toBe("none");
+    expect(body).toMatch(/preprocess –, vision –, prefill –, ttft –, decode –, total \d/);
+    expect(body).not.toMatch(/ttft 0\.0 ms/);
+    expect(body).toContain("none: no model ran");
     await page.keyboard.press("k");
     await expect.poll(() => hashOf(page)).toContain(`sample=${recs[0]!.id}`);
     await page.keyboard.press("Escape");

@@ -125,4 +125,30 @@ describe("gate", () => {
     expect(r.stderr).toMatch(/--max-drop -1/);
     expect(r.stderr).toMatch(/--min docvqa/);
   });
+
+  it("refuses --max for a higher-is-better headline metric (exit 2), naming --min", () => {
+    const r = cli([
+      "gate",
+      "--baseline",
+      base,
+      "--candidate",
+      same,
+      "--max",
+      "docvqa=0.9",
+      "--max",
+      "nope=1",
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /--max docvqa=…: docvqa's anls is higher-is-better, so it takes --min docvqa=VALUE/,
+    );
+    expect(r.stderr).toMatch(/--max nope=…: unknown task 'nope'/);
+  });
+
+  it("documents the direction rule in --help", () => {
+    const r = cli(["gate", "--help"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/--max <task=VALUE>/);
+    expect(r.stdout).toMatch(/lower-is-better/);
+  });
 });

@@ -64,6 +64,8 @@ describe("run --model openai:…", () => {
     const [rec] = JSON.parse(r.stdout) as RunRecord[];
     expect(rec?.status).toBe("complete");
     expect(rec?.nSamples).toMatchObject({ total: 6, failed: 0 });
+    // The backend registry's clock is recorded, so reports refuse this run's TTFT by its clock.
+    expect(rec?.model.clock).toBe("remote");
     expect(server.requests).toHaveLength(6);
     expect(server.maxInFlight()).toBeGreaterThanOrEqual(1);
     expect(server.maxInFlight()).toBeLessThanOrEqual(2);

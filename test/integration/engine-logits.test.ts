@@ -31,8 +31,8 @@ import {
   externalDataFiles,
   NEXT_TOKEN_OUTPUT,
   sliceLastLogits,
-  stagePatchedModel,
 } from "../../src/models/fastvlm/graph-patch.js";
+import { stagePatchedModel } from "../../src/models/fastvlm/graph-stage.js";
 import { prefill } from "../../src/models/fastvlm/prefill.js";
 import { buildInputs } from "../../src/models/fastvlm/processor.js";
 import { parseRunFlags } from "../../src/runner/flags.js";

@@ -16,7 +16,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeModel, sliceLastLogits, stagePatchedModel } from "../../src/models/fastvlm/graph-patch.js";
+import { decodeModel, sliceLastLogits } from "../../src/models/fastvlm/graph-patch.js";
+import { stagePatchedModel } from "../../src/models/fastvlm/graph-stage.js";
 import { readSkeleton } from "../../src/models/fastvlm/onnx-skeleton.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ViewApi } from "../../src/view/api.js";
 import { Catalog } from "../../src/view/catalog.js";
 import { notCachedMessage } from "../../src/view/dataset-index.js";
-import type { SamplePage } from "../../src/view/query.js";
+import { parseSampleQuery, type SamplePage } from "../../src/view/query.js";
 import { startViewServer, type ViewServer } from "../../src/view/server.js";
 import { binaryScores, latencies, makeRun, tempDir } from "../unit/report-fixtures.js";
 
@@ -156,5 +156,32 @@ describe("view API", () => {
     expect(csp).not.toContain("unsafe-inline");
     const html = await pageRes.text();
     expect(html).not.toMatch(/<(link|iframe)\b|src=|https?:\/\//);
+  });
+});
+
+describe("view API and the run's clock", () => {
+  it("gives runs without an on-device clock no TTFT, in the summary and in the rows", async () => {
+    const dir = tempDir("fastvlm-view-clock-");
+    const t = latencies(8, 50);
+    await makeRun(join(dir, "dev", "docvqa"), { scores: binaryScores(8, 0.5), model: "dev", ttft: t });
+    await makeRun(join(dir, "base", "docvqa"), {
+      scores: binaryScores(8, 0.5),
+      model: "base",
+      ttft: t,
+      clock: "none",
+    });
+    const api = new ViewApi(Catalog.open([join(dir, "dev"), join(dir, "base")]));
+    const byModel = new Map(api.runs().runs.map((r) => [r.model, r]));
+    expect(byModel.get("dev")).toMatchObject({ clock: "device", ttft: { p50: expect.any(Number) } });
+    expect(byModel.get("base")).toMatchObject({ clock: "none", ttft: null });
+    const rowsOf = async (model: string) =>
+      (
+        await api.samples(
+          byModel.get(model)!.key,
+          parseSampleQuery(() => null),
+        )
+      ).rows;
+    expect((await rowsOf("dev")).some((r) => r.ttft !== null)).toBe(true);
+    expect((await rowsOf("base")).map((r) => r.ttft)).toEqual(Array.from({ length: 8 }, () => null));
   });
 });

@@ -96,6 +96,22 @@ describe("backend registry", () => {
     expect(backendRunConfig({}, {}).promptSettings).toEqual({ imageMode: "pad" });
   });
 
+  it("--reuse-cache-mb: a whole number ≥ 0, recorded in run.json's config, not in the run identity", () => {
+    for (const bad of ["-1", "1.5", "lots"]) {
+      expect(() => modelOptionsFromFlags({ reuseCacheMb: bad })).toThrow(
+        `--reuse-cache-mb must be a non-negative integer, got '${bad}'`,
+      );
+    }
+    expect(modelOptionsFromFlags({ reuseCacheMb: "0" }).reuseCacheMb).toBe(0);
+    const opts = modelOptionsFromFlags({ reuseCacheMb: "64" });
+    expect(opts.reuseCacheMb).toBe(64);
+    const withBudget = backendRunConfig({ reuseCacheMb: "64" }, opts);
+    const without = backendRunConfig({}, {});
+    expect(withBudget.recorded.reuseCacheMb).toBe(64);
+    expect(without.recorded.reuseCacheMb).toBe(256);
+    expect(withBudget.promptSettings).toEqual(without.promptSettings);
+  });
+
   it("a deprecated --revision on predict/bench still means the model's revision; --model-revision wins", () => {
     expect(engineFlagValues({ revision: "r1" }, "predict").modelRevision).toBe("r1");
     expect(engineFlagValues({ revision: "r1", modelRevision: "r2" }, "bench").modelRevision).toBe("r2");

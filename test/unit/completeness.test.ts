@@ -2,7 +2,8 @@
  * The registries are the single source of truth: every task of TASKS and every scorer of SCORERS comes with
  * the pieces tasks/README.md and scorers/README.md list, and each failure names the missing piece and what
  * to do. Scorers: registered under their own name, the primary metric and every reported metric declared
- * with a CI method, golden and reference oracle cases. Tasks: a registered scorer, a prompt snapshot, a
+ * with a CI method, golden cases next to it (scorers/<key>.golden.ts; and no golden module without a scorer),
+ * reference oracle cases. Tasks: a registered scorer, a prompt snapshot, a
  * fixture module, current demo data, a row in README.md and tasks/README.md (and docs/benchmarks.md).
  * And the layering the registries rely on: no import cycle, no circle between folders.
  */
@@ -10,29 +11,54 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { GoldenSet } from "../../scorers/golden.js";
 import { SCORERS } from "../../scorers/index.js";
 import { fixtureModulePath, loadFixtureBuilder } from "../../scripts/make-fixtures.js";
 import type { Json, ScoredSample } from "../../src/core/types.js";
 import { metricSpec } from "../../src/stats/metrics.js";
 import { TASKS } from "../../tasks/index.js";
 import { fixtureRoot } from "../helpers/fixtures.js";
-import { GOLDEN_INPUTS } from "./scorers/golden-inputs.js";
+import { goldenModuleKeys, goldenModulePath, loadGolden } from "../helpers/golden.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 
-/** The metric names a scorer's aggregate reports over its golden inputs. */
-function reportedMetrics(key: string): string[] {
+/** A scorer's golden cases, or the error that says why they cannot be loaded. */
+async function goldenOf(key: string): Promise<GoldenSet<Json> | Error> {
+  try {
+    return await loadGolden(key);
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** The metric names a scorer's aggregate reports over its golden cases and golden sets. */
+function reportedMetrics(key: string, golden: GoldenSet<Json>): string[] {
   const scorer = SCORERS[key]!;
-  const samples: ScoredSample<Json>[] = (GOLDEN_INPUTS[key] ?? []).map((c, i) => ({
-    id: `validation_Math_${i}`,
-    reference: c.reference,
-    result: scorer.scoreSample(c.prediction, c.reference, `validation_Math_${i}`),
-  }));
-  return Object.keys(scorer.aggregate(samples));
+  const sets = [golden.cases, ...(golden.aggregates ?? []).map((a) => a.samples)];
+  const names = new Set<string>();
+  for (const set of sets) {
+    const samples: ScoredSample<Json>[] = set.map((c, i) => {
+      const id = c.id ?? String(i);
+      return { id, reference: c.reference, result: scorer.scoreSample(c.prediction, c.reference, id) };
+    });
+    for (const name of Object.keys(scorer.aggregate(samples))) names.add(name);
+  }
+  return [...names];
 }
 
 describe("every scorer", () => {
+  const golden = new Map<string, GoldenSet<Json> | Error>();
+  beforeAll(async () => {
+    for (const key of Object.keys(SCORERS)) golden.set(key, await goldenOf(key));
+  });
+  it("every golden module belongs to a registered scorer", () => {
+    const orphans = goldenModuleKeys().filter((key) => !Object.hasOwn(SCORERS, key));
+    expect(
+      orphans.map(goldenModulePath),
+      "golden cases without a scorer: register the scorer in scorers/index.ts under that key, or rename the file",
+    ).toEqual([]);
+  });
   for (const [key, scorer] of Object.entries(SCORERS)) {
     it(`${key}: registered under its name, primary and every reported metric declared with a CI method`, () => {
       expect(scorer.name, `SCORERS.${key} is a scorer named '${scorer.name}'`).toBe(key);
@@ -50,11 +76,9 @@ describe("every scorer", () => {
           `scorer ${key}: metric '${metric}' has no description`,
         ).toBeGreaterThan(0);
       }
-      expect(
-        GOLDEN_INPUTS[key],
-        `scorer ${key}: no golden inputs in test/unit/scorers/golden-inputs.ts`,
-      ).toBeDefined();
-      for (const metric of reportedMetrics(key)) {
+      const cases = golden.get(key)!;
+      if (cases instanceof Error) return; // reported by the golden-cases test below
+      for (const metric of reportedMetrics(key, cases)) {
         expect(
           metricSpec(scorer, metric),
           `scorer ${key}: aggregate() reports '${metric}', which is neither in \`metrics\` nor matched by \`breakdowns\``,
@@ -62,10 +86,11 @@ describe("every scorer", () => {
       }
     });
     it(`${key}: ≥ 30 golden cases and reference oracle cases`, () => {
-      const golden = GOLDEN_INPUTS[key] ?? [];
+      const cases = golden.get(key)!;
+      expect(cases instanceof Error, cases instanceof Error ? cases.message : "").toBe(false);
       expect(
-        golden.length,
-        `scorer ${key}: needs ≥ 30 golden cases (a table in test/unit/scorers/golden-*.ts, listed in golden-inputs.ts)`,
+        (cases as GoldenSet<Json>).cases.length,
+        `scorer ${key}: needs ≥ 30 golden cases in ${goldenModulePath(key)}`,
       ).toBeGreaterThanOrEqual(30);
       const oracle = `test/unit/scorers/fixtures/oracle-${key}.json`;
       expect(existsSync(join(ROOT, oracle)), `scorer ${key}: no reference oracle cases (${oracle})`).toBe(
@@ -153,8 +178,11 @@ describe("every task", () => {
   }
 });
 
-/** Relative imports of every module under src/ (the browser client aside), tasks/, scorers/ and scripts/. */
-function importGraph(): Map<string, { runtime: Set<string>; all: Set<string> }> {
+/**
+ * Relative imports (type-only ones included) of every module under src/ (the browser client aside), tasks/,
+ * scorers/ and scripts/.
+ */
+function importGraph(): Map<string, Set<string>> {
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
@@ -165,16 +193,14 @@ function importGraph(): Map<string, { runtime: Set<string>; all: Set<string> }> 
   };
   for (const top of ["src", "tasks", "scorers", "scripts"]) walk(top);
   const known = new Set(files);
-  const graph = new Map<string, { runtime: Set<string>; all: Set<string> }>();
+  const graph = new Map<string, Set<string>>();
   const spec =
-    /(import|export)(\s+type)?\s[^;]*?from\s+"(\.[^"]+)"|import\(\s*"(\.[^"]+)"\s*\)|import\s+"(\.[^"]+)"/g;
+    /(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"|import\(\s*"(\.[^"]+)"\s*\)|import\s+"(\.[^"]+)"/g;
   for (const f of files) {
-    const edges = { runtime: new Set<string>(), all: new Set<string>() };
+    const edges = new Set<string>();
     for (const m of readFileSync(join(ROOT, f), "utf8").matchAll(spec)) {
-      const target = normalize(join(dirname(f), (m[3] ?? m[4] ?? m[5])!)).replace(/\.js$/, ".ts");
-      if (!known.has(target)) continue;
-      edges.all.add(target);
-      if (m[2] === undefined) edges.runtime.add(target);
+      const target = normalize(join(dirname(f), (m[1] ?? m[2] ?? m[3])!)).replace(/\.js$/, ".ts");
+      if (known.has(target)) edges.add(target);
     }
     graph.set(f, edges);
   }
@@ -189,14 +215,15 @@ function layer(file: string): string {
 
 describe("the import graph", () => {
   const graph = importGraph();
-  it("has no runtime import cycle between modules", () => {
+  it("has no import cycle between modules, type-only imports included", () => {
     const cycles: string[] = [];
     const state = new Map<string, "open" | "done">();
     const path: string[] = [];
     const visit = (f: string): void => {
       state.set(f, "open");
       path.push(f);
-      for (const d of graph.get(f)!.runtime) {
+      // Type-only cycles too: they erase at runtime but still tie two modules together (move the shared types down).
+      for (const d of graph.get(f)!) {
         if (state.get(d) === "open") cycles.push([...path.slice(path.indexOf(d)), d].join(" → "));
         else if (!state.has(d)) visit(d);
       }
@@ -209,7 +236,7 @@ describe("the import graph", () => {
   it("has no circle between folders (stats ↔ scorers, report ↔ tasks, …), type imports included", () => {
     const edges = new Map<string, Map<string, string>>();
     for (const [f, e] of graph) {
-      for (const d of e.all) {
+      for (const d of e) {
         const [a, b] = [layer(f), layer(d)];
         if (a === b) continue;
         if (!edges.has(a)) edges.set(a, new Map());

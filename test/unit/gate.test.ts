@@ -8,7 +8,7 @@ import {
   compareRunSets,
   compareText,
 } from "../../src/report/compare-report.js";
-import { evaluateGate, gateJson, gateJunit, gateMarkdown, parseMins } from "../../src/report/gate.js";
+import { evaluateGate, gateJson, gateJunit, gateMarkdown, parseBounds } from "../../src/report/gate.js";
 import { loadRun, loadRunSet } from "../../src/report/runs.js";
 import { binaryScores, dropRight, latencies, makeRun, tempDir } from "./report-fixtures.js";
 
@@ -61,6 +61,25 @@ function noisy(scores: number[], k: number, j: number): number[] {
 
 const rules = { maxDropPoints: 0, min: {}, maxTtftIncreasePct: null };
 
+/**
+ * A scorer defined here, not in SCORERS (no real headline metric is lower-is-better yet): run.json names it
+ * "cost", and it declares the runs' metric `anls` lower-is-better, the mean of per-sample costs.
+ */
+const costScorer = {
+  aggregate: (samples: ScoredSample[]) => ({
+    anls: samples.reduce((t, x) => t + x.result.score, 0) / samples.length,
+  }),
+  metrics: {
+    anls: {
+      description: "a cost",
+      aggregation: "mean",
+      higherIsBetter: false,
+      ci: { method: "mean" as const },
+    },
+  },
+};
+const costScorers = (name: string) => (name === "cost" ? costScorer : undefined);
+
 describe("gate decisions", () => {
   it("passes when nothing changed", async () => {
     const { baseline, candidate } = await pair(base);
@@ -83,27 +102,12 @@ describe("gate decisions", () => {
 
   it("reads a delta against the metric's direction: a fall in a lower-is-better metric is no drop", async () => {
     // The same runs as the 5-point drop above, scored by a scorer that declares its metric lower-is-better.
-    const mean = (samples: ScoredSample[]) => ({
-      anls: samples.reduce((t, x) => t + x.result.score, 0) / samples.length,
-    });
-    const lowerIsBetter = {
-      aggregate: mean,
-      metrics: {
-        anls: {
-          description: "a cost",
-          aggregation: "mean",
-          higherIsBetter: false,
-          ci: { method: "mean" as const },
-        },
-      },
-    };
-    const scorers = (name: string) => (name === "cost" ? lowerIsBetter : undefined);
     const fell = await pair(dropRight(base, 20), { scorer: "cost" });
     const r = evaluateGate(
       fell.baseline,
       fell.candidate,
       { ...rules, maxDropPoints: 2 },
-      { scorers, resamples: 300 },
+      { scorers: costScorers, resamples: 300 },
     );
     expect(r.comparisons[0]!.higherIsBetter).toBe(false);
     expect(r.comparisons[0]!.delta).toBeCloseTo(-0.05, 10);
@@ -115,7 +119,7 @@ describe("gate decisions", () => {
       rose.baseline,
       rose.candidate,
       { ...rules, maxDropPoints: 2 },
-      { scorers, resamples: 300 },
+      { scorers: costScorers, resamples: 300 },
     );
     expect(worse.comparisons[0]!.delta).toBeCloseTo(0.05, 10);
     expect(worse.comparisons[0]!.ci[0]).toBeGreaterThan(0);
@@ -125,6 +129,67 @@ describe("gate decisions", () => {
     expect(evaluateGate(rose.baseline, rose.candidate, { ...rules, maxDropPoints: 2 }).rules[0]!.pass).toBe(
       true,
     );
+  });
+
+  it("bounds a lower-is-better metric with --max (at most) and refuses the bound of the other direction", async () => {
+    const { baseline, candidate } = await pair(base, { scorer: "cost" }); // anls 0.6, lower is better
+    const judge = (
+      bounds: { min?: Record<string, number>; max?: Record<string, number> },
+      lookup = costScorers,
+    ) =>
+      evaluateGate(
+        baseline,
+        candidate,
+        { ...rules, min: {}, ...bounds },
+        { scorers: lookup, resamples: 100 },
+      );
+    const under = judge({ max: parseBounds("--max", ["docvqa=65"]) });
+    expect(under.rules.find((x) => x.name === "max/docvqa")).toMatchObject({ pass: true });
+    expect(under.rules.find((x) => x.name === "max/docvqa")!.detail).toMatch(/60\.0 ≤ maximum 65\.0/);
+    const over = judge({ max: { docvqa: 0.55 } });
+    expect(over.pass).toBe(false);
+    expect(over.rules.find((x) => x.name === "max/docvqa")!.detail).toMatch(/60\.0 > maximum 55\.0/);
+    // A floor on a cost would reward getting worse: refused, naming the flag to use.
+    const floor = judge({ min: { docvqa: 0.5 } });
+    expect(floor.rules.find((x) => x.name === "min/docvqa")).toMatchObject({ pass: false });
+    expect(floor.rules.find((x) => x.name === "min/docvqa")!.detail).toMatch(
+      /not judged: .*anls is lower-is-better, so it takes --max docvqa=VALUE/,
+    );
+    // And a ceiling on a higher-is-better metric (no metadata: higher is better) likewise.
+    const ceiling = judge({ max: { docvqa: 0.9 } }, () => undefined);
+    expect(ceiling.rules.find((x) => x.name === "max/docvqa")!.detail).toMatch(
+      /anls is higher-is-better, so it takes --min docvqa=VALUE/,
+    );
+  });
+
+  it("compare reads flips and failed samples against a lower-is-better metric", async () => {
+    // Twenty 0 → 1 changes: better for a score, worse for a cost.
+    const rose = await pair(noisy(base, 0, 20), { scorer: "cost" });
+    const [b, c] = [rose.baseline.get("docvqa")!, rose.candidate.get("docvqa")!];
+    expect(compareTask(b, c, { resamples: 100 }).flips).toEqual({ rightToWrong: 0, wrongToRight: 20 });
+    expect(compareTask(b, c, { scorers: costScorers, resamples: 100 }).flips).toEqual({
+      rightToWrong: 20,
+      wrongToRight: 0,
+    });
+    // A failed sample is the worst value: 0 for a score (no change from a wrong 0), 1 for a cost.
+    const root = tempDir();
+    const wrong = base.indexOf(0);
+    const bRun = loadRun(await makeRun(join(root, "b"), { scores: base, scorer: "cost" }));
+    const cRun = loadRun(await makeRun(join(root, "c"), { scores: base, scorer: "cost", failed: [wrong] }));
+    expect(compareTask(bRun, cRun, { resamples: 100 }).delta).toBe(0);
+    const cost = compareTask(bRun, cRun, { scorers: costScorers, resamples: 100 });
+    expect(cost.delta).toBeCloseTo(1 / N, 12);
+    expect(cost.flips).toEqual({ rightToWrong: 1, wrongToRight: 0 });
+    // The reports say which way is better.
+    const report = compareRunSets(
+      [
+        { label: "b", runs: new Map([["docvqa", bRun]]) },
+        { label: "c", runs: new Map([["docvqa", cRun]]) },
+      ],
+      { scorers: costScorers, resamples: 100 },
+    );
+    expect(compareText(report)).toContain("anls (lower is better)");
+    expect(compareJson(report)[0]).toMatchObject({ metric: "anls", higherIsBetter: false });
   });
 
   it("passes a 1-point drop inside noise with --max-drop 2, and even with --max-drop 0", async () => {
@@ -177,13 +242,14 @@ describe("gate decisions", () => {
 
   it("applies --min in fractions or points", async () => {
     const { baseline, candidate } = await pair(base);
-    expect(parseMins(["docvqa=0.55", "pope=85"])).toEqual({ docvqa: 0.55, pope: 0.85 });
-    expect(() => parseMins(["docvqa", "x=abc", "y=200"])).toThrow(
+    expect(parseBounds("--min", ["docvqa=0.55", "pope=85"])).toEqual({ docvqa: 0.55, pope: 0.85 });
+    expect(() => parseBounds("--min", ["docvqa", "x=abc", "y=200"])).toThrow(
       /--min docvqa[\s\S]*--min x=abc[\s\S]*--min y=200/,
     );
-    const ok = evaluateGate(baseline, candidate, { ...rules, min: parseMins(["docvqa=55"]) });
+    expect(() => parseBounds("--max", ["docvqa=-1"])).toThrow(/--max docvqa=-1: expected task=VALUE/);
+    const ok = evaluateGate(baseline, candidate, { ...rules, min: parseBounds("--min", ["docvqa=55"]) });
     expect(ok.pass).toBe(true);
-    const low = evaluateGate(baseline, candidate, { ...rules, min: parseMins(["docvqa=0.65"]) });
+    const low = evaluateGate(baseline, candidate, { ...rules, min: parseBounds("--min", ["docvqa=0.65"]) });
     expect(low.pass).toBe(false);
     expect(low.rules.find((x) => x.name === "min/docvqa")!.detail).toMatch(/60\.0 < minimum 65\.0/);
     const missing = evaluateGate(baseline, candidate, { ...rules, min: { pope: 0.5 } });

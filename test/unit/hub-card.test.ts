@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { globToRegExp, parseCardConfigs, parseYamlBlock, splitFiles } from "../../src/hub/card.js";
+import { globToRegExp, parseCardConfigs, splitFiles } from "../../src/hub/card.js";
+import { parseYamlBlock } from "../../src/hub/yaml.js";
 
 // Shapes as the Hub writes them (datasets-library push_to_hub) and as people hand-write them.
 const GQA_LIKE = `---

@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunRecord, type SampleRecord, SampleWriter, writeRunRecord } from "../../src/core/records.js";
-import type { LatencyStats } from "../../src/core/types.js";
+import type { LatencyStats, TimingClock } from "../../src/core/types.js";
 
 /** Options of makeRun. */
 export interface MakeRunOptions {
@@ -45,6 +45,10 @@ export interface MakeRunOptions {
   metrics?: Record<string, number>;
   /** Indices of samples that failed (error set, score and prediction null). */
   failed?: number[];
+  /** run.json `model.clock`; default none recorded (a run folder from before it was). */
+  clock?: TimingClock;
+  /** run.json `model.executionProvider`; default cpu. */
+  executionProvider?: string;
 }
 
 const PRIMARY: Record<string, string> = {
@@ -121,8 +125,9 @@ export async function makeRun(dir: string, o: MakeRunOptions): Promise<string> {
       source: "builtin",
       revision: null,
       dtype: { vision_encoder: "fp32" },
-      executionProvider: "cpu",
+      executionProvider: o.executionProvider ?? "cpu",
       threads: 2,
+      ...(o.clock ? { clock: o.clock } : {}),
     },
     config: { limit: o.scores.length },
     env: {

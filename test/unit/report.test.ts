@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { SCORERS } from "../../scorers/index.js";
 import { readRunRecord, writeRunRecord } from "../../src/core/records.js";
 import { compareTask } from "../../src/report/compare.js";
+import { evaluateGate } from "../../src/report/gate.js";
 import {
   buildLeaderboard,
   collectLeaderboard,
@@ -245,5 +246,69 @@ describe("leaderboard TTFT only from an on-device clock", () => {
     expect(byName.get("baseline:random")!.runs[0]!.ttft).toBeNull();
     const key = leaderboard.columns[0]!.key;
     expect(byName.get("real")!.cells?.[key]?.n).toBe(readRunRecord(model).nSamples.scored);
+  });
+});
+
+describe("TTFT by the recorded clock", () => {
+  it("decides by run.json's model.clock, and by the execution provider only for runs written before it", async () => {
+    const root = tempDir();
+    const ttft = [120, 130, 125];
+    // A clock is the fact: a remote clock hides TTFT even under an ordinary-looking execution provider.
+    await makeRun(join(root, "device"), { model: "on-device", scores: [1, 0], ttft, clock: "device" });
+    await makeRun(join(root, "remote"), { model: "remote", scores: [1, 0], ttft, clock: "remote" });
+    await makeRun(join(root, "old-remote"), {
+      model: "old-remote",
+      scores: [1, 0],
+      ttft,
+      executionProvider: "remote",
+    });
+    await makeRun(join(root, "old-cpu"), { model: "old-cpu", scores: [1, 0], ttft });
+    const { leaderboard } = collectLeaderboard(root);
+    const row = (name: string) => leaderboard.rows.find((r) => r.model.name === name)!;
+    expect(row("on-device").ttft?.p50).toBe(125);
+    expect(row("old-cpu").ttft?.p50).toBe(125);
+    for (const name of ["remote", "old-remote"]) {
+      expect(row(name).ttft, name).toBeNull();
+      expect(row(name).runs[0]!.ttft, name).toBeNull();
+      expect(row(name).model.clock, name).toBe("remote");
+    }
+    expect(row("old-cpu").model.clock).toBe("device");
+    expect(validateLeaderboard(leaderboard)).toEqual([]);
+  });
+
+  it("compare and gate refuse a TTFT that is not on-device, saying which side", async () => {
+    const root = tempDir();
+    const ttft = latencies(20, 100);
+    const scores = binaryScores(40, 0.5);
+    const dev = loadRun(await makeRun(join(root, "a"), { scores, ttft, clock: "device" }));
+    const remote = loadRun(await makeRun(join(root, "b"), { scores, ttft, clock: "remote" }));
+    const none = loadRun(await makeRun(join(root, "c"), { scores, ttft, clock: "none" }));
+    expect(compareTask(dev, dev).latency.status).toBe("compared");
+    expect(compareTask(dev, remote).latency).toEqual({
+      status: "no-device-clock",
+      reason: "no on-device TTFT: the candidate's clock is a remote server's",
+    });
+    expect(compareTask(none, remote).latency).toMatchObject({
+      reason:
+        "no on-device TTFT: the baseline's clock is no model's and the candidate's clock is a remote server's",
+    });
+    const gate = evaluateGate(new Map([["docvqa", dev]]), new Map([["docvqa", remote]]), {
+      maxDropPoints: 0,
+      min: {},
+      maxTtftIncreasePct: 10,
+    });
+    expect(gate.rules.find((r) => r.name === "latency/docvqa")).toMatchObject({ pass: true, skipped: true });
+    expect(gate.rules.find((r) => r.name === "latency/docvqa")!.detail).toMatch(
+      /not judged: no on-device TTFT/,
+    );
+  });
+
+  it("run.json accepts only the three clocks", async () => {
+    const dir = await makeRun(join(tempDir(), "r"), { scores: [1], clock: "device" });
+    const rec = readRunRecord(dir);
+    expect(rec.model.clock).toBe("device");
+    await expect(
+      writeRunRecord(dir, { ...rec, model: { ...rec.model, clock: "wall" as unknown as "device" } }),
+    ).rejects.toThrow(/clock/);
   });
 });

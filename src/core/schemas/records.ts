@@ -29,6 +29,8 @@ export const modelIdentitySchema = {
     dtype: { type: "object", additionalProperties: { type: "string" } },
     executionProvider: { type: "string" },
     threads: { type: "integer", minimum: 0 },
+    // The backend's clock (src/core/types.ts TimingClock); optional: older run folders lack it.
+    clock: { enum: ["device", "remote", "none"] },
   },
 } as const;
 

@@ -22,3 +22,6 @@ export const DEFAULT_LOGITS: LogitsMode = "last";
 /** --logits help text (run, predict, bench). */
 export const LOGITS_HELP =
   "logits at prefill: last (last position only, default: same tokens, faster, less memory) or all (the decoder graph exactly as shipped)";
+
+/** Default `--reuse-cache-mb`: room for ~30 images' features and prefix KV at FastVLM-0.5B's size in fp32. */
+export const DEFAULT_REUSE_CACHE_MB = 256;

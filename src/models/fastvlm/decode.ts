@@ -1,6 +1,6 @@
 /**
  * Greedy KV-cache generation (batch 1 per call; concurrent calls share the sessions):
- *   prefill: the assembled prompt (processor.ts) after an empty cache;
+ *   prefill: the prompt (prompt-prefill.ts): prefix up to the last image row, then the rest after its KV;
  *   step t:  embed the last token and run it as a segment of one after the cache (prefill.ts);
  *   greedy argmax over the last position's logits only; stop on <|im_end|>/<|endoftext|> (and
  *   generation_config eos ids), max new tokens, or a task stop string (the text is cut there).
@@ -10,9 +10,10 @@
  */
 import type { GenerateOptions, GenerateRequest, Generation, Timing } from "../../core/types.js";
 import { firstStop } from "../stop.js";
-import { type FastVLMModel, type KvCache, releaseCache } from "./graphs.js";
+import type { FastVLMModel } from "./graphs.js";
+import { type KvCache, releaseCache } from "./kv-cache.js";
 import { type PrefillResult, prefill } from "./prefill.js";
-import { buildInputs } from "./processor.js";
+import { prefillPrompt } from "./prompt-prefill.js";
 import { dispose, lastRow } from "./tensors.js";
 
 /** A per-step observation for tests and debugging. */
@@ -32,8 +33,9 @@ export interface TraceOptions extends GenerateOptions {
 }
 
 /**
- * Stage spans from the marks: preprocess t0→t1 (images + tokenisation), vision t1→t2, prefill
- * t2→t3 (text embedding, splice, decoder prefill, argmax), decode t3→end. ttft = t3 − t0, never
+ * Stage spans from the marks: preprocess t0→t1 (tokenisation, image hashing and decoding), vision t1→t2
+ * (~0 when every image's features or the prefix came from the reuse cache), prefill t2→t3 (text embedding,
+ * splice, the prefix's decoder run unless cached, the suffix's, argmax), decode t3→end. ttft = t3 − t0, never
  * below the sum of the three stages (guards against floating-point rounding of the differences).
  */
 export function stageTiming(t0: number, t1: number, t2: number, t3: number, tEnd: number): Timing {
@@ -97,7 +99,11 @@ async function decodeLoop(
   }
 }
 
-/** One greedy generation with stage timings; `onStep` (tests) sees every step's logits. */
+/**
+ * One greedy generation with stage timings; `onStep` (tests) sees every step's logits. With
+ * `options.reuse` and the model's reuse caches, the prompt's vision features and prefix KV may come from
+ * earlier generations (prompt-prefill.ts); the tokens are the same either way.
+ */
 export async function generateGreedy(
   model: FastVLMModel,
   request: GenerateRequest,
@@ -108,28 +114,31 @@ export async function generateGreedy(
   signal?.throwIfAborted();
   let t1 = t0;
   let t2 = t0;
-  const inputs = await buildInputs(model, request, {
-    afterPreprocess: () => {
-      t1 = performance.now();
-    },
-    afterVision: () => {
-      t2 = performance.now();
+  const prompt = await prefillPrompt(model, request, {
+    store: options.reuse === true ? model.reuse : null,
+    withLogits: onStep !== undefined,
+    signal,
+    marks: {
+      afterPreprocess: () => {
+        t1 = performance.now();
+      },
+      afterVision: () => {
+        t2 = performance.now();
+      },
     },
   });
-  signal?.throwIfAborted();
-  const empty = model.graphs.emptyCache();
-  const first = await prefill(model.graphs, inputs, empty, onStep !== undefined);
-  releaseCache(empty);
   const t3 = performance.now();
+  const { first } = prompt;
   traceStep(onStep, 0, first);
   const { tokens, text } = await decodeLoop(model, request, first.next, first.present, options);
   const timing = stageTiming(t0, t1, t2, t3, performance.now());
   return {
     text: text ?? model.tokenizer.decode(tokens),
     tokens,
-    promptTokens: inputs.length,
-    visualTokens: inputs.visualTokens,
+    promptTokens: prompt.promptTokens,
+    visualTokens: prompt.visualTokens,
     outputTokens: tokens.length,
     timing,
+    reuse: prompt.reuse,
   };
 }

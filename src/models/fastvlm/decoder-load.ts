@@ -11,11 +11,9 @@ import {
   graphInputNames,
   LOGITS_TO_KEEP_INPUTS,
   type SlicedGraph,
-  type StagedModel,
-  type StageOptions,
   sliceLastLogits,
-  stagePatchedModel,
 } from "./graph-patch.js";
+import { type StagedModel, type StageOptions, stagePatchedModel } from "./graph-stage.js";
 import { readSkeleton } from "./onnx-skeleton.js";
 import { createSession, type OrtSession } from "./ort.js";
 

@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ModelError } from "../../core/errors.js";
+import { ModelError, UsageError } from "../../core/errors.js";
 import type {
   GenerateOptions,
   GenerateRequest,
@@ -15,17 +15,18 @@ import type {
   ModelInfo,
 } from "../../core/types.js";
 import { type ImageMode, preloadImageCodec } from "../../data/images.js";
-import { fillFromGraphs, readFastVLMConfig } from "./config.js";
-import { DEFAULT_LOGITS, type LogitsMode } from "./constants.js";
+import { type FastVLMConfig, fillFromGraphs, readFastVLMConfig } from "./config.js";
+import { DEFAULT_LOGITS, DEFAULT_REUSE_CACHE_MB, type LogitsMode } from "./constants.js";
 import { generateGreedy } from "./decode.js";
 import { createDecoder } from "./decoder-load.js";
 import { chooseLocalDtype, type DtypeSpec, GRAPHS, type GraphName, graphFile } from "./dtype.js";
 import { fingerprint } from "./fingerprint.js";
 import { checkGraphs } from "./graph-check.js";
-import type { StageOptions } from "./graph-patch.js";
+import type { StageOptions } from "./graph-stage.js";
 import { FastVLMGraphs, type FastVLMModel } from "./graphs.js";
 import { createSession, type Device, type OrtSession } from "./ort.js";
 import { loadPromptTokenizer } from "./prompt.js";
+import { ReuseStore } from "./reuse.js";
 
 /** Options of loadFastVLM. */
 export interface FastVLMOptions {
@@ -53,6 +54,11 @@ export interface FastVLMOptions {
   logits?: LogitsMode;
   /** Where the patched decoder is staged (tests). */
   logitsStage?: StageOptions;
+  /**
+   * MiB for vision features and prompt-prefix KV caches kept across generations that ask for reuse
+   * (`--reuse-cache-mb`; default DEFAULT_REUSE_CACHE_MB; 0: nothing kept). Never changes an answer.
+   */
+  reuseCacheMb?: number;
 }
 
 /** The FastVLM backend over three shared ONNX Runtime sessions. */
@@ -69,8 +75,9 @@ export class FastVLMEngine implements ModelBackend {
     return generateGreedy(this.model, request, options);
   }
 
-  /** Releases the three sessions. */
+  /** Releases the reuse caches and the three sessions. */
   async dispose(): Promise<void> {
+    this.model.reuse?.clear();
     await this.model.graphs.release();
   }
 }
@@ -102,6 +109,26 @@ async function openSessions(
     throw err;
   }
   return { sessions: sessions as Record<GraphName, OrtSession>, logits, patched };
+}
+
+/**
+ * The reuse caches for a budget (null for 0). Features depend on the weights, dtype and image mode (the
+ * fingerprint), the execution provider and the preprocessing: all in the vision key.
+ */
+function reuseStore(mb: number, info: ModelInfo, config: FastVLMConfig): ReuseStore | null {
+  if (!Number.isInteger(mb) || mb < 0)
+    throw new UsageError(`The reuse cache budget must be a whole number of MiB ≥ 0, got ${mb}.`);
+  if (mb === 0) return null;
+  const { imageSize, mean, std, rescale } = config;
+  const visionSettings = JSON.stringify({
+    fingerprint: info.fingerprint,
+    provider: info.executionProvider,
+    imageSize,
+    mean,
+    std,
+    rescale,
+  });
+  return new ReuseStore({ maxBytes: mb * 1024 * 1024, visionSettings });
 }
 
 /** Loads a FastVLM folder in the onnx-community layout. */
@@ -154,6 +181,12 @@ export async function loadFastVLM(dir: string, opts: FastVLMOptions = {}): Promi
     logits,
     fingerprint: fingerprint(root, files, dtype, imageMode, revision, patched),
   };
-  const model: FastVLMModel = { graphs: new FastVLMGraphs(sessions, config), config, tokenizer, imageMode };
+  const model: FastVLMModel = {
+    graphs: new FastVLMGraphs(sessions, config),
+    config,
+    tokenizer,
+    imageMode,
+    reuse: reuseStore(opts.reuseCacheMb ?? DEFAULT_REUSE_CACHE_MB, info, config),
+  };
   return new FastVLMEngine(model, info);
 }

@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { basename, join, resolve as resolvePath } from "node:path";
 import type { ModelBackend } from "../../core/types.js";
 import type { BackendFactory, BackendFlag, EngineFlagValues, ModelOptions } from "../backend.js";
-import { DEFAULT_LOGITS, LOGITS_HELP } from "./constants.js";
+import { DEFAULT_LOGITS, DEFAULT_REUSE_CACHE_MB, LOGITS_HELP } from "./constants.js";
 import { type DtypeSpec, parseDtype } from "./dtype.js";
 import type { FastVLMOptions } from "./engine.js";
 import { fetchRegistryModel, isLocalModelPath, MODELS } from "./hub-models.js";
@@ -37,6 +37,11 @@ const FLAGS: readonly BackendFlag[] = [
     help: "pad (LLaVA expand2square, default) or crop (transformers.js)",
   },
   { flag: "--logits <rows>", key: "logits", help: LOGITS_HELP },
+  {
+    flag: "--reuse-cache-mb <n>",
+    key: "reuseCacheMb",
+    help: `MiB kept for vision features and prompt-prefix KV caches reused across questions about one image (0: none; default ${DEFAULT_REUSE_CACHE_MB}); never changes an answer`,
+  },
   {
     flag: "--model-revision <rev>",
     key: "modelRevision",
@@ -75,6 +80,8 @@ function parseFlags(flags: EngineFlagValues, into: ModelOptions, problems: strin
   if (threads !== undefined) into.threads = threads;
   const inter = int("--inter-op-threads", flags.interOpThreads);
   if (inter !== undefined) into.interOpThreads = inter;
+  const reuseMb = int("--reuse-cache-mb", flags.reuseCacheMb);
+  if (reuseMb !== undefined) into.reuseCacheMb = reuseMb;
   if (flags.imageMode !== undefined) {
     if (flags.imageMode === "pad" || flags.imageMode === "crop") into.imageMode = flags.imageMode;
     else problems.push(`--image-mode must be pad or crop, got '${flags.imageMode}'`);
@@ -94,6 +101,7 @@ async function create(name: string, opts: ModelOptions): Promise<ModelBackend> {
     ...(opts.interOpThreads !== undefined ? { interOpThreads: opts.interOpThreads } : {}),
     ...(opts.imageMode !== undefined ? { imageMode: opts.imageMode } : {}),
     ...(opts.logits !== undefined ? { logits: opts.logits } : {}),
+    ...(opts.reuseCacheMb !== undefined ? { reuseCacheMb: opts.reuseCacheMb } : {}),
   };
   const { loadFastVLM } = await import("./engine.js");
   const backend = await loadFastVLMFrom(name, opts, engineOpts, loadFastVLM);
@@ -144,6 +152,8 @@ export const fastvlmBackend: BackendFactory = {
     interOpThreads: opts.interOpThreads ?? null,
     // Requested; the effective choice is in the model fingerprint (a patched decoder changes it).
     logits: opts.logits ?? DEFAULT_LOGITS,
+    // A memory budget: it changes speed, never an answer, so it is recorded but not in the run identity.
+    reuseCacheMb: opts.reuseCacheMb ?? DEFAULT_REUSE_CACHE_MB,
   }),
   create,
 };

@@ -8,22 +8,11 @@ import type { FastVLMConfig } from "./config.js";
 import { GRAPHS, type GraphName } from "./dtype.js";
 import { float32ToHalf } from "./fp16.js";
 import { NEXT_TOKEN_OUTPUT } from "./graph-patch.js";
+import type { KvCache } from "./kv-cache.js";
 import { makeTensor, type OrtSession, type OrtTensor } from "./ort.js";
 import type { PromptTokenizer } from "./prompt.js";
+import type { ReuseStore } from "./reuse.js";
 import { dispose, floatData } from "./tensors.js";
-
-/** Past key/value tensors by decoder input name, and how many positions they hold. */
-export interface KvCache {
-  /** `past_key_values.<layer>.<key|value>` → [1, kv, length, d]. */
-  tensors: Record<string, OrtTensor>;
-  /** Cached positions. */
-  length: number;
-}
-
-/** Releases a cache's tensors. */
-export function releaseCache(cache: KvCache): void {
-  dispose(...Object.values(cache.tensors));
-}
 
 /** The FastVLM graphs, the config they were checked against, and the session calls the decode loop makes. */
 export class FastVLMGraphs {
@@ -132,4 +121,6 @@ export interface FastVLMModel {
   tokenizer: PromptTokenizer;
   /** pad (LLaVA) or crop (transformers.js). */
   imageMode: ImageMode;
+  /** Vision features and prefix KV kept across generations (`GenerateOptions.reuse`); null: none. */
+  reuse: ReuseStore | null;
 }

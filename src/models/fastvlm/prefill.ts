@@ -6,7 +6,8 @@
  */
 import type { GraphName } from "./dtype.js";
 import { LOGITS_TO_KEEP_INPUTS, NEXT_TOKEN_OUTPUT } from "./graph-patch.js";
-import type { FastVLMGraphs, KvCache } from "./graphs.js";
+import type { FastVLMGraphs } from "./graphs.js";
+import type { KvCache } from "./kv-cache.js";
 import { makeTensor, type OrtTensor } from "./ort.js";
 import { argmaxLast, dispose, lastRow } from "./tensors.js";
 

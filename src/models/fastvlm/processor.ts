@@ -4,7 +4,7 @@
  * prompt (prefill.ts derives the position ids from the cache length).
  */
 import { DataError } from "../../core/errors.js";
-import type { GenerateRequest } from "../../core/types.js";
+import type { GenerateRequest, ImageInput } from "../../core/types.js";
 import { preprocessImage } from "../../data/images.js";
 import type { FastVLMConfig } from "./config.js";
 import type { FastVLMModel } from "./graphs.js";
@@ -44,24 +44,27 @@ export function checkContext(config: FastVLMConfig, ids: readonly number[], requ
   );
 }
 
-/** Every image of the request decoded and normalised for the vision encoder; a bad image names itself. */
-function preprocessAll(model: FastVLMModel, request: GenerateRequest): Promise<Float32Array[]> {
+/** One image decoded and normalised for the vision encoder; a bad image names itself. */
+export function preprocessOne(model: FastVLMModel, img: ImageInput): Promise<Float32Array> {
   const cfg = model.config;
-  return Promise.all(
-    request.images.map((img) =>
-      preprocessImage(img.bytes, {
-        mode: model.imageMode,
-        size: cfg.imageSize,
-        mean: cfg.mean,
-        std: cfg.std,
-        rescale: cfg.rescale,
-      }).catch((err: unknown) => {
-        if (err instanceof DataError)
-          throw new DataError(`Image ${img.source}: ${err.message}`, err.hint, { cause: err });
-        throw err;
-      }),
-    ),
-  );
+  return preprocessImage(img.bytes, {
+    mode: model.imageMode,
+    size: cfg.imageSize,
+    mean: cfg.mean,
+    std: cfg.std,
+    rescale: cfg.rescale,
+  }).catch((err: unknown) => {
+    if (err instanceof DataError)
+      throw new DataError(`Image ${img.source}: ${err.message}`, err.hint, { cause: err });
+    throw err;
+  });
+}
+
+/** The prompt's ids (an image id where each image goes), checked against the model's context. */
+export function promptIds(model: FastVLMModel, request: GenerateRequest): number[] {
+  const { ids } = model.tokenizer.encodePrompt(request.prompt, request.images.length);
+  checkContext(model.config, ids, request);
+  return ids;
 }
 
 /** Text embeddings and image features interleaved in prompt order (`hidden` floats per row). */
@@ -92,26 +95,37 @@ export function spliceEmbeddings(
   return embeds;
 }
 
-/** Prompt → ids; images → features; returns the assembled input embeddings and counts. */
+/**
+ * Ids (image ids included) and one feature block per image id → the segment's input embeddings: the text
+ * ids embedded in one call (a Gather: each row is the same whatever else is in the call) and spliced.
+ */
+export async function assemble(
+  model: FastVLMModel,
+  ids: readonly number[],
+  features: readonly Float32Array[],
+): Promise<PromptInputs> {
+  const { config: cfg, graphs } = model;
+  const textIds = ids.filter((id) => id !== cfg.imageTokenId);
+  const textEmb = textIds.length > 0 ? await graphs.embedIds(textIds) : new Float32Array(0);
+  const h = cfg.hidden;
+  const visualTokens = features.reduce((n, f) => n + f.length / h, 0);
+  const embeds = spliceEmbeddings(ids, cfg.imageTokenId, textEmb, features, h);
+  return { embeds, length: textIds.length + visualTokens, visualTokens };
+}
+
+/** Prompt → ids; images → features; returns the whole prompt's input embeddings and counts. */
 export async function buildInputs(
   model: FastVLMModel,
   request: GenerateRequest,
   marks?: StageMarks,
 ): Promise<PromptInputs> {
-  const { config: cfg, graphs } = model;
-  const [pixels, prompt] = await Promise.all([
-    preprocessAll(model, request),
-    Promise.resolve().then(() => model.tokenizer.encodePrompt(request.prompt, request.images.length)),
+  const [pixels, ids] = await Promise.all([
+    Promise.all(request.images.map((img) => preprocessOne(model, img))),
+    Promise.resolve().then(() => promptIds(model, request)),
   ]);
-  checkContext(cfg, prompt.ids, request);
   marks?.afterPreprocess?.();
   const features: Float32Array[] = [];
-  for (const px of pixels) features.push(await graphs.encodeImage(px));
+  for (const px of pixels) features.push(await model.graphs.encodeImage(px));
   marks?.afterVision?.();
-  const textIds = prompt.ids.filter((id) => id !== cfg.imageTokenId);
-  const textEmb = textIds.length > 0 ? await graphs.embedIds(textIds) : new Float32Array(0);
-  const h = cfg.hidden;
-  const visualTokens = features.reduce((n, f) => n + f.length / h, 0);
-  const embeds = spliceEmbeddings(prompt.ids, cfg.imageTokenId, textEmb, features, h);
-  return { embeds, length: textIds.length + visualTokens, visualTokens };
+  return assemble(model, ids, features);
 }

@@ -104,10 +104,18 @@ function compareForm(list: RunSummary[]): HTMLElement {
 interface CompareEntry {
   metric: string;
   delta: number | null;
+  higherIsBetter?: boolean;
   ci: [number | null, number | null];
   shared: number;
   flips: { rightToWrong: number; wrongToRight: number };
   latency: { status: string; deltaP50Ms?: number; deltaP90Ms?: number; reason?: string };
+}
+
+/** Why a run shows no TTFT: only an on-device clock has one. */
+function noTtft(run: RunSummary): string {
+  if (run.clock === "remote") return "none: a remote server's clock (its TTFT includes the network)";
+  if (run.clock === "none") return "none: no model ran (a baseline or imported predictions)";
+  return "no latency pass";
 }
 
 async function renderHeader(run: RunSummary, p: URLSearchParams): Promise<void> {
@@ -120,7 +128,7 @@ async function renderHeader(run: RunSummary, p: URLSearchParams): Promise<void> 
       "Metric",
       `${run.metric} ${fmtPts(run.value)}${run.ci ? ` [${fmtPts(run.ci[0])}, ${fmtPts(run.ci[1])}]` : ""}`,
     ],
-    ["TTFT", run.ttft ? `p50 ${fmtMs(run.ttft.p50)}, p90 ${fmtMs(run.ttft.p90)}` : "no latency pass"],
+    ["TTFT", run.ttft ? `p50 ${fmtMs(run.ttft.p50)}, p90 ${fmtMs(run.ttft.p90)}` : noTtft(run)],
     ["Device", run.device],
   ];
   if (vs) {
@@ -129,7 +137,7 @@ async function renderHeader(run: RunSummary, p: URLSearchParams): Promise<void> 
     const sign = (v: number | null) => (v === null ? "–" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(2)}`);
     base.push(
       [
-        "Δ " + e.metric,
+        `Δ ${e.metric}${e.higherIsBetter === false ? " (lower is better)" : ""}`,
         `${sign(e.delta)} pts, 95% CI [${sign(e.ci[0])}, ${sign(e.ci[1])}] over ${e.shared} shared ids`,
       ],
       ["Flips", `right→wrong ${e.flips.rightToWrong}, wrong→right ${e.flips.wrongToRight}`],
@@ -305,7 +313,9 @@ async function render(): Promise<void> {
     else {
       await renderHeader(run, p);
       const id = p.get("sample");
-      if (id !== null) await renderSample(api, boot.mode === "server", app, run, id, p);
+      const vs = p.get("vs");
+      const baseline = vs === null ? undefined : list.find((r) => r.key === vs);
+      if (id !== null) await renderSample(api, boot.mode === "server", app, run, id, p, baseline);
       else await renderTable(run, p);
     }
     if (seq === renderSeq) statusLine.textContent = "";

@@ -56,14 +56,38 @@ const KNOWN_FIELDS = new Set([
   "note",
 ]);
 
-function recordFields(rec: Record<string, unknown>, prompt: string | null): HTMLElement {
+/** Stages a remote server's client cannot see: they run on the server (src/core/types.ts RemoteTiming). */
+const SERVER_STAGES = new Set(["preprocessMs", "visionMs", "prefillMs"]);
+
+/**
+ * A stored stage span as this clock could observe it, or null. Files store 0 for a stage the clock did not
+ * see (src/core/timing.ts recordedTiming): a device clock sees every stage; a remote one none of the
+ * server's stages, and only what it measured of the rest; a model-less one (baselines) only the whole call.
+ */
+function observed(stage: string, ms: number, clock: RunSummary["clock"]): number | null {
+  if (clock === "device") return ms;
+  if (stage === "totalMs") return ms;
+  if (clock === "none" || SERVER_STAGES.has(stage)) return null;
+  return ms === 0 ? null : ms;
+}
+
+function stageTimes(timing: Record<string, number> | null | undefined, clock: RunSummary["clock"]): string {
+  if (!timing) return "no generation";
+  const times = Object.entries(timing)
+    .map(([k, v]) => `${k.replace(/Ms$/, "")} ${fmtMs(observed(k, v, clock))}`)
+    .join(", ");
+  if (clock === "remote") return `${times} (a remote server's clock: network and server queue included)`;
+  if (clock === "none") return `${times} (no model ran: only the whole call is timed)`;
+  return times;
+}
+
+function recordFields(
+  rec: Record<string, unknown>,
+  prompt: string | null,
+  clock: RunSummary["clock"],
+): HTMLElement {
   const dl = h("dl", { class: "summary" });
-  const timing = rec.timing as Record<string, number> | null | undefined;
-  const times = timing
-    ? Object.entries(timing)
-        .map(([k, v]) => `${k.replace(/Ms$/, "")} ${fmtMs(v)}`)
-        .join(", ")
-    : "no generation";
+  const times = stageTimes(rec.timing as Record<string, number> | null | undefined, clock);
   dl.append(
     ...field("Prompt", prompt ?? "(the dataset is not in the local cache)"),
     ...field("Raw generation", rec.prediction ?? "(no output)"),
@@ -90,6 +114,7 @@ export async function renderSample(
   run: RunSummary,
   id: string,
   p: URLSearchParams,
+  baseline?: RunSummary,
 ): Promise<void> {
   const d = await api.sample(run.key, id, p);
   const back = withParams(p, { sample: null });
@@ -109,12 +134,14 @@ export async function renderSample(
         "section",
         {},
         h("h3", {}, "Baseline"),
-        d.other ? recordFields(d.other, d.prompt) : h("p", {}, "not in the baseline"),
+        d.other
+          ? recordFields(d.other, d.prompt, baseline?.clock ?? "device")
+          : h("p", {}, "not in the baseline"),
       ),
-      h("section", {}, h("h3", {}, "Candidate"), recordFields(d.record, d.prompt)),
+      h("section", {}, h("h3", {}, "Candidate"), recordFields(d.record, d.prompt, run.clock)),
     );
     app.append(sides);
-  } else app.append(recordFields(d.record, d.prompt));
+  } else app.append(recordFields(d.record, d.prompt, run.clock));
   app.dataset.prev = d.prev ?? "";
   app.dataset.next = d.next ?? "";
 }
