@@ -107,7 +107,7 @@ async function accuracyPass(
     fresh: true,
     maxErrorRate: 0,
     promptSettings: { imageMode: "pad" },
-    reuse,
+    reuse: reuse === "on",
   } as RunSettings;
   const t0 = performance.now();
   const result = await runTask({
@@ -133,7 +133,7 @@ function differing(a: Map<string, string | null>, b: Map<string, string | null>)
 
 /** Drops what the engine's reuse caches hold, so each reuse-on pass starts cold. */
 function clearCaches(engine: FastVLMEngine): void {
-  (engine.model as { reuse?: { clear(): void } }).reuse?.clear();
+  engine.model.reuse?.clear();
 }
 
 /** Both modes and the floor on one set; `onFirst` alternates which mode runs first across sets. */
