@@ -1,7 +1,7 @@
 /** Joined configs (GQA's images): rows found by key, their row group read only when first needed. */
 import { DataError } from "../core/errors.js";
 import type { JoinRule, RawRow } from "../core/types.js";
-import { ByteLru, approxBytes } from "./byte-lru.js";
+import { approxBytes, ByteLru } from "./byte-lru.js";
 import { openParquet, type ParquetHandle, streamParquetRows } from "./parquet.js";
 
 interface JoinLocation {

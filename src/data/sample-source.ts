@@ -6,7 +6,7 @@
  */
 import { DataError } from "../core/errors.js";
 import type { Json, RawRow, TaskDefinition, TaskSample } from "../core/types.js";
-import { ByteLru, approxBytes } from "./byte-lru.js";
+import { approxBytes, ByteLru } from "./byte-lru.js";
 import { openParquet, type ParquetHandle } from "./parquet.js";
 import {
   type DatasetFiles,

@@ -161,7 +161,10 @@ export async function* scanSamples<Row, Ref extends Json>(
   for (const [fileIndex, file] of files.files.entries()) {
     let rowIndex = 0;
     const onRowGroup = opts.onRowGroup;
-    const stream = streamParquetRows(file, onRowGroup ? { onRowGroup: (g) => onRowGroup({ file, ...g }) } : {});
+    const stream = streamParquetRows(
+      file,
+      onRowGroup ? { onRowGroup: (g) => onRowGroup({ file, ...g }) } : {},
+    );
     for await (const raw of stream) {
       const row = rowIndex++;
       const at = position++;

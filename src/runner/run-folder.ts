@@ -9,9 +9,9 @@ import * as log from "../core/log.js";
 import { type RunRecord, readRunRecordIfAny, readSamples, type SampleRecord } from "../core/records.js";
 import type { GenerationSettings, TaskSample } from "../core/types.js";
 import { baseIdentity, runDir, runIdentity, runIdFor } from "./identity.js";
+import { type KeyedId, sampleImageKey } from "./locality.js";
 import { acquireRunLock, type RunLock } from "./lock.js";
 import type { TaskRunInput } from "./run-types.js";
-import { type KeyedId, sampleImageKey } from "./locality.js";
 import { inShard, type SampleKey, selectSubset, shardRule } from "./select.js";
 
 /** What phase 1 chose. */

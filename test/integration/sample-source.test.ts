@@ -110,7 +110,10 @@ describe("samplesInOrder", () => {
 
   it("gqa: ordered reads still join each question's image from the images config", async () => {
     for (const joinCacheBytes of [undefined, 1]) {
-      const { source, streamed } = await scanned("gqa", joinCacheBytes === undefined ? {} : { joinCacheBytes });
+      const { source, streamed } = await scanned(
+        "gqa",
+        joinCacheBytes === undefined ? {} : { joinCacheBytes },
+      );
       const wanted = [...streamed].reverse();
       const got = await collect(source.samplesInOrder(wanted.map((s) => s.id)));
       expect(got.map((s) => s.id)).toEqual(wanted.map((s) => s.id));

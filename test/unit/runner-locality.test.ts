@@ -30,7 +30,9 @@ describe("localityOrder", () => {
     const position = new Map(samples.map((s, i) => [s.id, i]));
     for (const key of runs.keys()) {
       const ids = order.filter((id) => keyOf.get(id) === key);
-      expect(ids.map((id) => position.get(id)!)).toEqual([...ids.map((id) => position.get(id)!)].sort((a, b) => a - b));
+      expect(ids.map((id) => position.get(id)!)).toEqual(
+        [...ids.map((id) => position.get(id)!)].sort((a, b) => a - b),
+      );
     }
   });
 
@@ -90,7 +92,9 @@ describe("sampleImageKey", () => {
 describe("shards by image", () => {
   const count = 4;
   const shardOf = (s: KeyedId): number[] =>
-    Array.from({ length: count }, (_, index) => index).filter((index) => inShard(s.id, { index, count }, s.key));
+    Array.from({ length: count }, (_, index) => index).filter((index) =>
+      inShard(s.id, { index, count }, s.key),
+    );
 
   it("puts every sample in exactly one shard and every image's samples in the same one", () => {
     const byKey = new Map<string, Set<number>>();
