@@ -7,7 +7,8 @@
  *   stream — every row through loadSamples(TASKS.docvqa) (parquet row groups → parseRow → TaskSample),
  *            touching each image's bytes; prints rows/s. Target: peak RSS < 400 MB.
  *   run    — the tiny model loaded (its RSS is "model"), then the runner over the synthetic split with
- *            --limit (seeded stratified subset: one pass over all rows to select, one to run).
+ *            --limit and --reuse on (seeded stratified subset: one pass over all rows to select, then
+ *            the selected rows read on demand, questions of one page together).
  *            Target: peak RSS ≤ model + 600 MB.
  *
  *   node --import tsx bench/data.ts [--run-limit 24] [--run-model DIR] [--logits last|all] [--skip-run] [--json]
@@ -227,7 +228,7 @@ async function childStream(files: string[]): Promise<ChildResult> {
 
 async function childRun(files: string[], limit: number): Promise<ChildResult> {
   const { TASKS } = await import("../tasks/index.js");
-  const { loadSamples } = await import("../src/data/samples.js");
+  const { openSampleSource } = await import("../src/data/sample-source.js");
   const { runTask } = await import("../src/runner/task-run.js");
   const { silentProgress } = await import("../src/runner/progress.js");
   const { loadFastVLM } = await import("../src/models/fastvlm/engine.js");
@@ -239,13 +240,17 @@ async function childRun(files: string[], limit: number): Promise<ChildResult> {
   const task = TASKS.docvqa!;
   const dataset = { repo: "synthetic/DocVQA", sha: "0".repeat(40), files, joins: {} };
   const out = mkdtempSync(join(tmpdir(), "bench-data-run-"));
+  // The runner's data path: one pass to select, then the pending samples read in locality order.
+  const source = openSampleSource(task, dataset);
   const t0 = performance.now();
   try {
     await runTask({
       task,
       scorer: task.scorer,
       dataset: { repo: dataset.repo, config: "DocVQA", split: "validation", sha: dataset.sha },
-      samples: () => loadSamples(task, dataset) as AsyncIterable<import("../src/core/types.js").TaskSample>,
+      samples: () => source.samples() as AsyncIterable<import("../src/core/types.js").TaskSample>,
+      samplesInOrder: (ids) =>
+        source.samplesInOrder(ids) as AsyncIterable<import("../src/core/types.js").TaskSample>,
       model: engine,
       settings: {
         out,
@@ -258,6 +263,7 @@ async function childRun(files: string[], limit: number): Promise<ChildResult> {
         maxNewTokens: 4,
         fresh: true,
         maxErrorRate: 1,
+        reuse: true,
         promptSettings: { imageMode: "pad" },
       },
       progress: silentProgress,

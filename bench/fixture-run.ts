@@ -48,15 +48,17 @@ export async function runFixtureTask(opts: {
   concurrency: number;
   maxNewTokens: number;
 }): Promise<TaskRunResult> {
-  const { loadSamples } = await import("../src/data/samples.js");
+  const { openSampleSource } = await import("../src/data/sample-source.js");
   const { silentProgress } = await import("../src/runner/progress.js");
   const { runTask } = await import("../src/runner/task-run.js");
   const { task, dataset } = opts;
+  const source = openSampleSource(task, dataset);
   return runTask({
     task,
     scorer: task.scorer,
     dataset: { repo: dataset.repo, config: task.dataset.config, split: task.dataset.split, sha: dataset.sha },
-    samples: () => loadSamples(task, dataset),
+    samples: () => source.samples(),
+    samplesInOrder: (ids) => source.samplesInOrder(ids),
     model: opts.model,
     settings: {
       out: opts.out,
@@ -69,6 +71,7 @@ export async function runFixtureTask(opts: {
       maxNewTokens: opts.maxNewTokens,
       fresh: true,
       maxErrorRate: 1,
+      reuse: true,
       promptSettings: { imageMode: "pad" },
     },
     progress: silentProgress,

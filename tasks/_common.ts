@@ -230,6 +230,21 @@ export function docOf(raw: RawRow, imageColumns: readonly string[]): Record<stri
   return doc;
 }
 
+/**
+ * A task's image key (TaskDefinition.imageKey) from doc columns: their values joined by "/", or "" when one
+ * is missing or not a string or integer (a copy without the column: the runner hashes the image bytes).
+ */
+export function imageKeyOf(doc: Record<string, Json>, ...columns: string[]): string {
+  const parts: string[] = [];
+  for (const c of columns) {
+    const v = doc[c];
+    if (typeof v === "string" && v !== "") parts.push(v);
+    else if (typeof v === "number" && Number.isInteger(v)) parts.push(String(v));
+    else return "";
+  }
+  return parts.join("/");
+}
+
 /** Collects every problem of a doc → reference conversion, then throws them all at once. */
 export class RefProblems {
   private readonly problems: string[] = [];

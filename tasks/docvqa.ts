@@ -9,7 +9,7 @@
 import { anls } from "../scorers/anls.js";
 import type { AnswersRef } from "../scorers/vqa_accuracy.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { answerList, docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
+import { answerList, docOf, idStr, image, imageKeyOf, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated row of the DocVQA repo (DocVQA or InfographicVQA). */
 export interface DocVqaRow {
@@ -35,6 +35,8 @@ export interface DocumentQaSpec {
   rows: number;
   /** Order for picking a leaderboard row's TTFT, if any. */
   ttftRank?: number;
+  /** The doc columns naming a row's page or infographic, alternatives in order (TaskDefinition.imageKey). */
+  imageKeyColumns: readonly (readonly string[])[];
 }
 
 /** A task over one config of the DocVQA repo: question + short-answer suffix, ANLS over `answers`. */
@@ -58,6 +60,13 @@ export function documentQaTask(spec: DocumentQaSpec): TaskDefinition<DocVqaRow, 
     id: (row) => row.id,
     images: (row) => [row.image],
     prompt: (row) => row.question + SHORT_ANSWER,
+    imageKey(row) {
+      for (const columns of spec.imageKeyColumns) {
+        const key = imageKeyOf(row.doc, ...columns);
+        if (key !== "") return key;
+      }
+      return "";
+    },
     doc: (row) => row.doc,
     referenceFromDoc(doc): AnswersRef {
       const p = new RefProblems(doc);
@@ -78,4 +87,6 @@ export const docvqa = documentQaTask({
   config: "DocVQA",
   rows: 5349,
   ttftRank: 1,
+  // docId names the page image; the UCSF document and page number name it too.
+  imageKeyColumns: [["docId"], ["ucsf_document_id", "ucsf_document_page_no"]],
 });

@@ -8,7 +8,7 @@
  */
 import { type ExactMatchRef, exactMatch } from "../scorers/exact_match.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { docOf, idStr, image, RefProblems, SHORT_ANSWER, str } from "./_common.js";
+import { docOf, idStr, image, imageKeyOf, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated GQA question row (with its joined image). */
 export interface GqaRow {
@@ -50,6 +50,7 @@ export const gqa: TaskDefinition<GqaRow, ExactMatchRef> = {
   id: (row) => row.id,
   images: (row) => [row.image],
   prompt: (row) => row.question + SHORT_ANSWER,
+  imageKey: (row) => imageKeyOf(row.doc, "imageId"),
   doc: (row) => row.doc,
   referenceFromDoc(doc): ExactMatchRef {
     const p = new RefProblems(doc);

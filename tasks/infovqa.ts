@@ -14,4 +14,5 @@ export const infovqa = documentQaTask({
   description: "InfographicVQA validation: questions on infographics (ANLS).",
   config: "InfographicVQA",
   rows: 2801,
+  imageKeyColumns: [["image_url"]],
 });

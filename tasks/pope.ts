@@ -9,7 +9,7 @@
  */
 import { type PopeRef, pope as popeScorer } from "../scorers/pope.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { docOf, idStr, image, pyStrip, RefProblems, SHORT_ANSWER, str } from "./_common.js";
+import { docOf, idStr, image, imageKeyOf, pyStrip, RefProblems, SHORT_ANSWER, str } from "./_common.js";
 
 /** A validated POPE row. */
 export interface PopeRow {
@@ -51,6 +51,7 @@ export const pope: TaskDefinition<PopeRow, PopeRef> = {
   id: (row) => row.id,
   images: (row) => [row.image],
   prompt: (row) => pyStrip(row.question) + SHORT_ANSWER,
+  imageKey: (row) => imageKeyOf(row.doc, "image_source"),
   doc: (row) => row.doc,
   referenceFromDoc(doc): PopeRef {
     const p = new RefProblems(doc);

@@ -10,7 +10,7 @@
  */
 import { type SeedRef, seed } from "../scorers/seed.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { docOf, idStr, imageList, intLike, MC_ANSWER, RefProblems, str } from "./_common.js";
+import { docOf, idStr, imageKeyOf, imageList, intLike, MC_ANSWER, RefProblems, str } from "./_common.js";
 
 /** A validated SEED-Bench row. */
 export interface SeedRow {
@@ -67,6 +67,8 @@ export const seedbench: TaskDefinition<SeedRow, SeedRef> = {
     const [a, b, c, d] = row.choices;
     return `${row.question}\nA. ${a}\nB. ${b}\nC. ${c}\nD. ${d}\n${MC_ANSWER}`;
   },
+  // `data_id` names the image file the question is about.
+  imageKey: (row) => imageKeyOf(row.doc, "data_id"),
   doc: (row) => row.doc,
   referenceFromDoc(doc): SeedRef {
     const p = new RefProblems(doc);

@@ -8,7 +8,17 @@
  */
 import { type AnswersRef, vqaAccuracy } from "../scorers/vqa_accuracy.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { answerList, docOf, idStr, image, pyCapitalize, RefProblems, SHORT_ANSWER, str } from "./_common.js";
+import {
+  answerList,
+  docOf,
+  idStr,
+  image,
+  imageKeyOf,
+  pyCapitalize,
+  RefProblems,
+  SHORT_ANSWER,
+  str,
+} from "./_common.js";
 
 /** A validated TextVQA row. */
 export interface TextVqaRow {
@@ -40,6 +50,7 @@ export const textvqa: TaskDefinition<TextVqaRow, AnswersRef> = {
   id: (row) => row.id,
   images: (row) => [row.image],
   prompt: (row) => pyCapitalize(row.question) + SHORT_ANSWER,
+  imageKey: (row) => imageKeyOf(row.doc, "image_id"),
   doc: (row) => row.doc,
   referenceFromDoc(doc): AnswersRef {
     const p = new RefProblems(doc);

@@ -10,7 +10,17 @@
 
 import { type Vqav2Answer, type Vqav2Ref, vqav2 as vqav2Scorer } from "../scorers/vqav2.js";
 import type { ImageInput, Json, RawRow, TaskDefinition } from "../src/core/types.js";
-import { columnError, docOf, idStr, image, RefProblems, SHORT_ANSWER, str, toJson } from "./_common.js";
+import {
+  columnError,
+  docOf,
+  idStr,
+  image,
+  imageKeyOf,
+  RefProblems,
+  SHORT_ANSWER,
+  str,
+  toJson,
+} from "./_common.js";
 
 /** A validated VQAv2 row. */
 export interface Vqav2Row {
@@ -70,6 +80,7 @@ export const vqav2: TaskDefinition<Vqav2Row, Vqav2Ref> = {
   id: (row) => row.id,
   images: (row) => [row.image],
   prompt: (row) => row.question + SHORT_ANSWER,
+  imageKey: (row) => imageKeyOf(row.doc, "image_id"),
   doc: (row) => row.doc,
   referenceFromDoc(doc): Vqav2Ref {
     const p = new RefProblems(doc);

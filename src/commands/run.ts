@@ -18,6 +18,13 @@ Examples:
 Re-run the same command to resume (Ctrl-C saves and exits 130); --fresh starts a new run folder.
 Exit codes: 0 ok, 2 bad input, 3 Hub/network, 4 model/backend, 5 too many failed samples, 130 interrupted.
 Failure budget (--max-error-rate R): ${BUDGET_RULE}. An empty answer is an answer (scored), not a failure.
+--reuse on (default): questions of one image run together and the backend computes the image's features and
+the prompt prefix once (FastVLM; cache size --reuse-cache-mb). Predictions are byte-identical to --reuse off;
+the latency pass is always cold. --reuse is not part of the run identity, so a run resumes under either mode.
+Shards: with --reuse on, --shard partitions by a stable hash of each sample's image key (the task's image id
+column, else a sha256 of the image bytes; samples without an image by id), so an image's questions stay in one
+shard; with --reuse off, by id. The rule (config.shardBy) is part of a shard's identity, and merge refuses
+shards made with different rules: run every shard with the same --reuse.
 --max-new-tokens must be at least 1 (0 is a usage error).`;
 
 /** Registers `run`. */
@@ -38,7 +45,12 @@ export function register(program: Command): void {
     .option("--subset-seed <S>", "seed of the subset, latency subset and bootstrap", "0")
     .option(
       "--shard <i/n|auto>",
-      "evaluate shard i of n (stable hash of ids); auto: JOB_COMPLETION_INDEX/EVAL_SHARD_COUNT",
+      "evaluate shard i of n (stable hash of image keys with --reuse on, of ids with --reuse off); auto: JOB_COMPLETION_INDEX/EVAL_SHARD_COUNT",
+    )
+    .option(
+      "--reuse <on|off>",
+      "reuse vision features and the prompt prefix's KV cache across questions of one image (same outputs; see below)",
+      "on",
     )
     .option("--concurrency <N>", "generations in flight (also the openai: backend's request bound)", "1")
     .option("--latency-samples <N>", "samples timed in the serial latency pass (0: none)", "20")

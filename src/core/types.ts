@@ -82,7 +82,7 @@ export interface TaskDefinition<Row = unknown, Ref extends Json = Json> {
   /**
    * A cheap key naming the row's image(s) without reading them (GQA `imageId`, TextVQA `image_id`, …): the
    * runner runs questions of one key close together and `--shard` keeps a key's questions in one shard.
-   * Absent: the runner keys on a hash of the image bytes.
+   * Absent, or "" for a row (a copy without the column): the runner keys on a hash of the image bytes.
    */
   imageKey?(row: Row): string;
   /**

@@ -120,35 +120,58 @@ export async function parquetRowGroups(path: string): Promise<number[]> {
   return metadata.row_groups.map((g) => Number(g.num_rows));
 }
 
-/** Reads rows [rowStart, rowEnd) of a file (used by joins to fetch one row group). */
+/** An open parquet file: the footer read once, row-group bounds, and reads of row ranges. */
+export interface ParquetHandle {
+  /** The file. */
+  path: string;
+  /** `[start, end)` rows of each row group, in file order. */
+  groups: [number, number][];
+  /** Reads rows [rowStart, rowEnd) (the row groups they span are decoded). */
+  read(rowStart: number, rowEnd: number, columns?: string[]): Promise<RawRow[]>;
+}
+
+/** Opens a parquet file for range reads: one footer read however many ranges follow. */
+export async function openParquet(path: string): Promise<ParquetHandle> {
+  const { parquetReadObjects } = await import("hyparquet");
+  const { compressors } = await import("hyparquet-compressors");
+  const file = await openFile(path);
+  const metadata = await readMetadata(file, path);
+  const groups: [number, number][] = [];
+  let start = 0;
+  for (const g of metadata.row_groups) {
+    const n = Number(g.num_rows);
+    groups.push([start, start + n]);
+    start += n;
+  }
+  const read = async (rowStart: number, rowEnd: number, columns?: string[]): Promise<RawRow[]> => {
+    try {
+      const rows = await parquetReadObjects({
+        file,
+        metadata,
+        columns,
+        rowStart,
+        rowEnd,
+        utf8: false,
+        compressors,
+      });
+      return rows.map((r) => normalizeValue(r) as RawRow);
+    } catch (err) {
+      throw new DataError(
+        `${path}: cannot decode rows ${rowStart}..${rowEnd}: ${(err as Error).message}`,
+        undefined,
+        { cause: err },
+      );
+    }
+  };
+  return { path, groups, read };
+}
+
+/** Reads rows [rowStart, rowEnd) of a file (one-off reads; openParquet for many). */
 export async function readParquetRange(
   path: string,
   rowStart: number,
   rowEnd: number,
   columns?: string[],
 ): Promise<RawRow[]> {
-  const { parquetReadObjects } = await import("hyparquet");
-  const { compressors } = await import("hyparquet-compressors");
-  const file = await openFile(path);
-  const metadata = await readMetadata(file, path);
-  try {
-    const rows = await parquetReadObjects({
-      file,
-      metadata,
-      columns,
-      rowStart,
-      rowEnd,
-      utf8: false,
-      compressors,
-    });
-    return rows.map((r) => normalizeValue(r) as RawRow);
-  } catch (err) {
-    throw new DataError(
-      `${path}: cannot decode rows ${rowStart}..${rowEnd}: ${(err as Error).message}`,
-      undefined,
-      {
-        cause: err,
-      },
-    );
-  }
+  return (await openParquet(path)).read(rowStart, rowEnd, columns);
 }

@@ -1,7 +1,8 @@
 /**
- * Phase 3 of a task run: the accuracy pass. Pending samples stream in (prefetched), at most `--concurrency`
- * generations are in flight, every result is scored and appended to samples.jsonl as it arrives, and the
- * failure budget is judged on a running count after every sample.
+ * Phase 3 of a task run: the accuracy pass. Pending samples stream in (prefetched; with `--reuse on` in the
+ * locality order, questions of one image together, read on demand), at most `--concurrency` generations are
+ * in flight, every result is scored and appended to samples.jsonl as it arrives, and the failure budget is
+ * judged on a running count after every sample.
  */
 import { errorText, InternalError, TooManyFailuresError } from "../core/errors.js";
 import { type SampleRecord, SampleWriter } from "../core/records.js";
@@ -90,6 +91,8 @@ export interface AccuracyPassInput {
   intactBytes: number;
   /** Ids still to run (emptied as samples are taken). */
   pending: Set<string>;
+  /** The pending ids in run order (localityOrder), or null for file order. */
+  order: readonly string[] | null;
   /** Selected ids (for the progress total). */
   selected: ReadonlySet<string>;
   /** The records and their failure count. */
@@ -118,7 +121,7 @@ export async function accuracyPass(input: TaskRunInput, pass: AccuracyPassInput)
   progress.start(task.name, pass.selected.size, pass.selected.size - pending.size, running);
   const runOne = async (sample: TaskSample, concurrency: number): Promise<void> => {
     const rec = await recordOf(sample, concurrency, scorer, () =>
-      model.generate(requestOf(sample, generation), { signal }),
+      model.generate(requestOf(sample, generation), { signal, reuse: settings.reuse }),
     ).catch((err: unknown) => {
       if (!(err instanceof InternalError)) throw err;
       outcome.scorerBug ??= err;
@@ -137,7 +140,7 @@ export async function accuracyPass(input: TaskRunInput, pass: AccuracyPassInput)
   };
   try {
     const stream = prefetch(
-      filterAsync(input.samples(), (s) => pending.has(s.id)),
+      filterAsync(pendingSamples(input, pass.order), (s) => pending.has(s.id)),
       Math.max(2, settings.concurrency * 2),
     );
     for await (const sample of stream) {
@@ -155,6 +158,12 @@ export async function accuracyPass(input: TaskRunInput, pass: AccuracyPassInput)
     progress.stop();
   }
   return outcome;
+}
+
+/** The pending samples: in the planned order when there is one and the data can be read in order, else in file order. */
+function pendingSamples(input: TaskRunInput, order: readonly string[] | null): AsyncIterable<TaskSample> {
+  if (order !== null && input.samplesInOrder !== undefined) return input.samplesInOrder(order);
+  return input.samples();
 }
 
 /**
@@ -183,6 +192,7 @@ async function recordOf(
       error: errorText(err),
       timing: null,
       tokens: null,
+      reuse: null,
     };
   }
   let result: ReturnType<Scorer<Json>["scoreSample"]>;
@@ -203,5 +213,14 @@ async function recordOf(
     error: null,
     timing: recordedTiming(gen.timing),
     tokens: { prompt: gen.promptTokens, visual: gen.visualTokens, output: gen.outputTokens },
+    // Only the recorded fields: samples.jsonl's schema admits no others.
+    reuse:
+      gen.reuse === undefined
+        ? null
+        : {
+            visionComputed: gen.reuse.visionComputed,
+            visionReused: gen.reuse.visionReused,
+            prefixTokens: gen.reuse.prefixTokens,
+          },
   };
 }

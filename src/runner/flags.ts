@@ -40,6 +40,8 @@ export interface RunFlags extends ModelFlags {
   lock?: string;
   /** --retries. */
   retries?: string;
+  /** --reuse (on | off). */
+  reuse?: string;
 }
 
 /** Validated `run` settings. */
@@ -108,6 +110,12 @@ export function parseRunFlags(
       problems.push(`--max-error-rate must be a number from 0 to 1, got '${flags.maxErrorRate}'`);
     } else maxErrorRate = r;
   }
+  let reuse = true;
+  if (flags.reuse !== undefined) {
+    const v = flags.reuse.trim().toLowerCase();
+    if (v === "on" || v === "off") reuse = v === "on";
+    else problems.push(`--reuse must be on or off, got '${flags.reuse}'`);
+  }
   let shard = null;
   if (flags.shard !== undefined) {
     const s = parseShard(flags.shard, env);
@@ -153,6 +161,7 @@ export function parseRunFlags(
       maxNewTokens,
       fresh: flags.fresh === true,
       maxErrorRate,
+      reuse,
       promptSettings: backendConfig.promptSettings,
       extraConfig: {
         ...backendConfig.recorded,

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Json } from "../core/types.js";
-import type { Shard } from "./select.js";
+import type { Shard, ShardRule } from "./select.js";
 
 /** Everything that shapes the scores of a run (concurrency, threads and latency settings do not). */
 export interface RunIdentityFields {
@@ -34,9 +34,14 @@ export function baseIdentity(fields: RunIdentityFields): string {
   return sha256(JSON.stringify(fields)).slice(0, 16);
 }
 
-/** Identity of one run folder: the base identity plus the shard. */
-export function runIdentity(base: string, shard: Shard | null): string {
-  return shard === null ? base : sha256(`${base}\0shard ${shard.index}/${shard.count}`).slice(0, 16);
+/**
+ * Identity of one run folder: the base identity plus the shard and its rule, so a shard folder never mixes
+ * samples partitioned two ways (the id rule keeps the hash shard folders had before the image rule existed).
+ */
+export function runIdentity(base: string, shard: Shard | null, rule: ShardRule): string {
+  if (shard === null) return base;
+  const by = rule === "id" ? "" : ` by ${rule}`;
+  return sha256(`${base}\0shard ${shard.index}/${shard.count}${by}`).slice(0, 16);
 }
 
 /** Run id (folder name) of an identity; `--fresh` appends a timestamp so a new folder starts. */

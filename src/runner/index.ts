@@ -112,7 +112,7 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
   if (options.backend === undefined) (await import("../models/registry.js")).checkModelName(options.model);
   // Data first: a Hub problem should surface before minutes of model loading.
   const files = await resolveDatasets(options, TASKS);
-  const { loadSamples } = await import("../data/samples.js");
+  const { openSampleSource } = await import("../data/sample-source.js");
   const ci = await loadCi();
   const backend = options.backend ?? (await openRunModel(options));
   const results: TaskRunResult[] = [];
@@ -125,6 +125,8 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
       if (options.progress !== false) progress = await stderrProgress();
       const family = backend.info.family;
       const settings = settingsFor(task, family, options.settings);
+      // One source per task: the selection pass notes where each row is, later passes read rows in order.
+      const source = openSampleSource(task, dataset, family !== undefined ? { family } : {});
       const result = await runTask({
         task,
         scorer,
@@ -134,10 +136,8 @@ async function runTasksInner(options: RunTasksOptions): Promise<TaskRunResult[]>
           split: task.dataset.split,
           sha: dataset.sha,
         },
-        samples: () =>
-          loadSamples(task, dataset, family !== undefined ? { family } : {}) as AsyncIterable<
-            TaskSample<Json>
-          >,
+        samples: () => source.samples() as AsyncIterable<TaskSample<Json>>,
+        samplesInOrder: (ids) => source.samplesInOrder(ids) as AsyncIterable<TaskSample<Json>>,
         model: backend,
         settings,
         ci,

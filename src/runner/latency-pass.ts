@@ -1,6 +1,7 @@
 /**
  * Phase 4 of a task run: the serial latency pass. Warm-up generations first (not counted), then
- * `--latency-samples` generations one at a time over a seeded subset of the samples that succeeded.
+ * `--latency-samples` generations one at a time over a seeded subset of the samples that succeeded. Every
+ * call is cold (`reuse: false`), whatever `--reuse` says: TTFT is what a new image costs a user.
  */
 import { errorText } from "../core/errors.js";
 import * as log from "../core/log.js";
@@ -17,6 +18,12 @@ import { latencySubset } from "./select.js";
 async function latencySamples(input: TaskRunInput, okIds: string[]): Promise<TaskSample[]> {
   const order = latencySubset(okIds, input.settings.latencySamples, input.settings.subsetSeed);
   if (order.length === 0) return [];
+  // Read on demand when the data can: a few rows instead of a pass over the split.
+  if (input.samplesInOrder !== undefined) {
+    const out: TaskSample[] = [];
+    for await (const s of input.samplesInOrder(order)) out.push(s);
+    return out;
+  }
   const wanted = new Set(order);
   const byId = new Map<string, TaskSample>();
   for await (const s of input.samples()) {
@@ -63,7 +70,7 @@ export async function latencyPass(
   if (samples.length === 0) return null;
   for (let i = 0; i < settings.warmup && !signal.aborted; i++) {
     try {
-      await model.generate(requestOf(samples[i % samples.length]!, generation), { signal });
+      await model.generate(requestOf(samples[i % samples.length]!, generation), { signal, reuse: false });
     } catch {
       // Warm-up results are not counted, failures included.
     }
@@ -74,7 +81,7 @@ export async function latencyPass(
     for (const s of samples) {
       if (signal.aborted) return null;
       try {
-        const g = await model.generate(requestOf(s, generation), { signal });
+        const g = await model.generate(requestOf(s, generation), { signal, reuse: false });
         lines.push({
           id: s.id,
           timing: recordedTiming(g.timing),

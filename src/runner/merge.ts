@@ -3,7 +3,9 @@
  * unsharded command would have written. Metrics and CIs are recomputed from the merged samples; the latency
  * block is taken from the lowest-numbered shard that measured one (its env comes with it), because each shard
  * timed its own serial pass on its own device and pooling passes from different machines would mix devices.
- * That shard's latency.jsonl (one line per timed generation) comes along with its block.
+ * That shard's latency.jsonl (one line per timed generation) comes along with its block. Shards split by image
+ * and shards split by id are never merged together (config.shardBy; absent in folders made before the image
+ * rule existed, which were split by id).
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -22,6 +24,8 @@ import {
 } from "../core/records.js";
 import type { Json, Scorer } from "../core/types.js";
 import { runDir } from "./identity.js";
+import { reuseSummary } from "./run-record.js";
+import type { ShardRule } from "./select.js";
 import type { CiFunction, TaskRunResult } from "./task-run.js";
 import { summarize } from "./task-run.js";
 
@@ -40,11 +44,41 @@ function identityOf(r: RunRecord): string {
   });
 }
 
+/** How a shard was partitioned (folders without `shardBy` predate the image rule: by id). */
+function ruleOf(r: RunRecord): ShardRule {
+  return r.config.shardBy === "image" ? "image" : "id";
+}
+
+/** A problem when shards were partitioned by different rules, naming each rule's folders. */
+function mixedRules(shards: readonly Shard[]): string | null {
+  const byRule = new Map<ShardRule, string[]>();
+  for (const s of shards) {
+    const rule = ruleOf(s.record);
+    byRule.set(rule, [...(byRule.get(rule) ?? []), s.dir]);
+  }
+  if (byRule.size < 2) return null;
+  const flag = (rule: ShardRule): string => (rule === "image" ? "--reuse on" : "--reuse off");
+  const parts = [...byRule].map(([rule, dirs]) => `by ${rule} (${flag(rule)}): ${dirs.join(", ")}`);
+  return `the shards were split by different rules, so their samples do not partition one run; ${parts.join("; ")}. Re-run the odd ones with the same --reuse as the rest`;
+}
+
+/** A problem when the shards' samples do not add up to the subset they were cut from (when recorded). */
+function missingSamples(shards: readonly Shard[]): string | null {
+  const sizes = new Set(shards.map((s) => s.record.config.subsetSize));
+  const size = [...sizes][0];
+  if (sizes.size !== 1 || typeof size !== "number") return null;
+  const held = shards.reduce((n, s) => n + s.samples.length, 0);
+  if (held === size) return null;
+  return `the shards hold ${held} samples but the run selected ${size}: they were not cut the same way (run by different versions?); re-run every shard with one version`;
+}
+
 /** Checks the shard folders form one complete run; returns every problem found. */
 export function checkShards(shards: Shard[]): string[] {
   const problems: string[] = [];
   const first = shards[0];
   if (first === undefined) return ["no run folders given"];
+  const mixed = mixedRules(shards);
+  if (mixed !== null) problems.push(mixed);
   for (const s of shards) {
     if (s.record.shard == null) problems.push(`${s.dir} is not a shard (it was run without --shard)`);
     if (s.record.status !== "complete")
@@ -89,6 +123,11 @@ export function checkShards(shards: Shard[]): string[] {
     }
   }
   if (overlaps > 5) problems.push(`…and ${overlaps - 5} more overlapping ids`);
+  // Only meaningful for a full, consistent set: a missing shard or an overlap is already named.
+  if (problems.length === 0) {
+    const missing = missingSamples(shards);
+    if (missing !== null) problems.push(missing);
+  }
   return problems;
 }
 
@@ -179,6 +218,9 @@ export async function mergeRuns(
     identity: base,
     notes,
   };
+  // What the shards reused, summed over the merged samples (absent for shards made before reuse existed).
+  const mode = first.config.reuse;
+  if (mode === "on" || mode === "off") record.reuse = reuseSummary(all, mode === "on");
   // The per-generation lines travel with the latency block they summarise (written atomically, like run.json).
   const lines = timed ? join(timed.dir, LATENCY_FILE) : null;
   if (lines !== null && existsSync(lines)) writeFileAtomic(join(dir, LATENCY_FILE), readFileSync(lines));

@@ -1,6 +1,7 @@
 /**
- * The first two phases of a task run: select the samples (one cheap pass over ids and strata), then open or
- * resume the run folder under its lock (identity, folder, the records already there, what is pending).
+ * The first two phases of a task run: select the samples (one pass over ids, strata and, with `--reuse on`,
+ * image keys), then open or resume the run folder under its lock (identity, folder, the records already
+ * there, what is pending).
  */
 import { mkdir } from "node:fs/promises";
 import { UsageError } from "../core/errors.js";
@@ -8,29 +9,47 @@ import * as log from "../core/log.js";
 import { type RunRecord, readRunRecordIfAny, readSamples, type SampleRecord } from "../core/records.js";
 import type { GenerationSettings, TaskSample } from "../core/types.js";
 import { baseIdentity, runDir, runIdentity, runIdFor } from "./identity.js";
+import { type KeyedId, sampleImageKey } from "./locality.js";
 import { acquireRunLock, type RunLock } from "./lock.js";
 import type { TaskRunInput } from "./run-types.js";
-import { inShard, type SampleKey, selectSubset } from "./select.js";
+import { inShard, type SampleKey, selectSubset, shardRule } from "./select.js";
+
+/** What phase 1 chose. */
+export interface Selection {
+  /** The ids this process evaluates. */
+  selected: Set<string>;
+  /** The selected samples with their image keys, in file order (keys null with `--reuse off`). */
+  keyed: KeyedId[];
+  /** Size of the subset before sharding (merge checks the shards add up to it). */
+  subsetSize: number;
+}
 
 /** Phase 1: the ids this process evaluates (the seeded subset, then this shard's part of it). */
 export async function selectSamples(
   taskName: string,
   samples: () => AsyncIterable<TaskSample>,
   settings: TaskRunInput["settings"],
-): Promise<Set<string>> {
-  // Images are dropped as the stream moves on: only ids and strata are kept.
+): Promise<Selection> {
+  // Images are dropped as the stream moves on: only ids, strata and image keys are kept.
   const keys: SampleKey[] = [];
-  const seen = new Set<string>();
+  const imageKeys = new Map<string, string | null>();
   for await (const s of samples()) {
-    if (seen.has(s.id)) {
+    if (imageKeys.has(s.id)) {
       log.warn(`${taskName}: duplicate sample id '${s.id}' ignored.`);
       continue;
     }
-    seen.add(s.id);
+    // Keys cost a hash of the image bytes for tasks without a cheap one: only computed when used.
+    imageKeys.set(s.id, settings.reuse ? sampleImageKey(s) : null);
     keys.push({ id: s.id, stratum: s.stratum });
   }
   const subset = selectSubset(keys, settings.limit, settings.subsetSeed);
-  const selected = new Set([...subset].filter((id) => inShard(id, settings.shard)));
+  const byImage = shardRule(settings) === "image";
+  const selected = new Set(
+    [...subset].filter((id) => inShard(id, settings.shard, byImage ? (imageKeys.get(id) ?? null) : null)),
+  );
+  const keyed = keys
+    .filter((k) => selected.has(k.id))
+    .map((k) => ({ id: k.id, key: imageKeys.get(k.id) ?? null }));
   if (selected.size === 0) {
     throw new UsageError(
       `${taskName}: no samples selected (${keys.length} in the split, limit ${settings.limit ?? "none"}, shard ${
@@ -39,7 +58,7 @@ export async function selectSamples(
       "Raise --limit or use fewer shards.",
     );
   }
-  return selected;
+  return { selected, keyed, subsetSize: subset.size };
 }
 
 /** An open (locked) run folder and what it already holds. */
@@ -80,7 +99,7 @@ export async function openRunFolder(
     prompt: settings.promptSettings,
     subset: { limit: settings.limit, seed: settings.subsetSeed },
   });
-  const identity = runIdentity(base, settings.shard);
+  const identity = runIdentity(base, settings.shard, shardRule(settings));
   const runId = runIdFor(identity, settings.fresh ? new Date() : null);
   const dir = runDir(settings.out, model.info.name, task.name, runId);
   await mkdir(dir, { recursive: true });

@@ -1,8 +1,9 @@
 /** run.json from the run's state: a pure function of what the phases produced (no clock, no files). */
-import type { LatencyBlock, RunRecord, SampleRecord } from "../core/records.js";
+import type { LatencyBlock, ReuseSummary, RunRecord, SampleRecord } from "../core/records.js";
 import type { GenerationSettings, Json, ModelInfo, ScoredSample, Scorer } from "../core/types.js";
 import { backendFor } from "../models/registry.js";
 import type { CiFunction, ResolvedDataset, RunnableTask, RunSettings } from "./run-types.js";
+import { shardRule } from "./select.js";
 
 /** Metrics, CI and counts of a set of sample records (failed ones counted, never scored). */
 export function summarize(
@@ -37,16 +38,46 @@ export function summarize(
   return { metrics, ci: intervals, counts: { scored: scored.length, failed, parseFailures } };
 }
 
-/** run.json's `config`: the settings as run, the identity's base, and the recorded extras. */
+/**
+ * What the recorded samples reused (run.json `reuse`): sums over every record, resumed ones included; a
+ * record without reuse info (failed, or a backend without caches) adds nothing.
+ */
+export function reuseSummary(records: Iterable<SampleRecord>, reuse: boolean): ReuseSummary {
+  const sum: ReuseSummary = {
+    mode: reuse ? "on" : "off",
+    visionComputed: 0,
+    visionReused: 0,
+    prefixReused: 0,
+    prefixTokensReused: 0,
+  };
+  for (const r of records) {
+    if (r.reuse == null) continue;
+    sum.visionComputed += r.reuse.visionComputed;
+    sum.visionReused += r.reuse.visionReused;
+    if (r.reuse.prefixTokens > 0) sum.prefixReused += 1;
+    sum.prefixTokensReused += r.reuse.prefixTokens;
+  }
+  return sum;
+}
+
+/**
+ * run.json's `config`: the settings as run, the identity's base, the size of the subset before sharding
+ * (merge checks shards add up to it) and the recorded extras. `reuse` is recorded but is not identity;
+ * `shardBy` (the shard rule, null when unsharded) is part of a shard's.
+ */
 export function runConfig(
   settings: RunSettings,
   generation: GenerationSettings,
   identityBase: Json,
+  subsetSize: number,
 ): Record<string, Json> {
   return {
     limit: settings.limit,
     subsetSeed: settings.subsetSeed,
     shard: settings.shard ? `${settings.shard.index}/${settings.shard.count}` : null,
+    shardBy: settings.shard ? shardRule(settings) : null,
+    subsetSize,
+    reuse: settings.reuse ? "on" : "off",
     concurrency: settings.concurrency,
     maxNewTokens: generation.maxNewTokens,
     stop: generation.stop,
@@ -130,6 +161,7 @@ export function buildRunRecord(
     finishedAt,
     shard: settings.shard,
     identity: parts.identity,
+    reuse: reuseSummary(parts.records.values(), settings.reuse),
   };
   if (notes && notes.length > 0) record.notes = notes;
   return record;

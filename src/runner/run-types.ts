@@ -33,6 +33,12 @@ export interface RunSettings {
   fresh: boolean;
   /** `--max-error-rate`: the failure budget (failure-budget.ts says how it is judged; exit 5). */
   maxErrorRate: number;
+  /**
+   * `--reuse on|off`: on, the accuracy pass may use the backend's caches across questions of one image, runs
+   * those questions together and `--shard` partitions by image. Outputs are the same either way, so it is not
+   * part of an unsharded run's identity; the shard rule is part of a shard's.
+   */
+  reuse: boolean;
   /** Prompt and image settings that change outputs (e.g. `{ imageMode: "pad" }`); part of the identity. */
   promptSettings: Record<string, Json>;
   /** Further settings recorded in run.json config but not part of the identity (dtype, device, threads flags). */
@@ -78,6 +84,11 @@ export interface TaskRunInput {
   dataset: ResolvedDataset;
   /** Opens a fresh stream over every sample of the split (called once per pass). */
   samples: () => AsyncIterable<TaskSample>;
+  /**
+   * The samples with these ids in this order, read on demand (src/data/sample-source.ts); absent, the passes
+   * take `samples()` in file order.
+   */
+  samplesInOrder?: (ids: readonly string[]) => AsyncIterable<TaskSample>;
   /** The model. */
   model: ModelBackend;
   /** Run settings. */

@@ -1,7 +1,7 @@
 /**
- * Which samples a run evaluates: a seeded stratified subset (`--limit`), a stable hash partition (`--shard`),
- * and the seeded subset the latency pass measures. Every choice depends on ids and the seed only, never on
- * row order, so the same command picks the same samples on any machine.
+ * Which samples a run evaluates: a seeded stratified subset (`--limit`), a stable hash partition (`--shard`,
+ * by image key or by id), and the seeded subset the latency pass measures. Every choice depends on ids, image
+ * keys and the seed only, never on row order, so the same command picks the same samples on any machine.
  */
 import { createHash } from "node:crypto";
 
@@ -83,10 +83,26 @@ export function selectSubset(samples: readonly SampleKey[], limit: number | null
   return chosen;
 }
 
-/** True when the id belongs to the shard (a stable hash partition, independent of the subset seed). */
-export function inShard(id: string, shard: Shard | null): boolean {
+/**
+ * How `--shard` partitions: `image` (with `--reuse on`) hashes a sample's image key so every question of an
+ * image lands in one shard, and its caches serve them all; `id` (with `--reuse off`) hashes the id.
+ */
+export type ShardRule = "image" | "id";
+
+/** The shard rule of a run: by image with `--reuse on`, by id with `--reuse off`. */
+export function shardRule(settings: { reuse: boolean }): ShardRule {
+  return settings.reuse ? "image" : "id";
+}
+
+/**
+ * True when the sample belongs to the shard: a stable hash partition, independent of the subset seed, of the
+ * image key when one is given (the image rule) and of the id otherwise (the id rule, or a sample without
+ * an image).
+ */
+export function inShard(id: string, shard: Shard | null, imageKey: string | null = null): boolean {
   if (shard === null) return true;
-  return hash32("shard", id) % shard.count === shard.index;
+  const h = imageKey === null ? hash32("shard", id) : hash32("shard-image", imageKey);
+  return h % shard.count === shard.index;
 }
 
 /** The seeded subset of ids the latency pass measures (at most n, in measuring order). */

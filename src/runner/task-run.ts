@@ -19,8 +19,9 @@ import {
 import type { GenerationSettings } from "../core/types.js";
 import { type AccuracyOutcome, accuracyPass, budgetVerdict, SampleTally } from "./accuracy-pass.js";
 import { latencyPass } from "./latency-pass.js";
+import { localityOrder } from "./locality.js";
 import { silentProgress } from "./progress.js";
-import { openRunFolder, type RunFolder, selectSamples } from "./run-folder.js";
+import { openRunFolder, type RunFolder, type Selection, selectSamples } from "./run-folder.js";
 import { buildRunRecord, type RunRecordParts, runConfig } from "./run-record.js";
 import type { RunnableTask, RunSettings, TaskRunInput, TaskRunResult } from "./run-types.js";
 
@@ -52,11 +53,11 @@ function latencyReusable(
 /** Runs (or resumes) one task and returns its run folder and record. */
 export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
   const generation = generationFor(input.task, input.settings);
-  const selected = await selectSamples(input.task.name, input.samples, input.settings);
-  const folder = await openRunFolder(input, selected, generation);
+  const selection = await selectSamples(input.task.name, input.samples, input.settings);
+  const folder = await openRunFolder(input, selection.selected, generation);
   // The run folder's lock is released however the run ends.
   try {
-    return await runInFolder(input, folder, selected, generation);
+    return await runInFolder(input, folder, selection, generation);
   } finally {
     folder.lock.release();
   }
@@ -65,10 +66,11 @@ export async function runTask(input: TaskRunInput): Promise<TaskRunResult> {
 async function runInFolder(
   input: TaskRunInput,
   folder: RunFolder,
-  selected: Set<string>,
+  selection: Selection,
   generation: GenerationSettings,
 ): Promise<TaskRunResult> {
   const { task, settings, model } = input;
+  const { selected } = selection;
   const userSignal = input.signal ?? new AbortController().signal;
   const { dir, previous } = folder;
   const env = collectEnv(model.info);
@@ -80,7 +82,7 @@ async function runInFolder(
     dataset: input.dataset,
     model: model.info,
     settings,
-    config: runConfig(settings, generation, folder.base),
+    config: runConfig(settings, generation, folder.base, selection.subsetSize),
     env,
     identity: folder.identity,
     selected,
@@ -103,6 +105,8 @@ async function runInFolder(
           dir,
           intactBytes: folder.intactBytes,
           pending: folder.pending,
+          // With --reuse on, questions of one image run together (resumed runs too: pending only).
+          order: settings.reuse ? localityOrder(selection.keyed, folder.pending) : null,
           selected,
           tally,
           generation,

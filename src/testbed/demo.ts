@@ -186,6 +186,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       maxNewTokens: 8,
       fresh: false,
       maxErrorRate: 1,
+      reuse: true,
       promptSettings: { imageMode: "pad" },
       extraConfig: { demo: true },
     };

@@ -259,6 +259,7 @@ describe("misbehaving models: every output is an answer", () => {
           maxNewTokens: null,
           fresh: false,
           maxErrorRate: 1,
+          reuse: false,
           promptSettings: {},
         },
       });

@@ -96,6 +96,7 @@ function settings(out: string, over: Partial<RunSettings> = {}): RunSettings {
     maxNewTokens: null,
     fresh: false,
     maxErrorRate: 0.01,
+    reuse: true,
     promptSettings: { imageMode: "pad" },
     ...over,
   };
