@@ -19,7 +19,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readSamples } from "../src/core/records.js";
 import type { TaskSample } from "../src/core/types.js";
-import { type DatasetFiles, loadSamples } from "../src/data/samples.js";
+import { openSampleSource } from "../src/data/sample-source.js";
+import type { DatasetFiles } from "../src/data/samples.js";
 import { type FastVLMEngine, loadFastVLM } from "../src/models/fastvlm/engine.js";
 import { silentProgress } from "../src/runner/progress.js";
 import { type RunSettings, runTask, type TaskRunResult } from "../src/runner/task-run.js";
@@ -108,13 +109,16 @@ async function accuracyPass(
     maxErrorRate: 0,
     promptSettings: { imageMode: "pad" },
     reuse: reuse === "on",
-  } as RunSettings;
+  } satisfies RunSettings;
   const t0 = performance.now();
+  // As `run` reads data: one source per pass, rows read in the planned order.
+  const source = openSampleSource(task, dataset);
   const result = await runTask({
     task,
     scorer: task.scorer,
     dataset: { repo: dataset.repo, config: task.dataset.config, split: task.dataset.split, sha: dataset.sha },
-    samples: () => loadSamples(task, dataset),
+    samples: () => source.samples(),
+    samplesInOrder: (ids) => source.samplesInOrder(ids),
     model: engine,
     settings,
     progress: silentProgress,
