@@ -12,7 +12,11 @@
  * (default 3: a short answer, as GQA's and POPE's are).
  *
  *   node --import tsx bench/reuse.ts [--model tiny|real] [--gqa-images N] [--gqa-per-image 24]
- *     [--pope-images N] [--max-new-tokens 3] [--json]
+ *     [--pope-images N] [--max-new-tokens 3] [--repeat 3|1] [--json]
+ *
+ * Each of `--repeat` rounds runs reuse on, reuse off and the floor in a rotated order, each from empty
+ * caches; ratios are medians of the per-round ratios (tiny: 3 rounds, its passes take ~1 s and the machine's
+ * jitter is that size; real dims: 1 round of several minutes).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +38,7 @@ import {
   intFlag,
   log,
   machine,
+  median,
   modelFlag,
   round,
   skipIfNoRealModel,
@@ -47,6 +52,7 @@ const gqaImages = intFlag("gqa-images", kind === "tiny" ? 4 : 3);
 const gqaPerImage = intFlag("gqa-per-image", 24);
 const popeImages = intFlag("pope-images", kind === "tiny" ? 4 : 2);
 const maxNewTokens = intFlag("max-new-tokens", 3);
+const repeat = Math.max(1, intFlag("repeat", kind === "tiny" ? 3 : 1));
 const MB = 2 ** 20;
 const startMachine = machine();
 const step = `reuse-${kind}`;
@@ -59,6 +65,8 @@ skipIfNoRealModel(kind, step, startMachine, (note) => [
 /** One accuracy pass: wall time, run folder, predictions by id. */
 interface Pass {
   wallMs: number;
+  /** Σ of the samples' own totalMs (the engine's time; at concurrency 1 the spans do not overlap). */
+  modelMs: number;
   result: TaskRunResult;
   predictions: Map<string, string | null>;
 }
@@ -125,8 +133,12 @@ async function accuracyPass(
   });
   const wallMs = performance.now() - t0;
   const predictions = new Map<string, string | null>();
-  for (const r of readSamples(result.dir).records) predictions.set(r.id, r.prediction);
-  return { wallMs, result, predictions };
+  let modelMs = 0;
+  for (const r of readSamples(result.dir).records) {
+    predictions.set(r.id, r.prediction);
+    modelMs += r.timing?.totalMs ?? 0;
+  }
+  return { wallMs, modelMs, result, predictions };
 }
 
 /** Ids whose predictions differ between two maps (or are missing from either). */
@@ -140,43 +152,79 @@ function clearCaches(engine: FastVLMEngine): void {
   engine.model.reuse?.clear();
 }
 
-/** Both modes and the floor on one set; `onFirst` alternates which mode runs first across sets. */
-async function measureSet(engine: FastVLMEngine, set: Shaped, out: string, onFirst: boolean) {
-  log(`${step}: ${set.name}: ${set.samples.length} questions on ${set.distinctImages} images`);
-  const runs: Partial<Record<"on" | "off", Pass>> = {};
-  for (const mode of onFirst ? (["on", "off"] as const) : (["off", "on"] as const)) {
-    clearCaches(engine);
-    runs[mode] = await accuracyPass(engine, set, join(out, mode), mode, { concurrency: 1 });
-    log(`  reuse ${mode}: ${(runs[mode].wallMs / 1000).toFixed(1)} s`);
-  }
-  clearCaches(engine);
-  const floor = await unavoidableWork(engine, set.samples, maxNewTokens);
-  log(`  unavoidable: ${(floor.ms / 1000).toFixed(1)} s (${floor.decoderRuns} decoder runs)`);
-  return { on: runs.on!, off: runs.off!, floor };
+/** One round on one set: both modes and the floor. */
+interface Round {
+  on: Pass;
+  off: Pass;
+  floor: FloorResult;
 }
 
-/** The per-set figures for the details block. */
-function setDetails(set: Shaped, m: { on: Pass; off: Pass; floor: FloorResult }) {
-  const floorMismatch = differing(
-    m.on.predictions,
-    new Map([...m.floor.text].map(([id, t]) => [id, t] as [string, string | null])),
-  );
+/** The three contenders' orders, one per round (rotated, so none always runs first or after another). */
+const ORDERS = [
+  ["on", "off", "floor"],
+  ["off", "floor", "on"],
+  ["floor", "on", "off"],
+] as const;
+
+/** `rounds` rounds of both modes and the floor on one set, each from empty caches. */
+async function measureSet(engine: FastVLMEngine, set: Shaped, out: string, first: number): Promise<Round[]> {
+  log(`${step}: ${set.name}: ${set.samples.length} questions on ${set.distinctImages} images`);
+  const rounds: Round[] = [];
+  for (let r = 0; r < repeat; r++) {
+    const got: Partial<Round> = {};
+    for (const who of ORDERS[(first + r) % ORDERS.length]!) {
+      clearCaches(engine);
+      if (who === "floor") got.floor = await unavoidableWork(engine, set.samples, maxNewTokens);
+      else got[who] = await accuracyPass(engine, set, join(out, `${who}-${r}`), who, { concurrency: 1 });
+    }
+    const { on, off, floor } = got as Round;
+    log(
+      `  ${r + 1}/${repeat}: reuse on ${(on.wallMs / 1000).toFixed(2)} s, off ${(off.wallMs / 1000).toFixed(2)} s, ` +
+        `unavoidable ${(floor.ms / 1000).toFixed(2)} s (${floor.decoderRuns} decoder runs)`,
+    );
+    rounds.push({ on, off, floor });
+  }
+  return rounds;
+}
+
+/** The per-set figures for the details block: medians of per-round ratios, every round's raw times. */
+function setDetails(set: Shaped, rounds: Round[]) {
+  const med = (f: (r: Round) => number) => round(median(rounds.map(f)));
+  const differ = new Set<string>();
+  const floorDiffer = new Set<string>();
+  for (const r of rounds) {
+    for (const id of differing(r.on.predictions, r.off.predictions)) differ.add(id);
+    for (const id of differing(r.on.predictions, new Map<string, string | null>(r.floor.text)))
+      floorDiffer.add(id);
+  }
+  const counts = rounds.map((r) => JSON.stringify(r.on.result.record.reuse ?? null));
   return {
     questions: set.samples.length,
     distinctImages: set.distinctImages,
-    wallMsOn: round(m.on.wallMs),
-    wallMsOff: round(m.off.wallMs),
-    unavoidableMs: round(m.floor.ms),
-    unavoidablePerImageMs: round(m.floor.perImageMs),
-    unavoidablePerQuestionMs: round(m.floor.perQuestionMs),
-    decoderRuns: m.floor.decoderRuns,
-    withOverWithout: round(m.on.wallMs / m.off.wallMs),
-    withOverUnavoidable: round(m.on.wallMs / m.floor.ms),
-    predictionsDiffer: differing(m.on.predictions, m.off.predictions),
-    floorPredictionsDiffer: floorMismatch,
-    reuseOn: m.on.result.record.reuse ?? null,
-    reuseOff: m.off.result.record.reuse ?? null,
+    rounds: rounds.length,
+    withOverWithout: med((r) => r.on.wallMs / r.off.wallMs),
+    withOverUnavoidable: med((r) => r.on.wallMs / r.floor.ms),
+    // Where the difference to the floor goes: the engine's own time (Σ totalMs) and the runner around it.
+    engineOverUnavoidable: med((r) => r.on.modelMs / r.floor.ms),
+    wallOverEngineOn: med((r) => r.on.wallMs / r.on.modelMs),
+    wallMsOn: med((r) => r.on.wallMs),
+    wallMsOff: med((r) => r.off.wallMs),
+    engineMsOn: med((r) => r.on.modelMs),
+    unavoidableMs: med((r) => r.floor.ms),
+    unavoidablePerImageMs: med((r) => r.floor.perImageMs),
+    unavoidablePerQuestionMs: med((r) => r.floor.perQuestionMs),
+    decoderRuns: rounds[0]!.floor.decoderRuns,
+    predictionsDiffer: [...differ],
+    floorPredictionsDiffer: [...floorDiffer],
+    reuseCountsSameEveryRound: new Set(counts).size === 1,
+    reuseOn: rounds[0]!.on.result.record.reuse ?? null,
+    reuseOff: rounds[0]!.off.result.record.reuse ?? null,
     expectedReusedAtC1: set.samples.length - set.distinctImages,
+    raw: rounds.map((r) => ({
+      onMs: round(r.on.wallMs),
+      offMs: round(r.off.wallMs),
+      floorMs: round(r.floor.ms),
+    })),
   };
 }
 
@@ -189,14 +237,15 @@ const targets: Target[] = [];
 const details: Record<string, unknown> = { model: kind, dir, maxNewTokens };
 try {
   // Untimed: warms the sessions and loads the runner's, scorers' and data layer's modules (one-offs).
-  await accuracyPass(engine, sets[0]!, join(out, "warm"), "off", { concurrency: 1, limit: 2 });
+  await accuracyPass(engine, sets[0]!, join(out, "warm-off"), "off", { concurrency: 1, limit: 2 });
+  await accuracyPass(engine, sets[0]!, join(out, "warm-on"), "on", { concurrency: 1, limit: 4 });
   const modelRssMB = process.memoryUsage().rss / MB;
   const perSet: Record<string, ReturnType<typeof setDetails>> = {};
   let gqaOff = new Map<string, string | null>();
   for (const [i, set] of sets.entries()) {
-    const m = await measureSet(engine, set, join(out, set.name), i % 2 === 1);
-    perSet[set.name] = setDetails(set, m);
-    if (set.name === "gqa") gqaOff = m.off.predictions;
+    const rounds = await measureSet(engine, set, join(out, set.name), i);
+    perSet[set.name] = setDetails(set, rounds);
+    if (set.name === "gqa") gqaOff = rounds[0]!.off.predictions;
   }
   // Reuse on at concurrency 2 (the memory target's setting): peak RSS with the caches filled.
   clearCaches(engine);
