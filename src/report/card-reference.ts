@@ -7,7 +7,14 @@
  * variant each row uses (ScienceQA full or IMG, VQAv2 val or test-dev, InfoVQA val or test) nor which tool
  * produced the numbers, and the numbers match no table of the FastVLM paper. A delta is therefore a sanity
  * check, not a reproduction test.
+ *
+ * Only the numbers and where they were read are the cards' own facts. Which tasks the cards cover and in what
+ * order is the `fastvlm-card` group (tasks/groups.ts), and the metric a number is read as is that task's
+ * primary metric (its scorer's `primary`); test/unit/completeness.test.ts fails when the table and the group
+ * disagree.
  */
+import { FASTVLM_CARD } from "../../tasks/groups.js";
+import { TASKS } from "../../tasks/index.js";
 import type { LoadedRun } from "./runs.js";
 
 /** Where a card's numbers were read. */
@@ -35,25 +42,18 @@ export const CARD_CAVEAT =
   "Published on the FastVLM model cards, which state neither the split or variant of each benchmark nor the " +
   "evaluation tool; the numbers match no table of the FastVLM paper. Compare with care.";
 
-/** The metric each card row is read as (the task's primary metric). */
-export const CARD_METRICS: Readonly<Record<string, string>> = {
-  ai2d: "exact_match",
-  scienceqa_img: "exact_match",
-  mmmu: "accuracy",
-  vqav2: "vqa_accuracy",
-  chartqa: "relaxed_overall",
-  textvqa: "vqa_accuracy",
-  infovqa: "anls",
-  docvqa: "anls",
-  ocrbench: "ocrbench_accuracy",
-  realworldqa: "exact_match",
-  seedbench: "seed_image",
-};
+/**
+ * The metric each card row is read as: the card task's primary metric, for the `fastvlm-card` group's tasks in
+ * the cards' row order.
+ */
+export const CARD_METRICS: Readonly<Record<string, string>> = Object.fromEntries(
+  FASTVLM_CARD.flatMap((name) => {
+    const task = TASKS[name];
+    return task ? [[name, task.scorer.primary]] : [];
+  }),
+);
 
-const row = (...v: number[]): Record<string, number> =>
-  Object.fromEntries(Object.keys(CARD_METRICS).map((task, i) => [task, v[i]!]));
-
-/** The cards' table, in the cards' row order (Ai2D … SeedBench-Img). */
+/** The cards' table, each model's numbers as printed, in the cards' row order (Ai2D … SeedBench-Img). */
 export const PUBLISHED: readonly PublishedModel[] = [
   {
     model: "fastvlm-0.5b",
@@ -62,19 +62,55 @@ export const PUBLISHED: readonly PublishedModel[] = [
       url: "https://huggingface.co/apple/FastVLM-0.5B/blob/a93e998963b969dc970544ac9c67b1f2fba9a7f4/README.md",
       commit: "a93e998963b969dc970544ac9c67b1f2fba9a7f4",
     },
-    points: row(68.0, 85.2, 33.9, 76.3, 76.0, 64.5, 46.4, 82.5, 63.9, 56.1, 71.0),
+    points: {
+      ai2d: 68.0,
+      scienceqa_img: 85.2,
+      mmmu: 33.9,
+      vqav2: 76.3,
+      chartqa: 76.0,
+      textvqa: 64.5,
+      infovqa: 46.4,
+      docvqa: 82.5,
+      ocrbench: 63.9,
+      realworldqa: 56.1,
+      seedbench: 71.0,
+    },
   },
   {
     model: "fastvlm-1.5b",
     repo: "apple/FastVLM-1.5B",
     source: { url: "https://huggingface.co/apple/FastVLM-1.5B/blob/main/README.md", commit: null },
-    points: row(77.4, 94.4, 37.8, 79.1, 80.1, 70.4, 59.7, 88.3, 70.2, 61.2, 74.2),
+    points: {
+      ai2d: 77.4,
+      scienceqa_img: 94.4,
+      mmmu: 37.8,
+      vqav2: 79.1,
+      chartqa: 80.1,
+      textvqa: 70.4,
+      infovqa: 59.7,
+      docvqa: 88.3,
+      ocrbench: 70.2,
+      realworldqa: 61.2,
+      seedbench: 74.2,
+    },
   },
   {
     model: "fastvlm-7b",
     repo: "apple/FastVLM-7B",
     source: { url: "https://huggingface.co/apple/FastVLM-7B/blob/main/README.md", commit: null },
-    points: row(83.6, 96.7, 45.4, 80.8, 85.0, 74.9, 75.8, 93.2, 73.1, 67.2, 75.4),
+    points: {
+      ai2d: 83.6,
+      scienceqa_img: 96.7,
+      mmmu: 45.4,
+      vqav2: 80.8,
+      chartqa: 85.0,
+      textvqa: 74.9,
+      infovqa: 75.8,
+      docvqa: 93.2,
+      ocrbench: 73.1,
+      realworldqa: 67.2,
+      seedbench: 75.4,
+    },
   },
 ];
 

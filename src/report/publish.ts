@@ -119,7 +119,6 @@ function hubFailure(err: unknown, env: HubEnv, what: string): HubError {
   return new HubError(`${what} failed${status !== undefined ? ` (HTTP ${status})` : ""}: ${message}`, hint);
 }
 
-/** Uploads the leaderboard folder as one commit; creates the repo when missing. */
 /** Model names of the leaderboard's demo rows (marked synthetic, or built from runs with config.demo). */
 export function demoRows(dir: string): string[] {
   let value: unknown;
@@ -142,13 +141,11 @@ export function demoRows(dir: string): string[] {
   return [...new Set(names)];
 }
 
-export async function publishLeaderboard(options: PublishOptions): Promise<PublishResult> {
+/** Refuses options that name no repo or folder, and a folder of demo rows without `allowDemo`. */
+function checkPublishable(options: PublishOptions, dir: string): void {
   const problems = validate(options);
   if (problems.length > 0)
     throw new UsageError(problems.join("\n"), "Example: fastvlm-eval publish --repo me/leaderboard");
-  const repoType = options.repoType ?? "dataset";
-  const dir = resolve(options.dir);
-  const files = listUploadFiles(dir);
   const demo = demoRows(dir);
   if (demo.length > 0 && options.allowDemo !== true) {
     throw new UsageError(
@@ -157,18 +154,10 @@ export async function publishLeaderboard(options: PublishOptions): Promise<Publi
       { details: { dir, demoRows: demo.join(", ") } },
     );
   }
-  const base: PublishResult = {
-    dryRun: options.dryRun === true,
-    repo: options.repo,
-    repoType,
-    files,
-    created: false,
-    commitUrl: null,
-    commitOid: null,
-  };
-  if (options.dryRun) return base;
+}
 
-  const env = options.env ?? hubEnv();
+/** The write token, refusing offline mode and a missing token. */
+function writeToken(env: HubEnv): string {
   if (env.offline) {
     throw new UsageError(
       "HF_HUB_OFFLINE is set: publish needs the network.",
@@ -182,43 +171,89 @@ export async function publishLeaderboard(options: PublishOptions): Promise<Publi
       "Set HF_TOKEN (https://huggingface.co/settings/tokens).",
     );
   }
-  const hub = await import("@huggingface/hub");
-  const repo = { type: repoType, name: options.repo } as const;
-  const common = {
-    accessToken: token,
-    hubUrl: env.endpoint,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  };
+  return token;
+}
 
-  let created = false;
+type HubModule = typeof import("@huggingface/hub");
+
+/** What every @huggingface/hub call of one publish shares. */
+interface HubCall {
+  /** The client module. */
+  hub: HubModule;
+  /** The target repo. */
+  repo: { type: PublishRepoType; name: string };
+  /** Token, endpoint and (in tests) fetch. */
+  common: { accessToken: string; hubUrl: string; fetch?: typeof fetch };
+  /** For error messages and hints. */
+  env: HubEnv;
+}
+
+/** Creates the repo when it does not exist (a Space as a static one); true when it was created. */
+async function ensureRepo({ hub, repo, common, env }: HubCall): Promise<boolean> {
   try {
-    if (!(await hub.repoExists({ repo, ...common }))) {
-      await hub.createRepo({ repo, ...common, ...(repoType === "space" ? { sdk: "static" as const } : {}) });
-      created = true;
-    }
+    if (await hub.repoExists({ repo, ...common })) return false;
+    await hub.createRepo({ repo, ...common, ...(repo.type === "space" ? { sdk: "static" as const } : {}) });
+    return true;
   } catch (err) {
     if (err instanceof HarnessError) throw err;
-    throw hubFailure(err, env, `Creating ${repoType} ${options.repo}`);
+    throw hubFailure(err, env, `Creating ${repo.type} ${repo.name}`);
   }
+}
 
-  // A Space needs front matter in README.md; stage a copy rather than touching the user's folder.
-  let uploadDir = dir;
-  let staging: string | null = null;
+/**
+ * The folder to upload: `dir` itself, or for a Space whose README.md lacks front matter a staged copy with it
+ * (`staging`, for the caller to remove), so the user's folder is never touched.
+ */
+function uploadSource(
+  dir: string,
+  repoType: PublishRepoType,
+  repoName: string,
+): { uploadDir: string; staging: string | null } {
   const readmePath = join(dir, "README.md");
   if (
-    repoType === "space" &&
-    existsSync(readmePath) &&
-    !readFileSync(readmePath, "utf8").startsWith("---\n")
+    repoType !== "space" ||
+    !existsSync(readmePath) ||
+    readFileSync(readmePath, "utf8").startsWith("---\n")
   ) {
-    staging = mkdtempSync(join(tmpdir(), "fastvlm-publish-"));
-    cpSync(dir, staging, { recursive: true });
-    writeFileSync(join(staging, "README.md"), spaceReadme(readFileSync(readmePath, "utf8"), options.repo));
-    uploadDir = staging;
+    return { uploadDir: dir, staging: null };
   }
+  const staging = mkdtempSync(join(tmpdir(), "fastvlm-publish-"));
+  cpSync(dir, staging, { recursive: true });
+  writeFileSync(join(staging, "README.md"), spaceReadme(readFileSync(readmePath, "utf8"), repoName));
+  return { uploadDir: staging, staging };
+}
+
+/** Uploads the leaderboard folder as one commit; creates the repo when missing. */
+export async function publishLeaderboard(options: PublishOptions): Promise<PublishResult> {
+  const repoType = options.repoType ?? "dataset";
+  const dir = resolve(options.dir);
+  checkPublishable(options, dir);
+  const files = listUploadFiles(dir);
+  const base: PublishResult = {
+    dryRun: options.dryRun === true,
+    repo: options.repo,
+    repoType,
+    files,
+    created: false,
+    commitUrl: null,
+    commitOid: null,
+  };
+  if (options.dryRun) return base;
+
+  const env = options.env ?? hubEnv();
+  const token = writeToken(env);
+  const call: HubCall = {
+    hub: await import("@huggingface/hub"),
+    repo: { type: repoType, name: options.repo },
+    common: { accessToken: token, hubUrl: env.endpoint, ...(options.fetch ? { fetch: options.fetch } : {}) },
+    env,
+  };
+  const created = await ensureRepo(call);
+  const { uploadDir, staging } = uploadSource(dir, repoType, options.repo);
   try {
-    const result = await hub.uploadFiles({
-      repo,
-      ...common,
+    const result = await call.hub.uploadFiles({
+      repo: call.repo,
+      ...call.common,
       // The trailing slash makes repo paths relative to the folder (no folder-name prefix).
       files: [pathToFileURL(`${uploadDir}/`)],
       commitTitle: options.title ?? "Publish fastvlm-eval leaderboard",

@@ -74,16 +74,8 @@ function int(
   return n;
 }
 
-/**
- * Parses and checks the flags (and, given `knownTasks`, the task names); throws one UsageError naming every
- * problem.
- */
-export function parseRunFlags(
-  tasks: string[],
-  flags: RunFlags,
-  env: NodeJS.ProcessEnv = process.env,
-  knownTasks?: readonly string[],
-): ParsedRunFlags {
+/** Problems with the task list: none, unknown names (given `knownTasks`), repeats. */
+function taskProblems(tasks: string[], knownTasks: readonly string[] | undefined): string[] {
   const problems: string[] = [];
   if (tasks.length === 0) problems.push("name at least one task");
   if (knownTasks !== undefined) {
@@ -94,7 +86,31 @@ export function parseRunFlags(
     }
   }
   if (new Set(tasks).size !== tasks.length) problems.push("a task is named twice");
-  if (flags.model === undefined || flags.model.trim() === "") problems.push("--model is required");
+  return problems;
+}
+
+/** The runner's numeric flags, each with its default when absent or invalid. */
+interface NumericFlags {
+  /** --limit, or null for every sample. */
+  limit: number | null;
+  /** --subset-seed. */
+  subsetSeed: number;
+  /** --concurrency. */
+  concurrency: number;
+  /** --latency-samples. */
+  latencySamples: number;
+  /** --warmup. */
+  warmup: number;
+  /** --max-new-tokens, or null when not given. */
+  maxNewTokens: number | null;
+  /** --retries, or undefined when not given. */
+  retries: number | undefined;
+  /** --max-error-rate. */
+  maxErrorRate: number;
+}
+
+/** Reads the numeric flags; each invalid one is a problem and takes its default. */
+function numericFlags(problems: string[], flags: RunFlags): NumericFlags {
   const limit = flags.limit === undefined ? null : int(problems, "--limit", flags.limit, 1, 1);
   const subsetSeed = int(problems, "--subset-seed", flags.subsetSeed, 0, 0);
   const concurrency = int(problems, "--concurrency", flags.concurrency, 1, 1);
@@ -110,25 +126,68 @@ export function parseRunFlags(
       problems.push(`--max-error-rate must be a number from 0 to 1, got '${flags.maxErrorRate}'`);
     } else maxErrorRate = r;
   }
-  let reuse = true;
-  if (flags.reuse !== undefined) {
-    const v = flags.reuse.trim().toLowerCase();
-    if (v === "on" || v === "off") reuse = v === "on";
-    else problems.push(`--reuse must be on or off, got '${flags.reuse}'`);
-  }
-  let shard = null;
-  if (flags.shard !== undefined) {
-    const s = parseShard(flags.shard, env);
-    if (typeof s === "string") problems.push(s);
-    else shard = s;
-  }
-  let modelSettings: ModelSettings = {};
+  return { limit, subsetSeed, concurrency, latencySamples, warmup, maxNewTokens, retries, maxErrorRate };
+}
+
+/** --reuse: on (the default) or off. */
+function reuseFlag(problems: string[], value: string | undefined): boolean {
+  if (value === undefined) return true;
+  const v = value.trim().toLowerCase();
+  if (v === "on" || v === "off") return v === "on";
+  problems.push(`--reuse must be on or off, got '${value}'`);
+  return true;
+}
+
+/** --shard i/n (the env may supply it), or null. */
+function shardFlag(
+  problems: string[],
+  value: string | undefined,
+  env: NodeJS.ProcessEnv,
+): RunSettings["shard"] {
+  if (value === undefined) return null;
+  const s = parseShard(value, env);
+  if (typeof s !== "string") return s;
+  problems.push(s);
+  return null;
+}
+
+/** The backends' flags as engine settings; their problems join ours. */
+function backendFlags(problems: string[], flags: RunFlags): ModelSettings {
   try {
-    modelSettings = modelOptionsFromFlags(flags);
+    return modelOptionsFromFlags(flags);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     problems.push(...err.message.split("\n"));
+    return {};
   }
+}
+
+/** Hub settings from --revision, --dataset-repo, --lock and --retries. */
+function dataSettings(flags: RunFlags, retries: number | undefined): DataSettings {
+  const data: DataSettings = {};
+  if (flags.revision !== undefined) data.revision = flags.revision;
+  if (flags.datasetRepo !== undefined) data.datasetRepo = flags.datasetRepo;
+  if (flags.lock !== undefined) data.lockFile = resolve(flags.lock);
+  if (retries !== undefined) data.retries = retries;
+  return data;
+}
+
+/**
+ * Parses and checks the flags (and, given `knownTasks`, the task names); throws one UsageError naming every
+ * problem.
+ */
+export function parseRunFlags(
+  tasks: string[],
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  knownTasks?: readonly string[],
+): ParsedRunFlags {
+  const problems = taskProblems(tasks, knownTasks);
+  if (flags.model === undefined || flags.model.trim() === "") problems.push("--model is required");
+  const { retries, ...numbers } = numericFlags(problems, flags);
+  const reuse = reuseFlag(problems, flags.reuse);
+  const shard = shardFlag(problems, flags.shard, env);
+  const modelSettings = backendFlags(problems, flags);
   if (flags.datasetRepo !== undefined && tasks.length > 1)
     problems.push("--dataset-repo applies to one task only");
   if (flags.out !== undefined && flags.out.trim() === "") problems.push("--out must not be empty");
@@ -138,29 +197,23 @@ export function parseRunFlags(
       "Example: fastvlm-eval run pope docvqa --model fastvlm-0.5b --limit 100 --concurrency 2",
     );
   }
-  const model = flags.model!.trim();
   const backendConfig = backendRunConfig(flags, modelSettings);
-  const data: DataSettings = {};
-  if (flags.revision !== undefined) data.revision = flags.revision;
-  if (flags.datasetRepo !== undefined) data.datasetRepo = flags.datasetRepo;
-  if (flags.lock !== undefined) data.lockFile = resolve(flags.lock);
-  if (retries !== undefined) data.retries = retries;
   return {
-    model,
+    model: flags.model!.trim(),
     json: flags.json === true,
     modelSettings,
-    data,
+    data: dataSettings(flags, retries),
     settings: {
       out: resolve(flags.out ?? "predictions"),
-      limit,
-      subsetSeed,
+      limit: numbers.limit,
+      subsetSeed: numbers.subsetSeed,
       shard,
-      concurrency,
-      latencySamples,
-      warmup,
-      maxNewTokens,
+      concurrency: numbers.concurrency,
+      latencySamples: numbers.latencySamples,
+      warmup: numbers.warmup,
+      maxNewTokens: numbers.maxNewTokens,
       fresh: flags.fresh === true,
-      maxErrorRate,
+      maxErrorRate: numbers.maxErrorRate,
       reuse,
       promptSettings: backendConfig.promptSettings,
       extraConfig: {

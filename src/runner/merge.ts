@@ -137,15 +137,10 @@ export function outRootOf(runFolder: string): string {
 }
 
 /**
- * Merges shard run folders into `<out>/<model>/<task>/<base identity>/` (the folder the unsharded run would
- * use). Folders that are not shards are skipped with a warning.
+ * Reads the folders and keeps the shards (warning about the others), in shard order; throws when there are
+ * none or they do not form one complete run.
  */
-export async function mergeRuns(
-  dirs: string[],
-  out: string,
-  scorer: Scorer<Json>,
-  ci?: CiFunction,
-): Promise<TaskRunResult> {
+function readShards(dirs: string[]): Shard[] {
   const read: Shard[] = dirs.map((dir) => ({
     dir,
     record: readRunRecord(dir),
@@ -167,15 +162,11 @@ export async function mergeRuns(
       "Pass every shard folder of one run (same command, --shard 0/n … n-1/n), each complete.",
     );
   }
-  shards.sort((a, b) => (a.record.shard?.index ?? 0) - (b.record.shard?.index ?? 0));
-  const first = shards[0]!.record;
-  if (first.task.scorer && first.task.scorer.name !== scorer.name) {
-    throw new DataError(`The shards were scored with '${first.task.scorer.name}', not '${scorer.name}'.`);
-  }
-  const base = typeof first.config.identityBase === "string" ? first.config.identityBase : first.runId;
-  const dir = runDir(out, first.model.name, first.task.name, base);
-  await mkdir(dir, { recursive: true });
-  // The merged folder is derived data: rebuild it whole.
+  return shards.sort((a, b) => (a.record.shard?.index ?? 0) - (b.record.shard?.index ?? 0));
+}
+
+/** Empties the merged folder's files (it is derived data: rebuilt whole) and writes every shard's samples. */
+function writeMergedSamples(dir: string, shards: readonly Shard[]): SampleRecord[] {
   for (const f of ["samples.jsonl", "run.json", LATENCY_FILE])
     if (existsSync(`${dir}/${f}`)) rmSync(`${dir}/${f}`);
   const writer = new SampleWriter(dir, 0, 256);
@@ -187,8 +178,17 @@ export async function mergeRuns(
     }
   }
   writer.close();
-  const seed = typeof first.config.subsetSeed === "number" ? first.config.subsetSeed : 0;
-  const sum = summarize(scorer, all, seed, ci);
+  return all;
+}
+
+/** The merged run.json: the first shard's settings, recomputed metrics, the latency of the first timed shard. */
+function mergedRecord(
+  shards: readonly Shard[],
+  all: readonly SampleRecord[],
+  base: string,
+  sum: ReturnType<typeof summarize>,
+): RunRecord {
+  const first = shards[0]!.record;
   const timed = shards.find((s) => s.record.latency !== null);
   const count = first.shard?.count ?? shards.length;
   const notes = [
@@ -221,7 +221,32 @@ export async function mergeRuns(
   // What the shards reused, summed over the merged samples (absent for shards made before reuse existed).
   const mode = first.config.reuse;
   if (mode === "on" || mode === "off") record.reuse = reuseSummary(all, mode === "on");
+  return record;
+}
+
+/**
+ * Merges shard run folders into `<out>/<model>/<task>/<base identity>/` (the folder the unsharded run would
+ * use). Folders that are not shards are skipped with a warning.
+ */
+export async function mergeRuns(
+  dirs: string[],
+  out: string,
+  scorer: Scorer<Json>,
+  ci?: CiFunction,
+): Promise<TaskRunResult> {
+  const shards = readShards(dirs);
+  const first = shards[0]!.record;
+  if (first.task.scorer && first.task.scorer.name !== scorer.name) {
+    throw new DataError(`The shards were scored with '${first.task.scorer.name}', not '${scorer.name}'.`);
+  }
+  const base = typeof first.config.identityBase === "string" ? first.config.identityBase : first.runId;
+  const dir = runDir(out, first.model.name, first.task.name, base);
+  await mkdir(dir, { recursive: true });
+  const all = writeMergedSamples(dir, shards);
+  const seed = typeof first.config.subsetSeed === "number" ? first.config.subsetSeed : 0;
+  const record = mergedRecord(shards, all, base, summarize(scorer, all, seed, ci));
   // The per-generation lines travel with the latency block they summarise (written atomically, like run.json).
+  const timed = shards.find((s) => s.record.latency !== null);
   const lines = timed ? join(timed.dir, LATENCY_FILE) : null;
   if (lines !== null && existsSync(lines)) writeFileAtomic(join(dir, LATENCY_FILE), readFileSync(lines));
   await writeRunRecord(dir, record);

@@ -44,7 +44,7 @@ function clipRecord(rec: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Pairs to precompute: for each task with several runs, the earliest against each later one. */
-function pairsOf(runs: CatalogRun[]): [string, string][] {
+function pairsOf(runs: readonly CatalogRun[]): [string, string][] {
   const byTask = new Map<string, CatalogRun[]>();
   for (const r of runs) byTask.set(r.summary.task, [...(byTask.get(r.summary.task) ?? []), r]);
   const pairs: [string, string][] = [];
@@ -55,10 +55,26 @@ function pairsOf(runs: CatalogRun[]): [string, string][] {
   return pairs;
 }
 
-/** Writes the static viewer. */
-export async function writeExport(api: ViewApi, opts: ExportOptions): Promise<ExportResult> {
-  const maxBytes = opts.maxBytes ?? 50 * 1024 * 1024;
-  const runs = [...api.catalog.runs.values()];
+/** The byte budget of one export, and what it left out. */
+interface Budget {
+  /** The cap (page + thumbnails). */
+  maxBytes: number;
+  /** Bytes taken so far. */
+  bytes: number;
+  /** Thumbnails written. */
+  thumbs: number;
+  /** What was left out: sample details and thumbnails over the cap, samples without a cached image. */
+  left: { details: number; thumbs: number; images: number };
+}
+
+/**
+ * The page data with every run's rows and the precomputed comparisons, and per run the ids that matter
+ * (wrong, parse failures, errors, and flips of a comparison).
+ */
+async function rowsAndCompares(
+  api: ViewApi,
+  runs: readonly CatalogRun[],
+): Promise<{ data: ExportData; matter: Map<string, Set<string>> }> {
   const data: ExportData = {
     mode: "static",
     ...api.runs(),
@@ -84,55 +100,71 @@ export async function writeExport(api: ViewApi, opts: ExportOptions): Promise<Ex
       matter.get(b)?.add(r.id);
     }
   }
-  let bytes = Buffer.byteLength(JSON.stringify(data));
-  const rowsBytes = bytes;
-  let thumbs = 0;
-  const left = { details: 0, thumbs: 0, images: 0 };
-  const addDetails = async (run: CatalogRun, ids: Iterable<string>): Promise<void> => {
-    const index = await api.catalog.index(run);
-    const ds = await api.dataset(run);
-    const out = data.details[run.summary.key] ?? {};
-    data.details[run.summary.key] = out;
-    for (const id of ids) {
-      if (out[id]) continue;
-      const record = clipRecord(await readRecord(index, index.byId.get(id)!));
-      const entry = { record, prompt: typeof ds === "string" ? null : (ds.prompt(id) ?? null) };
-      const size = Buffer.byteLength(JSON.stringify(entry));
-      if (bytes + size > maxBytes) {
-        left.details++;
-        continue;
-      }
-      out[id] = entry;
-      bytes += size;
+  return { data, matter };
+}
+
+/** Embeds the details (clipped record, prompt) of the given samples of a run, as far as the budget allows. */
+async function addDetails(
+  api: ViewApi,
+  data: ExportData,
+  budget: Budget,
+  run: CatalogRun,
+  ids: Iterable<string>,
+): Promise<void> {
+  const index = await api.catalog.index(run);
+  const ds = await api.dataset(run);
+  const out = data.details[run.summary.key] ?? {};
+  data.details[run.summary.key] = out;
+  for (const id of ids) {
+    if (out[id]) continue;
+    const record = clipRecord(await readRecord(index, index.byId.get(id)!));
+    const entry = { record, prompt: typeof ds === "string" ? null : (ds.prompt(id) ?? null) };
+    const size = Buffer.byteLength(JSON.stringify(entry));
+    if (budget.bytes + size > budget.maxBytes) {
+      budget.left.details++;
+      continue;
     }
-  };
-  for (const run of runs) await addDetails(run, matter.get(run.summary.key) ?? []);
-  mkdirSync(opts.dir, { recursive: true });
-  for (const run of runs) {
-    const ds = await api.dataset(run);
-    const index = await api.catalog.index(run);
-    const paths: Record<string, string> = {};
-    data.thumbs[run.summary.key] = paths;
-    for (const id of matter.get(run.summary.key) ?? []) {
-      const img = typeof ds === "string" ? null : ((await ds.images(id).catch(() => null))?.[0] ?? null);
-      if (!img) {
-        left.images++;
-        continue;
-      }
-      const thumb = await makeThumb(img, 192);
-      if (bytes + thumb.body.byteLength > maxBytes) {
-        left.thumbs++;
-        continue;
-      }
-      const rel = `thumbs/${run.summary.key}/${index.byId.get(id)}.webp`;
-      mkdirSync(join(opts.dir, "thumbs", run.summary.key), { recursive: true });
-      writeFileSync(join(opts.dir, rel), thumb.body);
-      paths[id] = rel;
-      bytes += thumb.body.byteLength;
-      thumbs++;
-    }
+    out[id] = entry;
+    budget.bytes += size;
   }
-  for (const run of runs) await addDetails(run, (await api.catalog.index(run)).byId.keys());
+}
+
+/** Writes a thumbnail of the first image of each sample that matters in a run, as far as the budget allows. */
+async function addThumbs(
+  api: ViewApi,
+  data: ExportData,
+  budget: Budget,
+  dir: string,
+  run: CatalogRun,
+  ids: Iterable<string>,
+): Promise<void> {
+  const ds = await api.dataset(run);
+  const index = await api.catalog.index(run);
+  const paths: Record<string, string> = {};
+  data.thumbs[run.summary.key] = paths;
+  for (const id of ids) {
+    const img = typeof ds === "string" ? null : ((await ds.images(id).catch(() => null))?.[0] ?? null);
+    if (!img) {
+      budget.left.images++;
+      continue;
+    }
+    const thumb = await makeThumb(img, 192);
+    if (budget.bytes + thumb.body.byteLength > budget.maxBytes) {
+      budget.left.thumbs++;
+      continue;
+    }
+    const rel = `thumbs/${run.summary.key}/${index.byId.get(id)}.webp`;
+    mkdirSync(join(dir, "thumbs", run.summary.key), { recursive: true });
+    writeFileSync(join(dir, rel), thumb.body);
+    paths[id] = rel;
+    budget.bytes += thumb.body.byteLength;
+    budget.thumbs++;
+  }
+}
+
+/** The page's note: what has thumbnails, and what the cap or the cache left out. */
+function exportNote(budget: Budget, rowsBytes: number): string {
+  const { left, maxBytes } = budget;
   const notes: string[] = [
     "Static export: thumbnails only for wrong, parse-failure, error and flipped samples (the first image of each).",
   ];
@@ -144,9 +176,37 @@ export async function writeExport(api: ViewApi, opts: ExportOptions): Promise<Ex
     );
   }
   if (rowsBytes > maxBytes) notes.push(`The sample rows alone take ${mb(rowsBytes)} (always included).`);
-  data.note = notes.join(" ");
+  return notes.join(" ");
+}
+
+/**
+ * Writes the static viewer. Rows and comparisons always go in; then, while the cap allows, the details of the
+ * samples that matter, their thumbnails, and the details of the rest.
+ */
+export async function writeExport(api: ViewApi, opts: ExportOptions): Promise<ExportResult> {
+  const runs = [...api.catalog.runs.values()];
+  const { data, matter } = await rowsAndCompares(api, runs);
+  const rowsBytes = Buffer.byteLength(JSON.stringify(data));
+  const budget: Budget = {
+    maxBytes: opts.maxBytes ?? 50 * 1024 * 1024,
+    bytes: rowsBytes,
+    thumbs: 0,
+    left: { details: 0, thumbs: 0, images: 0 },
+  };
+  const mattering = (run: CatalogRun): Iterable<string> => matter.get(run.summary.key) ?? [];
+  for (const run of runs) await addDetails(api, data, budget, run, mattering(run));
+  mkdirSync(opts.dir, { recursive: true });
+  for (const run of runs) await addThumbs(api, data, budget, opts.dir, run, mattering(run));
+  for (const run of runs)
+    await addDetails(api, data, budget, run, (await api.catalog.index(run)).byId.keys());
+  data.note = exportNote(budget, rowsBytes);
   const { html } = viewerPage({ kind: "static", data });
   const index = join(opts.dir, "index.html");
   writeFileSync(index, html);
-  return { index, bytes: bytes + Buffer.byteLength(data.note), thumbs, note: data.note };
+  return {
+    index,
+    bytes: budget.bytes + Buffer.byteLength(data.note),
+    thumbs: budget.thumbs,
+    note: data.note,
+  };
 }

@@ -5,6 +5,8 @@
  * with a CI method, golden cases next to it (scorers/<key>.golden.ts; and no golden module without a scorer),
  * reference oracle cases. Tasks: a registered scorer, a prompt snapshot, a
  * fixture module, current demo data, a row in README.md and tasks/README.md (and docs/benchmarks.md).
+ * The model cards' table (src/report/card-reference.ts) has a number for exactly the `fastvlm-card` group's
+ * tasks, in the group's order, each a registered task with a primary metric.
  * And the layering the registries rely on: no import cycle, no circle between folders.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -15,7 +17,9 @@ import type { GoldenSet } from "../../scorers/golden.js";
 import { SCORERS } from "../../scorers/index.js";
 import { fixtureModulePath, loadFixtureBuilder } from "../../scripts/make-fixtures.js";
 import type { Json, ScoredSample } from "../../src/core/types.js";
+import { CARD_METRICS, PUBLISHED } from "../../src/report/card-reference.js";
 import { metricSpec } from "../../src/stats/metrics.js";
+import { FASTVLM_CARD, TASK_GROUPS } from "../../tasks/groups.js";
 import { TASKS } from "../../tasks/index.js";
 import { fixtureRoot } from "../helpers/fixtures.js";
 import { goldenModuleKeys, goldenModulePath, loadGolden } from "../helpers/golden.js";
@@ -174,6 +178,33 @@ describe("every task", () => {
         benchmarksDoc,
         `task ${name}: no section \`## ${name}\` or \`### ${name}\` in docs/benchmarks.md`,
       ).toMatch(new RegExp(`^#{2,3} ${name}$`, "m"));
+    });
+  }
+});
+
+describe("the model cards' table", () => {
+  it("fastvlm-card is the group of the card's tasks, each registered (its primary metric is the card's metric)", () => {
+    expect(TASK_GROUPS["fastvlm-card"]?.tasks, "the fastvlm-card group lists FASTVLM_CARD").toBe(
+      FASTVLM_CARD,
+    );
+    const unregistered = FASTVLM_CARD.filter((t) => !(t in TASKS));
+    expect(unregistered, "card tasks missing from TASKS (register them in tasks/index.ts)").toEqual([]);
+    expect(Object.keys(CARD_METRICS), "CARD_METRICS follows the group").toEqual([...FASTVLM_CARD]);
+  });
+  for (const card of PUBLISHED) {
+    it(`${card.model}: a number for each fastvlm-card task, in the group's order`, () => {
+      const tasks = Object.keys(card.points);
+      expect(
+        FASTVLM_CARD.filter((t) => !tasks.includes(t)),
+        `${card.model}: fastvlm-card tasks without a published number (add them to PUBLISHED in src/report/card-reference.ts, or drop them from the group in tasks/groups.ts)`,
+      ).toEqual([]);
+      expect(
+        tasks.filter((t) => !FASTVLM_CARD.includes(t)),
+        `${card.model}: published numbers for tasks outside the fastvlm-card group (add them to the group in tasks/groups.ts)`,
+      ).toEqual([]);
+      expect(tasks, `${card.model}: numbers out of the cards' row order (the group's order)`).toEqual([
+        ...FASTVLM_CARD,
+      ]);
     });
   }
 });

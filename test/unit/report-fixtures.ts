@@ -77,13 +77,9 @@ export function tempDir(prefix = "fastvlm-report-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Writes one run folder and returns its path. */
-export async function makeRun(dir: string, o: MakeRunOptions): Promise<string> {
-  const task = o.task ?? "docvqa";
-  const ids = o.ids ?? o.scores.map((_, i) => `s${String(i).padStart(4, "0")}`);
-  const ttft = o.ttft === undefined ? null : o.ttft;
-  const latencyIds = ttft ? ids.slice(0, ttft.length) : [];
-  const samples: SampleRecord[] = o.scores.map((score, i) => {
+/** The sample lines: the first `ttft.length` as the serial latency pass measured them, the failed ones failed. */
+function sampleRecords(o: MakeRunOptions, ids: string[], ttft: number[] | null): SampleRecord[] {
+  return o.scores.map((score, i) => {
     const serial = ttft && i < ttft.length ? ttft[i]! : null;
     const failed = o.failed?.includes(i) === true;
     return {
@@ -102,12 +98,26 @@ export async function makeRun(dir: string, o: MakeRunOptions): Promise<string> {
       concurrency: serial === null ? 2 : 1,
     };
   });
-  const mean = o.scores.reduce((a, b) => a + b, 0) / Math.max(1, o.scores.length);
-  const metricName = o.primaryMetric ?? PRIMARY[task] ?? "accuracy";
-  const run: RunRecord = {
-    schemaVersion: 1,
-    runId: `r-${task}-${o.model ?? "m"}`.replace(/[^A-Za-z0-9._-]/g, "-"),
-    status: o.status ?? "complete",
+}
+
+/** run.json's latency block of a serial pass with these TTFTs over the first samples, or null for none. */
+function latencyBlock(ttft: number[] | null, ids: string[]): RunRecord["latency"] {
+  if (!ttft) return null;
+  return {
+    ttftMs: stats(ttft),
+    preprocessMs: stats(ttft.map(() => 1)),
+    visionMs: stats(ttft.map(() => 1)),
+    prefillMs: stats(ttft.map(() => 1)),
+    decodeTokensPerSec: 10,
+    warmup: 2,
+    measuredAtConcurrency: 1,
+    sampleIds: ids.slice(0, ttft.length),
+  };
+}
+
+/** run.json `task` and `model`: the task on a fixed dataset revision (unless given), a builtin model. */
+function identity(o: MakeRunOptions, task: string, metricName: string): Pick<RunRecord, "task" | "model"> {
+  return {
     task: {
       name: task,
       version: o.taskVersion ?? 1,
@@ -129,6 +139,24 @@ export async function makeRun(dir: string, o: MakeRunOptions): Promise<string> {
       threads: 2,
       ...(o.clock ? { clock: o.clock } : {}),
     },
+  };
+}
+
+/** Writes one run folder and returns its path. */
+export async function makeRun(dir: string, o: MakeRunOptions): Promise<string> {
+  const task = o.task ?? "docvqa";
+  const ids = o.ids ?? o.scores.map((_, i) => `s${String(i).padStart(4, "0")}`);
+  const ttft = o.ttft === undefined ? null : o.ttft;
+  const samples = sampleRecords(o, ids, ttft);
+  const mean = o.scores.reduce((a, b) => a + b, 0) / Math.max(1, o.scores.length);
+  const metricName = o.primaryMetric ?? PRIMARY[task] ?? "accuracy";
+  const { task: taskRecord, model } = identity(o, task, metricName);
+  const run: RunRecord = {
+    schemaVersion: 1,
+    runId: `r-${task}-${o.model ?? "m"}`.replace(/[^A-Za-z0-9._-]/g, "-"),
+    status: o.status ?? "complete",
+    task: taskRecord,
+    model,
     config: { limit: o.scores.length },
     env: {
       os: "linux",
@@ -149,18 +177,7 @@ export async function makeRun(dir: string, o: MakeRunOptions): Promise<string> {
     },
     metrics: { [metricName]: o.metric ?? mean, ...o.metrics },
     ci: {},
-    latency: ttft
-      ? {
-          ttftMs: stats(ttft),
-          preprocessMs: stats(ttft.map(() => 1)),
-          visionMs: stats(ttft.map(() => 1)),
-          prefillMs: stats(ttft.map(() => 1)),
-          decodeTokensPerSec: 10,
-          warmup: 2,
-          measuredAtConcurrency: 1,
-          sampleIds: latencyIds,
-        }
-      : null,
+    latency: latencyBlock(ttft, ids),
     startedAt: "2026-01-01T00:00:00.000Z",
     finishedAt: o.finishedAt ?? "2026-01-01T01:00:00.000Z",
   };

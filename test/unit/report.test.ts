@@ -5,12 +5,8 @@ import { SCORERS } from "../../scorers/index.js";
 import { readRunRecord, writeRunRecord } from "../../src/core/records.js";
 import { compareTask } from "../../src/report/compare.js";
 import { evaluateGate } from "../../src/report/gate.js";
-import {
-  buildLeaderboard,
-  collectLeaderboard,
-  leaderboardOpenVlm,
-  validateLeaderboard,
-} from "../../src/report/leaderboard.js";
+import { buildLeaderboard, leaderboardOpenVlm, validateLeaderboard } from "../../src/report/leaderboard.js";
+import { collectLeaderboard } from "../../src/report/leaderboard-collect.js";
 import { embedJson } from "../../src/report/leaderboard-html.js";
 import { findRunDirs, loadRun, loadRunSet } from "../../src/report/runs.js";
 import { loadScorerLookup } from "../../src/report/scorers.js";
