@@ -37,6 +37,7 @@ const STEPS: Step[] = [
   { name: "data", script: "data.ts", args: [], timeoutS: 600 },
   { name: "view", script: "view.ts", args: [], timeoutS: 300 },
   { name: "logits-slice-tiny", script: "logits-slice.ts", args: ["--model", "tiny"], timeoutS: 300 },
+  { name: "reuse-tiny", script: "reuse.ts", args: ["--model", "tiny"], timeoutS: 300 },
   { name: "ttft-real", script: "ttft.ts", args: ["--model", "real"], real: true, timeoutS: 1200 },
   {
     name: "transformersjs-real",
@@ -60,6 +61,7 @@ const STEPS: Step[] = [
     timeoutS: 1500,
   },
   { name: "threads-real", script: "threads.ts", args: ["--model", "real"], real: true, timeoutS: 1200 },
+  { name: "reuse-real", script: "reuse.ts", args: ["--model", "real"], real: true, timeoutS: 2400 },
 ];
 
 const quick = has("quick");
