@@ -194,6 +194,8 @@ export interface LatencyLine {
   timing: StageTimes;
   /** Token counts of this generation. */
   tokens: { prompt: number; visual: number; output: number };
+  /** What the generation reused: nothing, the pass is cold (null when the backend reports no reuse). */
+  reuse?: ReuseInfo | null;
 }
 
 /** Writes latency.jsonl atomically (the whole pass at once). */

@@ -86,6 +86,7 @@ export async function latencyPass(
           id: s.id,
           timing: recordedTiming(g.timing),
           tokens: { prompt: g.promptTokens, visual: g.visualTokens, output: g.outputTokens },
+          reuse: g.reuse ?? null,
         });
         progress.tick(false);
       } catch (err) {
