@@ -227,6 +227,7 @@ describe("runTask", () => {
       id: record.latency!.sampleIds![0],
       timing: { preprocessMs: 1, visionMs: 2, prefillMs: 3, ttftMs: 6, decodeMs: 4, totalMs: 10 },
       tokens: { prompt: 10, visual: 4, output: 2 },
+      reuse: null, // this fake backend reports no reuse
     });
     expect(record.env.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(dir).toContain(join(out, "fake-model-"));
