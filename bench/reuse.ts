@@ -9,10 +9,11 @@
  * here including a reuse-on pass at concurrency 2 and the caches).
  *
  * The random-weight models never emit eos on their own, so answers are capped at `--max-new-tokens`
- * (default 3: a short answer, as GQA's and POPE's are).
+ * (default 2: the decoder runs of a one-word answer — the prefill gives the word, one decode step the eos —
+ * which is what GQA's and POPE's answers are).
  *
  *   node --import tsx bench/reuse.ts [--model tiny|real] [--gqa-images N] [--gqa-per-image 24]
- *     [--pope-images N] [--max-new-tokens 3] [--repeat 3|1] [--json]
+ *     [--pope-images N] [--max-new-tokens 2] [--repeat 3|1] [--json]
  *
  * Each of `--repeat` rounds runs reuse on, reuse off and the floor in a rotated order, each from empty
  * caches; ratios are medians of the per-round ratios (tiny: 3 rounds, its passes take ~1 s and the machine's
@@ -51,7 +52,7 @@ const kind = modelFlag("tiny");
 const gqaImages = intFlag("gqa-images", kind === "tiny" ? 4 : 3);
 const gqaPerImage = intFlag("gqa-per-image", 24);
 const popeImages = intFlag("pope-images", kind === "tiny" ? 4 : 2);
-const maxNewTokens = intFlag("max-new-tokens", 3);
+const maxNewTokens = intFlag("max-new-tokens", 2);
 const repeat = Math.max(1, intFlag("repeat", kind === "tiny" ? 3 : 1));
 const MB = 2 ** 20;
 const startMachine = machine();
