@@ -1,25 +1,15 @@
-/**
- * `--reuse on` against `--reuse off` on models other than the plain fp32 one: the q4 graphs
- * (com.microsoft MatMulNBits) and a model that misbehaves (`stop-sometimes`: the first token is
- * `<|im_end|>` for some prompts, so empty answers mix with text). Predictions and token counts are
- * identical per sample, and the reuse counts are what the dataset implies.
- */
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   expectedSerialReuse,
   prefixPositions,
   type RunRead,
-  readRun,
-  reuseArgs,
-  runDirs,
+  runShaped,
   type ShapedHub,
   sortedOutputs,
   startShapedHub,
 } from "../helpers/reuse-runs.js";
 import type { ShapedTask } from "../helpers/shaped-datasets.js";
 import { tinyModelVariant } from "../helpers/tiny-model.js";
-import { runCli } from "./run-helpers.js";
 
 let fx: ShapedHub;
 beforeAll(async () => {
@@ -39,9 +29,7 @@ async function run(
   out: string,
   extra: string[],
 ): Promise<RunRead> {
-  const r = await runCli(reuseArgs(task, model, join(fx.work, out), mode, extra), fx.env, fx.work);
-  expect({ task, mode, code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
-  const read = readRun(runDirs(join(fx.work, out), task)[0]!);
+  const read = await runShaped(fx, task, model, mode, out, extra);
   expect(read.record.status).toBe("complete");
   return read;
 }

@@ -14,6 +14,7 @@ import {
   readRun,
   reuseArgs,
   runDirs,
+  runShaped,
   type ShapedHub,
   sortedOutputs,
   startShapedHub,
@@ -42,11 +43,7 @@ async function run(
   out: string,
   extra: string[] = [],
 ): Promise<RunRead> {
-  const r = await runCli(reuseArgs(task, model, join(fx.work, out), mode, extra), fx.env, fx.work);
-  expect({ task, mode, code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
-  const dirs = runDirs(join(fx.work, out), task);
-  expect(dirs.length).toBe(1);
-  return readRun(dirs[0]!);
+  return runShaped(fx, task, model, mode, out, extra);
 }
 
 /** `--shard i/2` of pope with reuse on, into the shared `pope-shards` folder. */

@@ -16,15 +16,14 @@ import {
   prefixPositions,
   type RunRead,
   readRun,
-  reuseArgs,
   runDirs,
+  runShaped,
   type ShapedHub,
   sortedOutputs,
   startShapedHub,
 } from "../helpers/reuse-runs.js";
 import type { ShapedTask } from "../helpers/shaped-datasets.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
-import { runCli } from "./run-helpers.js";
 
 const SHAPES = {
   gqa: { images: 3, perImage: 8 },
@@ -52,11 +51,7 @@ async function run(
   out: string,
   extra: string[] = [],
 ): Promise<RunRead> {
-  const r = await runCli(reuseArgs(task, model, join(fx.work, out), mode, extra), fx.env, fx.work);
-  expect({ task, mode, code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
-  const dirs = runDirs(join(fx.work, out), task);
-  expect(dirs.length).toBe(1);
-  const read = readRun(dirs[0]!);
+  const read = await runShaped(fx, task, model, mode, out, extra);
   expect(read.record.status).toBe("complete");
   return read;
 }

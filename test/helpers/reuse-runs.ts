@@ -10,7 +10,7 @@ import { expect } from "vitest";
 import { type RunRecord, readRunRecord, readSamples, type SampleRecord } from "../../src/core/records.js";
 import { SPECIAL_IDS } from "../../src/models/fastvlm/constants.js";
 import { loadPromptTokenizer } from "../../src/models/fastvlm/prompt.js";
-import { cliEnv, workDir } from "../e2e/run-helpers.js";
+import { cliEnv, runCli, workDir } from "../e2e/run-helpers.js";
 import { type FakeHub, startFakeHub } from "./fake-hub.js";
 import {
   census,
@@ -192,4 +192,23 @@ export function imagesContiguous(run: RunRead, data: DatasetCensus): boolean {
     current = image;
   }
   return true;
+}
+
+/**
+ * `run <task> --reuse <mode>` on the shaped Hub into `<work>/<out>`: exits 0 and makes one run folder, which is
+ * returned read back (its status is the caller's to check: a resumed run may be asked for more).
+ */
+export async function runShaped(
+  fx: ShapedHub,
+  task: ShapedTask,
+  model: string,
+  mode: "on" | "off",
+  out: string,
+  extra: string[] = [],
+): Promise<RunRead> {
+  const r = await runCli(reuseArgs(task, model, join(fx.work, out), mode, extra), fx.env, fx.work);
+  expect({ task, mode, code: r.code, stderr: r.stderr }).toMatchObject({ code: 0 });
+  const dirs = runDirs(join(fx.work, out), task);
+  expect(dirs.length).toBe(1);
+  return readRun(dirs[0]!);
 }
