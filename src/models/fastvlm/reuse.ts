@@ -1,6 +1,6 @@
 /**
  * The FastVLM reuse caches (docs/architecture.md, "Reuse"): vision features per image and the decoder KV
- * of a prompt's prefix (every position up to the last image row), in one ByteLru under one byte budget.
+ * of a prompt's prefix (every position up to the last image row), in one LeaseLru under one byte budget.
  *
  * Keys: an image is its bytes' sha256; its features are keyed by that plus the settings that shape them
  * (model fingerprint, execution provider, image mode and size). A prefix is keyed by a digest of its token
@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { InternalError } from "../../core/errors.js";
 import { type KvCache, releaseCache } from "./kv-cache.js";
-import { ByteLru, type Lease } from "./reuse-cache.js";
+import { LeaseLru, type Lease } from "./lease-lru.js";
 
 /** What the cache holds. */
 type ReuseValue =
@@ -81,12 +81,12 @@ function defaultPrefixDigest(ids: readonly number[], images: readonly string[]):
 
 /** Vision features and prefix KV caches of one engine. */
 export class ReuseStore {
-  readonly #lru: ByteLru<ReuseValue>;
+  readonly #lru: LeaseLru<ReuseValue>;
   readonly #vision: string;
   readonly #digest: NonNullable<ReuseStoreOptions["prefixDigest"]>;
 
   constructor(opts: ReuseStoreOptions) {
-    this.#lru = new ByteLru<ReuseValue>({
+    this.#lru = new LeaseLru<ReuseValue>({
       maxBytes: opts.maxBytes,
       dispose: (v) => {
         if (v.kind === "prefix") releaseCache(v.kv);

@@ -1,15 +1,15 @@
-/** ByteLru (src/models/fastvlm/reuse-cache.ts): byte bound, LRU order, single-flight, leases, rejections. */
+/** LeaseLru (src/models/fastvlm/lease-lru.ts): byte bound, LRU order, single-flight, leases, rejections. */
 import { describe, expect, it } from "vitest";
-import { ByteLru, type Sized } from "../../src/models/fastvlm/reuse-cache.js";
+import { LeaseLru, type Sized } from "../../src/models/fastvlm/lease-lru.js";
 
 interface Val {
   name: string;
 }
 
 /** A cache of named values that records what it disposed, in order. */
-function cache(maxBytes: number): { lru: ByteLru<Val>; disposed: string[] } {
+function cache(maxBytes: number): { lru: LeaseLru<Val>; disposed: string[] } {
   const disposed: string[] = [];
-  const lru = new ByteLru<Val>({ maxBytes, dispose: (v) => disposed.push(v.name) });
+  const lru = new LeaseLru<Val>({ maxBytes, dispose: (v) => disposed.push(v.name) });
   return { lru, disposed };
 }
 
@@ -42,7 +42,7 @@ function deferred(): {
   };
 }
 
-describe("ByteLru", () => {
+describe("LeaseLru", () => {
   it("keeps values within the byte budget, evicting the least recently used first", async () => {
     const { lru, disposed } = cache(100);
     for (const k of ["a", "b", "c"]) (await lru.acquire(k, sized(k, 30))).release();
@@ -78,7 +78,7 @@ describe("ByteLru", () => {
       expect(again.hit).toBe(false);
       again.release();
     }
-    expect(() => new ByteLru<Val>({ maxBytes: -1, dispose: () => undefined })).toThrow(/maxBytes/);
+    expect(() => new LeaseLru<Val>({ maxBytes: -1, dispose: () => undefined })).toThrow(/maxBytes/);
   });
 
   it("single-flight: concurrent callers of one key share one computation and each get a lease", async () => {

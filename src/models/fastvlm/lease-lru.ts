@@ -1,6 +1,8 @@
 /**
  * A least-recently-used cache bounded by bytes, with single-flight computation and leases: the store behind
  * FastVLM's reuse of vision features and prefix KV caches (reuse.ts). Generic so it can be tested alone.
+ * (src/data/byte-lru.ts is the plain synchronous LRU of decoded row groups: nothing there is shared while
+ * in use or disposed, so it needs none of this.)
  *
  * - `acquire(key, compute)` gives a lease on the value: from the cache (a hit), from a computation another
  *   caller already started (single-flight: one computation, every caller waits for it), or from `compute`.
@@ -32,8 +34,8 @@ export interface Sized<V> {
   bytes: number;
 }
 
-/** Options of ByteLru. */
-export interface ByteLruOptions<V> {
+/** Options of LeaseLru. */
+export interface LeaseLruOptions<V> {
   /** Budget for all cached values together (0: nothing is kept beyond its leases). */
   maxBytes: number;
   /** Frees a value no longer cached nor leased. */
@@ -50,12 +52,12 @@ interface Entry<V> {
 }
 
 /** LRU by bytes with single-flight and leases (see the file comment). */
-export class ByteLru<V> {
+export class LeaseLru<V> {
   readonly #entries = new Map<string, Entry<V>>();
-  readonly #opts: ByteLruOptions<V>;
+  readonly #opts: LeaseLruOptions<V>;
   #bytes = 0;
 
-  constructor(opts: ByteLruOptions<V>) {
+  constructor(opts: LeaseLruOptions<V>) {
     if (!Number.isInteger(opts.maxBytes) || opts.maxBytes < 0)
       throw new RangeError(`maxBytes must be a non-negative integer, got ${opts.maxBytes}`);
     this.#opts = opts;
