@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { InternalError } from "../../core/errors.js";
 import { type KvCache, releaseCache } from "./kv-cache.js";
-import { LeaseLru, type Lease } from "./lease-lru.js";
+import { type Lease, LeaseLru } from "./lease-lru.js";
 
 /** What the cache holds. */
 type ReuseValue =
