@@ -1,26 +1,48 @@
 #!/usr/bin/env node
 // `npm test`: lint, typecheck, then vitest; ends with a plain "N passed, N failed" line taken
 // from vitest's JSON reporter (CI reads that line, not vitest's own summary).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 
 const extra = process.argv.slice(2);
-const steps = [
-  ["lint", ["node_modules/@biomejs/biome/bin/biome", "check", "."]],
-  ["typecheck", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"]],
-  ["dead code", ["node_modules/knip/bin/knip.js", "--no-config-hints", "--no-progress"]],
-  // The viewer's page is its own program: DOM types, no Node types.
-  ["typecheck (viewer page)", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.view.json", "--noEmit"]],
+// Two lanes on two cores: the main typecheck (single-threaded tsc, the longest step) beside the others in turn.
+const lanes = [
+  [["typecheck", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.json", "--noEmit"]]],
+  [
+    ["lint", ["node_modules/@biomejs/biome/bin/biome", "check", "."]],
+    ["dead code", ["node_modules/knip/bin/knip.js", "--no-config-hints", "--no-progress"]],
+    // The viewer's page is its own program: DOM types, no Node types.
+    ["typecheck (viewer page)", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.view.json", "--noEmit"]],
+  ],
 ];
-const failedSteps = [];
-for (const [name, args] of steps) {
-  process.stderr.write(`\n== ${name}\n`);
-  const r = spawnSync(process.execPath, args, { stdio: "inherit" });
-  if (r.status !== 0) {
-    process.stderr.write(`${name} failed (exit ${r.status})\n`);
-    failedSteps.push(name);
-  }
+
+/** Runs one step with its output held back, so the two lanes' outputs do not interleave. */
+function step(name, args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const out = [];
+    child.stdout.on("data", (b) => out.push(b));
+    child.stderr.on("data", (b) => out.push(b));
+    child.on("close", (code) => {
+      process.stderr.write(`\n== ${name}\n${Buffer.concat(out).toString()}`);
+      if (code !== 0) process.stderr.write(`${name} failed (exit ${code})\n`);
+      resolve(code === 0 ? null : name);
+    });
+  });
 }
+
+const failedSteps = (
+  await Promise.all(
+    lanes.map(async (lane) => {
+      const failed = [];
+      for (const [name, args] of lane) {
+        const f = await step(name, args);
+        if (f) failed.push(f);
+      }
+      return failed;
+    }),
+  )
+).flat();
 
 mkdirSync(".cache", { recursive: true });
 const report = ".cache/vitest-report.json";

@@ -16,9 +16,9 @@ import {
 } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { DataError, InternalError } from "./errors.js";
+import { type SchemaCheck, schemaCheck } from "./schema-check.js";
 import { runRecordSchema, sampleRecordSchema } from "./schemas/records.js";
 import type { Json, LatencyStats, ModelIdentity, ReuseInfo, StageTimes } from "./types.js";
 
@@ -163,23 +163,11 @@ export interface RunRecord {
   reuse?: ReuseSummary;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-const checkRun = ajv.compile(runRecordSchema);
-const checkSample = ajv.compile(sampleRecordSchema);
-
-function problems(errors: typeof checkRun.errors): string[] {
-  return (errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
-}
-
 /** Problems with a run.json value (empty when valid). */
-export function validateRunRecord(value: unknown): string[] {
-  return checkRun(value) ? [] : problems(checkRun.errors);
-}
+export const validateRunRecord: SchemaCheck = schemaCheck(runRecordSchema, { strict: true });
 
 /** Problems with one samples.jsonl value (empty when valid). */
-export function validateSampleRecord(value: unknown): string[] {
-  return checkSample(value) ? [] : problems(checkSample.errors);
-}
+export const validateSampleRecord: SchemaCheck = schemaCheck(sampleRecordSchema, { strict: true });
 
 export const RUN_FILE = "run.json";
 export const SAMPLES_FILE = "samples.jsonl";

@@ -7,9 +7,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { InternalError } from "../core/errors.js";
 import { warn } from "../core/log.js";
+import { type SchemaCheck, schemaCheck } from "../core/schema-check.js";
 import type { Json } from "../core/types.js";
 import { type CollectLeaderboardOptions, collectLeaderboard } from "./leaderboard-collect.js";
 import { leaderboardHtml } from "./leaderboard-html.js";
@@ -40,15 +40,8 @@ export interface BuildLeaderboardResult {
   skipped: string[];
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-const checkLeaderboard = ajv.compile(leaderboardSchema);
-
 /** Problems of a leaderboard.json value (empty when valid). */
-export function validateLeaderboard(value: unknown): string[] {
-  return checkLeaderboard(value)
-    ? []
-    : (checkLeaderboard.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
-}
+export const validateLeaderboard: SchemaCheck = schemaCheck(leaderboardSchema, { strict: false });
 
 const OPENVLM_NAMES: Record<string, string> = {
   gqa: "GQA_TestDev_Balanced",

@@ -17,7 +17,7 @@ import { loadFastVLM } from "../../src/models/fastvlm/engine.js";
 import type { Misbehaviour } from "../../src/testbed/tiny-fastvlm/quirks.js";
 import { TASKS } from "../../tasks/index.js";
 import { fixtureDatasetFiles, fixtureRoot } from "../helpers/fixtures.js";
-import { tinyModelVariant } from "../helpers/tiny-model.js";
+import { seededMisbehaver, tinyModelVariant } from "../helpers/tiny-model.js";
 import { type FixtureHub, runCli, startFixtureHub } from "./run-helpers.js";
 
 const FIXTURE = { rowsPerTask: 3, corruptImages: { docvqa: [1] } };
@@ -28,12 +28,12 @@ const COMPARED = 2;
 
 /**
  * Seed 1 uses the q4 folders the engine tests use (the default dtype then picks the q4 vision encoder and
- * decoder); other seeds fp32-only folders of other weights.
+ * decoder); other seeds fp32-only folders of other weights and 256-pixel images.
  */
 function modelDir(kind: Misbehaviour, seed: number): Promise<string> {
   return seed === 1
     ? tinyModelVariant(`bad-${kind}`, { misbehave: kind, q4: true })
-    : tinyModelVariant(`run-${kind}-${seed}`, { misbehave: kind, seed });
+    : seededMisbehaver(kind, seed);
 }
 
 /** Defines the test of one seed over `kinds`. */

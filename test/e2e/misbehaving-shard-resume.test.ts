@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunRecord, readSamples } from "../../src/core/records.js";
-import { tinyModelVariant } from "../helpers/tiny-model.js";
+import { seededMisbehaver } from "../helpers/tiny-model.js";
 import { waitUntil } from "../helpers/wait.js";
 import { type FixtureHub, runCli, spawnCli, startFixtureHub } from "./run-helpers.js";
 
@@ -20,7 +20,7 @@ let model: string;
 beforeAll(async () => {
   fx = await startFixtureHub({ rowsPerTask: 16 }, "e2e-misbehave-shard-");
   // The same folder as the seed-2 misbehaving-run test: generated once, reused.
-  model = await tinyModelVariant("run-stop-sometimes-2", { misbehave: "stop-sometimes", seed: 2 });
+  model = await seededMisbehaver("stop-sometimes", 2);
 });
 afterAll(async () => {
   await fx?.close();

@@ -9,7 +9,7 @@ import {
   startShapedHub,
 } from "../helpers/reuse-runs.js";
 import type { ShapedTask } from "../helpers/shaped-datasets.js";
-import { tinyModelVariant } from "../helpers/tiny-model.js";
+import { seededMisbehaver, tinyModelVariant } from "../helpers/tiny-model.js";
 
 let fx: ShapedHub;
 beforeAll(async () => {
@@ -63,7 +63,7 @@ it("q4 graphs: gqa with reuse on equals reuse off", async () => {
 
 it("a model that stops at once for some prompts: docvqa with reuse on equals reuse off", async () => {
   // The same folder as the seed-2 misbehaving-run tests (fp32, stop-sometimes).
-  const model = await tinyModelVariant("run-stop-sometimes-2", { misbehave: "stop-sometimes", seed: 2 });
+  const model = await seededMisbehaver("stop-sometimes", 2);
   const on = await onEqualsOff("docvqa", model, "stop-sometimes", []);
   // The model misbehaves on this data: some answers are empty, some are not.
   expect(on.samples.filter((s) => s.prediction === "").length).toBeGreaterThan(0);

@@ -20,7 +20,7 @@ import {
   startShapedHub,
 } from "../helpers/reuse-runs.js";
 import type { ShapedTask } from "../helpers/shaped-datasets.js";
-import { tinyModelDir } from "../helpers/tiny-model.js";
+import { quickModelDir } from "../helpers/tiny-model.js";
 import { waitUntil } from "../helpers/wait.js";
 import { runCli, spawnCli } from "./run-helpers.js";
 
@@ -31,7 +31,7 @@ let fx: ShapedHub;
 let model: string;
 beforeAll(async () => {
   fx = await startShapedHub({ ...SHAPES }, "e2e-reuse-resume-");
-  model = await tinyModelDir("fp32");
+  model = await quickModelDir();
 });
 afterAll(async () => {
   await fx?.close();

@@ -23,7 +23,7 @@ import {
   startShapedHub,
 } from "../helpers/reuse-runs.js";
 import type { ShapedTask } from "../helpers/shaped-datasets.js";
-import { tinyModelDir } from "../helpers/tiny-model.js";
+import { quickModelDir } from "../helpers/tiny-model.js";
 
 const SHAPES = {
   gqa: { images: 3, perImage: 8 },
@@ -37,7 +37,7 @@ let model: string;
 let prefix: (prompt: string, visualRows: number) => number;
 beforeAll(async () => {
   fx = await startShapedHub({ ...SHAPES }, "e2e-reuse-");
-  model = await tinyModelDir("fp32");
+  model = await quickModelDir();
   prefix = prefixPositions(model);
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunRecord, readRunRecord, readSamples, validateRunRecord } from "../../src/core/records.js";
 import { TASKS as REGISTRY } from "../../tasks/index.js";
-import { tinyModelDir } from "../helpers/tiny-model.js";
+import { quickModelDir } from "../helpers/tiny-model.js";
 import { baselineRunArgs, type FixtureHub, runCli, startFixtureHub } from "./run-helpers.js";
 
 const TASKS = Object.keys(REGISTRY);
@@ -225,7 +225,7 @@ describe("run", () => {
   });
 
   it("the tiny model: a corrupt image is a failed sample, not a crash; past the failure budget exit 5", async () => {
-    const model = await tinyModelDir("fp32");
+    const model = await quickModelDir();
     const out = join(work, "tiny");
     const args = [
       "run",

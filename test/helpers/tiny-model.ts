@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeTinyModel, type TinyModelOptions, tinyModelKey } from "../../src/testbed/tiny-fastvlm/index.js";
+import type { Misbehaviour } from "../../src/testbed/tiny-fastvlm/quirks.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -37,6 +38,24 @@ export async function tinyModelFolder(name: string, opts: TinyModelOptions): Pro
 /** Folder of the tiny model: `fp32` (fp32 graphs only) or `fp16` (fp32 + `_fp16` graphs). */
 export async function tinyModelDir(variant: "fp32" | "fp16" = "fp32"): Promise<string> {
   return tinyModelFolder(variant, tinyModelOptions(variant));
+}
+
+/**
+ * The fp32 model with 256-pixel images (16 image rows, not 256) and the small committed tokenizer: a tenth of
+ * the load and preprocessing time. For tests of the runner's plumbing through the CLI (resume, reuse, shards,
+ * bench output), where neither the real image size nor the full vocab is what is tested; the engine tests,
+ * the transformers.js parity and the misbehaving models keep the real shapes.
+ */
+export async function quickModelDir(): Promise<string> {
+  return tinyModelFolder("quick", { seed: 1, tokenizer: "reduced", imageSize: 256 });
+}
+
+/**
+ * A misbehaving fp32 model of another seed than the engine tests' q4 ones, with 256-pixel images: what it
+ * emits is under test, not the image size (seed 1's q4 models keep the real 1024).
+ */
+export async function seededMisbehaver(kind: Misbehaviour, seed: number): Promise<string> {
+  return tinyModelVariant(`run-${kind}-${seed}`, { misbehave: kind, seed, imageSize: 256 });
 }
 
 /** A variant of the fp32 test model (q4 graphs, an lm_head bias, scripted misbehaviour, …). */

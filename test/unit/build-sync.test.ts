@@ -1,9 +1,9 @@
-/** The suite's dist/ build swaps in only changed files, each by rename (see test/setup/global.ts). */
+/** The suite's dist/ build swaps in only changed files, each by rename (see scripts/build.ts). */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { syncBuild } from "../setup/global.js";
+import { buildInputsDigest, syncBuild } from "../../scripts/build.js";
 
 const dirs: string[] = [];
 function dir(): string {
@@ -37,5 +37,38 @@ describe("syncBuild", () => {
     expect(readFileSync(join(to, "src", "changed.js"), "utf8")).toBe("export const b = 2;\n");
     expect(readFileSync(join(to, "src", "commands", "new.js"), "utf8")).toBe("export const c = 3;\n");
     expect(syncBuild(from, to)).toBe(0);
+  });
+});
+
+describe("buildInputsDigest (the stamp that lets the suite skip an up-to-date build)", () => {
+  it("changes when a source is edited, added, removed or renamed, or a tsconfig changes; not otherwise", () => {
+    const root = dir();
+    mkdirSync(join(root, "src", "core"), { recursive: true });
+    writeFileSync(join(root, "src", "core", "a.ts"), "export const a = 1;\n");
+    writeFileSync(join(root, "tsconfig.json"), "{}");
+    const seen = new Set<string>();
+    const digest = (): string => {
+      const d = buildInputsDigest(root);
+      seen.add(d);
+      return d;
+    };
+    const first = digest();
+    // Outputs, caches and tests are not inputs of dist/.
+    mkdirSync(join(root, "dist"), { recursive: true });
+    writeFileSync(join(root, "dist", "a.js"), "x");
+    mkdirSync(join(root, "test"), { recursive: true });
+    writeFileSync(join(root, "test", "a.test.ts"), "x");
+    expect(digest()).toBe(first);
+
+    writeFileSync(join(root, "src", "core", "a.ts"), "export const a = 2;\n");
+    digest();
+    writeFileSync(join(root, "src", "core", "b.ts"), "");
+    digest();
+    rmSync(join(root, "src", "core", "b.ts"));
+    writeFileSync(join(root, "src", "c.ts"), "");
+    digest();
+    writeFileSync(join(root, "tsconfig.json"), '{"compilerOptions":{}}');
+    digest();
+    expect(seen.size).toBe(5);
   });
 });
