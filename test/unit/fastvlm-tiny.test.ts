@@ -1,6 +1,15 @@
 /** The tiny-model generator: layout, concurrency-safe caching, the committed reduced tokenizer. */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,6 +89,31 @@ describe("makeTinyModel", () => {
 });
 
 describe("reduced tokenizer (committed, used by the offline demo)", () => {
+  it("one folder's tokenizer is built once per process while in use; other bytes or image id: another", async () => {
+    const dir = await makeTinyModel(join(work, "tok-a"), { seed: 1 });
+    const copy = join(work, "tok-copy");
+    mkdirSync(copy);
+    for (const f of ["tokenizer.json", "tokenizer_config.json"]) copyFileSync(join(dir, f), join(copy, f));
+    const tok = loadPromptTokenizer(dir, SPECIAL_IDS.image);
+    // The same bytes in another folder: the tokenizer already built.
+    expect(loadPromptTokenizer(copy, SPECIAL_IDS.image)).toBe(tok);
+    expect(loadPromptTokenizer(dir, SPECIAL_IDS.imEnd)).not.toBe(tok);
+    const cfg = JSON.parse(readFileSync(join(copy, "tokenizer_config.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    writeFileSync(
+      join(copy, "tokenizer_config.json"),
+      JSON.stringify({ ...cfg, eos_token: "<|endoftext|>" }),
+    );
+    const other = loadPromptTokenizer(copy, SPECIAL_IDS.image);
+    expect(other).not.toBe(tok);
+    expect(other.encodePrompt("Hi", 1)).toEqual(tok.encodePrompt("Hi", 1));
+    // A corrupt file is still reported, whatever was built before.
+    writeFileSync(join(copy, "tokenizer.json"), "{");
+    expect(() => loadPromptTokenizer(copy, SPECIAL_IDS.image)).toThrow(/Could not read .*tokenizer\.json/);
+  });
+
   it("is small and keeps the special ids", async () => {
     expect(readFileSync(reducedTokenizerPath()).length).toBeLessThan(1_000_000);
     const dir = await makeTinyModel(join(work, "tok"), { seed: 1 });

@@ -5,6 +5,7 @@
  * tokens recognised but none added, and the image id inserted by us (each later replaced by that
  * image's feature rows).
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
@@ -27,17 +28,40 @@ export interface PromptTokenizer {
   decode(ids: readonly number[]): string;
 }
 
-function readJson(dir: string, name: string): Record<string, unknown> {
+function readBytes(dir: string, name: string): Buffer {
   const path = join(dir, name);
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    return readFileSync(path);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new ModelError(`Could not read ${path}: ${why}`, "The model folder is incomplete or corrupt.", {
-      cause: err,
-    });
+    throw unreadable(path, err);
   }
 }
+
+function parseJson(dir: string, name: string, bytes: Buffer): Record<string, unknown> {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
+  } catch (err) {
+    throw unreadable(join(dir, name), err);
+  }
+}
+
+function unreadable(path: string, err: unknown): ModelError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new ModelError(`Could not read ${path}: ${why}`, "The model folder is incomplete or corrupt.", {
+    cause: err,
+  });
+}
+
+/**
+ * Tokenizers already built in this process, by the digest of their files; weakly held, so a tokenizer lives
+ * no longer than the engines using it. Building Qwen's 151k-entry BPE takes most of a second; a process that
+ * holds several engines over the same tokenizer (dtypes or checkpoints of one model side by side, the test
+ * suite) builds it once.
+ */
+const built = new Map<string, WeakRef<PromptTokenizer>>();
+const collected = new FinalizationRegistry<string>((key) => {
+  if (built.get(key)?.deref() === undefined) built.delete(key);
+});
 
 function pickTemplate(config: Record<string, unknown>): string {
   const t = config.chat_template;
@@ -61,8 +85,32 @@ export function userContent(prompt: string, images: number): string {
 
 /** Loads tokenizer.json + tokenizer_config.json from a model folder. */
 export function loadPromptTokenizer(dir: string, imageId: number): PromptTokenizer {
-  const tokJson = readJson(dir, "tokenizer.json");
-  const tokConfig = readJson(dir, "tokenizer_config.json");
+  const tokBytes = readBytes(dir, "tokenizer.json");
+  const configBytes = readBytes(dir, "tokenizer_config.json");
+  const key = createHash("sha256")
+    .update(`${imageId}\0${tokBytes.length}\0`)
+    .update(tokBytes)
+    .update(configBytes)
+    .digest("hex");
+  const alive = built.get(key)?.deref();
+  if (alive) return alive;
+  const made = buildPromptTokenizer(
+    dir,
+    imageId,
+    parseJson(dir, "tokenizer.json", tokBytes),
+    parseJson(dir, "tokenizer_config.json", configBytes),
+  );
+  built.set(key, new WeakRef(made));
+  collected.register(made, key);
+  return made;
+}
+
+function buildPromptTokenizer(
+  dir: string,
+  imageId: number,
+  tokJson: Record<string, unknown>,
+  tokConfig: Record<string, unknown>,
+): PromptTokenizer {
   let tokenizer: Tokenizer;
   let template: Template;
   try {
