@@ -51,6 +51,9 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     globalSetup: ["test/setup/global.ts"],
+    // Every CLI child runs one intra-op thread (in-process engines pass `threads: 1`): two workers' spinning thread
+    // pools on two cores slowed model runs by a third. A test that needs another count passes --threads.
+    env: { FASTVLM_EVAL_THREADS: "1" },
     sequence: { sequencer: SlowFirst },
   },
 });

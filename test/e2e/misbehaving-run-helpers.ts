@@ -91,7 +91,7 @@ export function misbehavingRun(seed: number, kinds: Misbehaviour[]): void {
         expect({ kind, code: r.code }).toEqual({ kind, code: 0 });
         const records = JSON.parse(r.stdout) as RunRecord[];
         expect(records.map((x) => x.task.name)).toEqual(tasks);
-        const engine = await loadFastVLM(dir);
+        const engine = await loadFastVLM(dir, { threads: 1 });
         let empty = 0;
         let answered = 0;
         try {

@@ -96,6 +96,27 @@ describe("backend registry", () => {
     expect(backendRunConfig({}, {}).promptSettings).toEqual({ imageMode: "pad" });
   });
 
+  it("--threads defaults to $FASTVLM_EVAL_THREADS; the flag wins; a bad value names the variable", () => {
+    const saved = process.env.FASTVLM_EVAL_THREADS;
+    try {
+      process.env.FASTVLM_EVAL_THREADS = "3";
+      expect(modelOptionsFromFlags({}).threads).toBe(3);
+      expect(modelOptionsFromFlags({ threads: "2" }).threads).toBe(2);
+      process.env.FASTVLM_EVAL_THREADS = "two";
+      expect(() => modelOptionsFromFlags({})).toThrow(
+        /FASTVLM_EVAL_THREADS must be a non-negative integer, got 'two'/,
+      );
+      expect(modelOptionsFromFlags({ threads: "2" }).threads).toBe(2);
+      delete process.env.FASTVLM_EVAL_THREADS;
+      expect(modelOptionsFromFlags({}).threads).toBeUndefined();
+      process.env.FASTVLM_EVAL_THREADS = " ";
+      expect(modelOptionsFromFlags({}).threads).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.FASTVLM_EVAL_THREADS;
+      else process.env.FASTVLM_EVAL_THREADS = saved;
+    }
+  });
+
   it("--reuse-cache-mb: a whole number ≥ 0, recorded in run.json's config, not in the run identity", () => {
     for (const bad of ["-1", "1.5", "lots"]) {
       expect(() => modelOptionsFromFlags({ reuseCacheMb: bad })).toThrow(

@@ -14,6 +14,13 @@ import { fetchRegistryModel, isLocalModelPath, MODELS } from "./hub-models.js";
 const DEVICE_NAMES = ["cpu", "cuda", "coreml", "dml", "webgpu"] as const;
 
 /** The flags FastVLM owns, in help order. */
+/**
+ * Environment default of --threads: caps the runtime's threads on a shared machine (a CI runner, the test
+ * suite's parallel workers) without editing every command. Spinning thread pools of two processes on the same
+ * cores slow both down.
+ */
+const THREADS_ENV = "FASTVLM_EVAL_THREADS";
+
 const FLAGS: readonly BackendFlag[] = [
   {
     flag: "--dtype <spec>",
@@ -25,7 +32,11 @@ const FLAGS: readonly BackendFlag[] = [
     key: "device",
     help: "execution provider: cpu (default), cuda, coreml, dml, webgpu",
   },
-  { flag: "--threads <N>", key: "threads", help: "intra-op threads per session (0: runtime default)" },
+  {
+    flag: "--threads <N>",
+    key: "threads",
+    help: `intra-op threads per session (0: runtime default; default: $${THREADS_ENV}, else 0)`,
+  },
   {
     flag: "--inter-op-threads <N>",
     key: "interOpThreads",
@@ -76,7 +87,10 @@ function parseFlags(flags: EngineFlagValues, into: ModelOptions, problems: strin
     }
     return n;
   };
-  const threads = int("--threads", flags.threads);
+  const threads =
+    flags.threads !== undefined
+      ? int("--threads", flags.threads)
+      : int(THREADS_ENV, process.env[THREADS_ENV]?.trim() || undefined);
   if (threads !== undefined) into.threads = threads;
   const inter = int("--inter-op-threads", flags.interOpThreads);
   if (inter !== undefined) into.interOpThreads = inter;
