@@ -9,21 +9,24 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  * A file missing here only costs balance, never a result.
  */
 const SLOW_FIRST = [
-  "test/e2e/misbehaving-run-seed2.test.ts",
-  "test/integration/engine-degenerate.test.ts",
-  "test/e2e/faults.test.ts",
-  "test/integration/engine-logits.test.ts",
-  "test/e2e/kill-resume.test.ts",
   "test/e2e/misbehaving-run-seed1.test.ts",
-  "test/e2e/reuse.test.ts",
-  "test/e2e/reuse-resume.test.ts",
-  "test/integration/engine-reuse.test.ts",
-  "test/integration/engine-q4.test.ts",
-  "test/e2e/run.test.ts",
+  "test/e2e/misbehaving-run-seed2.test.ts",
+  "test/e2e/faults.test.ts",
+  "test/integration/engine-degenerate.test.ts",
+  "test/e2e/misbehaving-shard-resume.test.ts",
   "test/e2e/reuse-models.test.ts",
   "test/e2e/demo.test.ts",
-  "test/e2e/misbehaving-shard-resume.test.ts",
+  "test/integration/engine-logits.test.ts",
+  "test/e2e/kill-resume.test.ts",
+  "test/e2e/reuse.test.ts",
+  "test/e2e/run.test.ts",
+  "test/browser/view.test.ts",
+  "test/integration/engine-q4.test.ts",
   "test/e2e/card-tasks.test.ts",
+  "test/e2e/reuse-resume.test.ts",
+  "test/integration/engine-reuse.test.ts",
+  "test/e2e/fetch-model.test.ts",
+  "test/e2e/predict.test.ts",
 ];
 
 class SlowFirst extends BaseSequencer {

@@ -14,12 +14,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tinyModelDir } from "../helpers/tiny-model.js";
+import { quickModelDir, tinyModelDir } from "../helpers/tiny-model.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist", "src", "cli.js");
 
 let model: string;
+/** Base of the broken folders: what breaks is under test, not the image size or the vocab. */
+let quick: string;
 let work: string;
 let image: string;
 
@@ -31,18 +33,19 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A copy of the model folder (graphs symlinked) with `edit` applied. */
+/** A copy of the quick model's folder (graphs symlinked) with `edit` applied. */
 function variant(name: string, edit: (dir: string) => void): string {
   const dir = join(work, name);
   mkdirSync(join(dir, "onnx"), { recursive: true });
-  for (const f of readdirSync(model)) if (f !== "onnx") copyFileSync(join(model, f), join(dir, f));
-  for (const f of readdirSync(join(model, "onnx"))) symlinkSync(join(model, "onnx", f), join(dir, "onnx", f));
+  for (const f of readdirSync(quick)) if (f !== "onnx") copyFileSync(join(quick, f), join(dir, f));
+  for (const f of readdirSync(join(quick, "onnx"))) symlinkSync(join(quick, "onnx", f), join(dir, "onnx", f));
   edit(dir);
   return dir;
 }
 
 beforeAll(async () => {
   model = await tinyModelDir("fp32");
+  quick = await quickModelDir();
   work = mkdtempSync(join(tmpdir(), "fastvlm-predict-"));
   image = join(work, "img.png");
   await sharp({ create: { width: 80, height: 50, channels: 3, background: { r: 30, g: 140, b: 220 } } })
@@ -127,7 +130,7 @@ describe("fastvlm-eval predict", () => {
   it("exits 4 naming the graph and input when the decoder has the wrong inputs", () => {
     const dir = variant("wrong-io", (d) => {
       rmSync(join(d, "onnx", "decoder_model_merged.onnx"));
-      symlinkSync(join(model, "onnx", "embed_tokens.onnx"), join(d, "onnx", "decoder_model_merged.onnx"));
+      symlinkSync(join(quick, "onnx", "embed_tokens.onnx"), join(d, "onnx", "decoder_model_merged.onnx"));
     });
     const r = cli(["predict", "--model", dir, "--image", image, "--prompt", "x"]);
     expect(r.status).toBe(4);
@@ -177,7 +180,7 @@ describe("fastvlm-eval predict", () => {
   });
 
   it("exits 4 with install advice for an unavailable execution provider", () => {
-    const r = cli(["predict", "--model", model, "--image", image, "--prompt", "x", "--device", "dml"]);
+    const r = cli(["predict", "--model", quick, "--image", image, "--prompt", "x", "--device", "dml"]);
     expect(r.status).toBe(4);
     expect(r.stderr).toMatch(/DirectML is available only on Windows/);
   });
