@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
@@ -28,6 +30,12 @@ const SLOW_FIRST = [
   "test/e2e/fetch-model.test.ts",
   "test/e2e/predict.test.ts",
 ];
+
+// A renamed or deleted file would silently lose its place: say so instead.
+for (const f of SLOW_FIRST) {
+  if (!existsSync(fileURLToPath(new URL(f, import.meta.url))))
+    throw new Error(`vitest.config.ts: SLOW_FIRST names ${f}, which does not exist; update the list.`);
+}
 
 class SlowFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
