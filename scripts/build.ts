@@ -13,6 +13,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -21,6 +22,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -79,11 +81,28 @@ export function buildInputsDigest(root: string): string {
   return h.digest("hex");
 }
 
+/**
+ * Sets the execute bits on the package's bins. npm does so for an installed package's bins but not for the
+ * project's own, which `npx fastvlm-eval` in a clone runs directly: tsc and the copies above write 0644.
+ */
+function markBinsExecutable(root: string): void {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    bin?: Record<string, string>;
+  };
+  for (const bin of Object.values(pkg.bin ?? {})) {
+    const path = join(root, bin);
+    if (existsSync(path)) chmodSync(path, statSync(path).mode | 0o111);
+  }
+}
+
 /** Builds `root`/dist unless its stamp says it is built from these very inputs; returns whether it compiled. */
 export function buildDist(root: string): boolean {
   const digest = buildInputsDigest(root);
   const stamp = join(root, "dist", STAMP);
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === digest) return false;
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === digest) {
+    markBinsExecutable(root);
+    return false;
+  }
   mkdirSync(join(root, ".cache"), { recursive: true });
   const out = mkdtempSync(join(root, ".cache", "dist-build-"));
   try {
@@ -94,6 +113,7 @@ export function buildDist(root: string): boolean {
       });
     }
     syncBuild(out, join(root, "dist"));
+    markBinsExecutable(root);
     // Written last: an interrupted build leaves the old stamp (or none), so the next one compiles again.
     const tmp = `${stamp}.tmp-${process.pid}`;
     writeFileSync(tmp, digest);

@@ -72,3 +72,18 @@ describe("buildInputsDigest (the stamp that lets the suite skip an up-to-date bu
     expect(seen.size).toBe(5);
   });
 });
+
+describe("the built package", () => {
+  it("has every bin of package.json executable: `npx fastvlm-eval` in a clone runs it directly", () => {
+    const root = join(import.meta.dirname, "..", "..");
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
+    expect(Object.keys(pkg.bin).length).toBeGreaterThan(0);
+    for (const bin of Object.values(pkg.bin)) {
+      // The suite's set-up built dist/ (scripts/build.ts), so the file is there.
+      const mode = statSync(join(root, bin)).mode;
+      expect({ bin, executable: (mode & 0o111) === 0o111 }).toEqual({ bin, executable: true });
+    }
+  });
+});
