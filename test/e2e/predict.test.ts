@@ -33,12 +33,13 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A copy of the quick model's folder (graphs symlinked) with `edit` applied. */
+/** A copy of the quick model's folder with its fp32 graphs only (symlinked), with `edit` applied. */
 function variant(name: string, edit: (dir: string) => void): string {
   const dir = join(work, name);
   mkdirSync(join(dir, "onnx"), { recursive: true });
   for (const f of readdirSync(quick)) if (f !== "onnx") copyFileSync(join(quick, f), join(dir, f));
-  for (const f of readdirSync(join(quick, "onnx"))) symlinkSync(join(quick, "onnx", f), join(dir, "onnx", f));
+  for (const f of readdirSync(join(quick, "onnx")).filter((g) => !/_(q4|fp16)\.onnx/.test(g)))
+    symlinkSync(join(quick, "onnx", f), join(dir, "onnx", f));
   edit(dir);
   return dir;
 }

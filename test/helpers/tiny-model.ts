@@ -41,13 +41,14 @@ export async function tinyModelDir(variant: "fp32" | "fp16" = "fp32"): Promise<s
 }
 
 /**
- * The fp32 model with 256-pixel images (16 image rows, not 256) and the small committed tokenizer: a tenth of
- * the load and preprocessing time. For tests of the runner's plumbing through the CLI (resume, reuse, shards,
- * bench output), where neither the real image size nor the full vocab is what is tested; the engine tests,
- * the transformers.js parity and the misbehaving models keep the real shapes.
+ * The quick model: 256-pixel images (16 image rows, not 256), the small committed tokenizer, and q4 graphs
+ * beside the fp32 ones, so the default dtype runs q4 vision and decoder as the model card's default does (a
+ * third of fp32's time per token: the 151936-row lm_head is read at every step). For tests of the runner's
+ * plumbing through the CLI (resume, reuse, shards), where neither the image size nor the vocab is under test;
+ * the engine tests, the transformers.js parity and the misbehaving models keep the real shapes.
  */
 export async function quickModelDir(): Promise<string> {
-  return tinyModelFolder("quick", { seed: 1, tokenizer: "reduced", imageSize: 256 });
+  return tinyModelFolder("quick", { seed: 1, tokenizer: "reduced", imageSize: 256, q4: true });
 }
 
 /**
