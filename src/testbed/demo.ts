@@ -44,8 +44,11 @@ export const BASELINE_MODEL = "baseline:random";
 /** Name the demo model's runs are filed under. */
 export const DEMO_MODEL_NAME = "fastvlm-tiny-random";
 
-/** The tiny model's generator options: the committed reduced tokenizer, so no dev dependency is needed. */
-const TINY_OPTIONS = { seed: 1, tokenizer: "reduced", imageSize: 256 } as const;
+/**
+ * The tiny model's generator options: the committed reduced tokenizer (no dev dependency needed), and q4 graphs
+ * beside the fp32 ones, so the demo runs the model card's default dtype (q4 vision and decoder) as `run` would.
+ */
+const TINY_OPTIONS = { seed: 1, tokenizer: "reduced", imageSize: 256, q4: true } as const;
 
 /**
  * Marks the demo's output folder as generated: a `.gitignore` of `*` keeps it out of `git status` and out of
