@@ -1,12 +1,4 @@
-/**
- * `--reuse` in the runner, over an in-memory task whose samples share images and a fake backend that keeps
- * a cache of its own and reports what it reused: the options each call gets, the locality order, what
- * samples.jsonl and run.json record, the identity, shards by image and their merge.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InterruptedError, UsageError } from "../../src/core/errors.js";
 import { readRunRecord, readSamples, type SampleRecord, validateRunRecord } from "../../src/core/records.js";
 import type {
@@ -22,16 +14,9 @@ import type {
 import { parseRunFlags } from "../../src/runner/flags.js";
 import { mergeRuns } from "../../src/runner/merge.js";
 import { type RunSettings, runTask, type TaskRunInput } from "../../src/runner/task-run.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "runner-reuse-"));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs("runner-reuse-");
 
 const N = 36;
 const IMAGES = 6;

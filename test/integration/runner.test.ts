@@ -1,8 +1,7 @@
 /** The task runner on an in-memory task and fake backends: records, resume, failures, abort, identity. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DataError, InternalError, InterruptedError, TooManyFailuresError } from "../../src/core/errors.js";
 import {
   LATENCY_FILE,
@@ -25,16 +24,9 @@ import { loadRun, loadRunSet } from "../../src/report/runs.js";
 import { MIN_FAILURES_TO_STOP } from "../../src/runner/failure-budget.js";
 import { mergeRuns } from "../../src/runner/merge.js";
 import { type RunSettings, runTask, type TaskRunInput } from "../../src/runner/task-run.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "runner-"));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs("runner-");
 
 const N = 40;
 function sampleOf(i: number): TaskSample {

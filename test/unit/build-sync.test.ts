@@ -1,19 +1,11 @@
 /** The suite's dist/ build swaps in only changed files, each by rename (see scripts/build.ts). */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildInputsDigest, syncBuild } from "../../scripts/build.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
-const dirs: string[] = [];
-function dir(): string {
-  const d = mkdtempSync(join(tmpdir(), "build-sync-"));
-  dirs.push(d);
-  return d;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const dir = tempDirs("build-sync-");
 
 describe("syncBuild", () => {
   it("leaves identical files alone and replaces changed ones with a new file (not rewritten in place)", () => {

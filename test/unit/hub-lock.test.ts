@@ -1,19 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
 import { checkLock, emptyLock, readLock, updateLock, writeLock } from "../../src/hub/lock.js";
+import { tempDirs } from "../helpers/temp-dirs.js";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), "hub-lock-"));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs("hub-lock-");
 
 const SHA = "a".repeat(40);
 const FILE = { path: "data/x.parquet", size: 3, sha256: "b".repeat(64) };
