@@ -1,26 +1,14 @@
-/**
- * `fastvlm-eval fetch --model` end to end: the built CLI downloads exactly the graphs `predict` loads from a fake
- * Hub serving the tiny model under the registry repo, after which an offline `predict` makes no request.
- */
-import { execFile } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODELS } from "../../src/models/registry.js";
 import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
+import { type BareCliResult, runBareCli } from "./run-helpers.js";
 
-const CLI = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
 const REPO = MODELS["fastvlm-0.5b"]!.repo;
-
-interface Result {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
 
 interface ModelSummary {
   model: string;
@@ -37,28 +25,8 @@ let root: string;
 let work: string;
 let image: string;
 
-function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: work,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: work,
-          HF_ENDPOINT: hub.url,
-          HF_HUB_CACHE: join(work, "cache"),
-          FASTVLM_EVAL_RETRY_BASE_MS: "1",
-          ...env,
-        },
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : (err.signal ?? String(err.code))) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function run(args: string[], env: Record<string, string> = {}): Promise<BareCliResult> {
+  return runBareCli(args, { cwd: work, hubUrl: hub.url, env: env });
 }
 
 /** Graph files fetched from the Hub since request `from`. */

@@ -1,5 +1,5 @@
 /** Shared set-up of the `run` end-to-end tests: fixture datasets behind a fake Hub, and a CLI spawner. */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +59,50 @@ export function spawnCli(
 /** Runs the CLI to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> {
   return spawnCli(args, env, cwd).done;
+}
+
+/** Result of `runBareCli`: a signal kill or spawn error shows as its name, not as a made-up exit 1. */
+export interface BareCliResult {
+  /** Exit code, or the signal's or spawn error's name. */
+  code: number | string;
+  /** Everything on stdout. */
+  stdout: string;
+  /** Everything on stderr. */
+  stderr: string;
+}
+
+/**
+ * Runs the CLI in `cwd` with a bare environment: PATH, HOME = `cwd`, the Hub at `hubUrl` with its cache in
+ * `cwd/cache`, fast retries and the suite's thread cap, plus `env`. Nothing else of the test's environment
+ * (a token, HF_HOME, offline mode) leaks in.
+ */
+export function runBareCli(
+  args: string[],
+  opts: { cwd: string; hubUrl: string; env?: Record<string, string> },
+): Promise<BareCliResult> {
+  const threads = process.env.FASTVLM_EVAL_THREADS;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: opts.cwd,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: opts.cwd,
+          HF_ENDPOINT: opts.hubUrl,
+          HF_HUB_CACHE: join(opts.cwd, "cache"),
+          FASTVLM_EVAL_RETRY_BASE_MS: "1",
+          ...(threads !== undefined ? { FASTVLM_EVAL_THREADS: threads } : {}),
+          ...opts.env,
+        },
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : (err.signal ?? String(err.code))) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
 
 /** A test file's fake Hub over fixture datasets, with a work folder and the CLI environment for both. */

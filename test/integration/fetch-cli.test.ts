@@ -1,49 +1,18 @@
-/** `fastvlm-eval fetch` end to end: the built CLI against the fake Hub serving the fixture datasets. */
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BareCliResult, runBareCli } from "../e2e/run-helpers.js";
 import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
 import { fixtureRoot } from "../helpers/fixtures.js";
 
-const CLI = fileURLToPath(new URL("../../dist/src/cli.js", import.meta.url));
 const TOKEN = "hf_CliTokenXyz987654321";
-
-interface Result {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
 
 let hub: FakeHub;
 let work: string;
 
-function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: work,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: work,
-          HF_ENDPOINT: hub.url,
-          HF_HUB_CACHE: join(work, "cache"),
-          HF_TOKEN: TOKEN,
-          FASTVLM_EVAL_RETRY_BASE_MS: "1",
-          ...env,
-        },
-      },
-      (err, stdout, stderr) => {
-        // A signal kill or spawn error shows as its name, not as a made-up exit 1.
-        const code = err ? (typeof err.code === "number" ? err.code : (err.signal ?? String(err.code))) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function run(args: string[], env: Record<string, string> = {}): Promise<BareCliResult> {
+  return runBareCli(args, { cwd: work, hubUrl: hub.url, env: { HF_TOKEN: TOKEN, ...env } });
 }
 
 beforeAll(async () => {
