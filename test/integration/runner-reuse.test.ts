@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { InterruptedError, UsageError } from "../../src/core/errors.js";
 import { readRunRecord, readSamples, type SampleRecord, validateRunRecord } from "../../src/core/records.js";
@@ -93,18 +94,7 @@ function cachingModel(opts: { report?: boolean; onCall?: (n: number) => void } =
     },
     async generate(req: GenerateRequest, o?: GenerateOptions): Promise<Generation> {
       opts.onCall?.(calls.length + 1);
-      await new Promise<void>((resolve, reject) => {
-        const abort = (): void => {
-          clearTimeout(t);
-          reject(new DOMException("aborted", "AbortError"));
-        };
-        const t = setTimeout(() => {
-          o?.signal?.removeEventListener("abort", abort);
-          resolve();
-        }, 1);
-        if (o?.signal?.aborted) abort();
-        else o?.signal?.addEventListener("abort", abort, { once: true });
-      });
+      await sleep(1, undefined, { signal: o?.signal });
       const image = req.images[0] === undefined ? null : Buffer.from(req.images[0].bytes).toString("hex");
       let info: ReuseInfo;
       if (image === null) info = { visionComputed: 0, visionReused: 0, prefixTokens: 0 };

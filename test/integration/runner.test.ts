@@ -1,6 +1,8 @@
 /** The task runner on an in-memory task and fake backends: records, resume, failures, abort, identity. */
+
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { DataError, InternalError, InterruptedError, TooManyFailuresError } from "../../src/core/errors.js";
 import {
@@ -116,17 +118,7 @@ function fakeModel(
       active += 1;
       stats.maxActive = Math.max(stats.maxActive, active);
       try {
-        await new Promise<void>((resolve, reject) => {
-          const onAbort = (): void => {
-            clearTimeout(t);
-            reject(new DOMException("aborted", "AbortError"));
-          };
-          const t = setTimeout(() => {
-            o?.signal?.removeEventListener("abort", onAbort);
-            resolve();
-          }, opts.delayMs ?? 1);
-          o?.signal?.addEventListener("abort", onAbort, { once: true });
-        });
+        await sleep(opts.delayMs ?? 1, undefined, { signal: o?.signal });
         if (opts.fail?.has(req.id ?? "")) throw new DataError(`cannot decode image of ${req.id}`);
         const i = Number((req.id ?? "q0").slice(1));
         const text = i % 3 === 0 ? "No" : i % 2 === 0 ? "Yes" : "No";
