@@ -23,10 +23,10 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../src/core/atomic-write.js";
 
 /** The tsc projects that make dist/. */
 const PROJECTS = ["tsconfig.build.json", "tsconfig.view.json"];
@@ -115,9 +115,7 @@ export function buildDist(root: string): boolean {
     syncBuild(out, join(root, "dist"));
     markBinsExecutable(root);
     // Written last: an interrupted build leaves the old stamp (or none), so the next one compiles again.
-    const tmp = `${stamp}.tmp-${process.pid}`;
-    writeFileSync(tmp, digest);
-    renameSync(tmp, stamp);
+    writeFileAtomic(stamp, digest);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 /** `fastvlm-eval gate`: exit 0 when the candidate holds every rule against the baseline, 1 when one fails. */
 import type { Command } from "commander";
-import { UsageError } from "../core/errors.js";
+import { didYouMeanText, UsageError } from "../core/errors.js";
 import type { GateResult } from "../report/gate.js";
 
 /** Options of `gate` as commander parses them. */
@@ -138,13 +138,12 @@ async function parseBoundFlags(
     else throw err;
   }
   const { TASKS } = await import("../../tasks/index.js");
-  const { didYouMean } = await import("../core/errors.js");
   const known = Object.keys(TASKS);
   for (const task of Object.keys(bounds)) {
     const def = TASKS[task];
     if (def === undefined) {
-      const near = didYouMean(task, known);
-      const hint = near.length > 0 ? ` Did you mean ${near.map((n) => `'${n}'`).join(" or ")}?` : "";
+      const near = didYouMeanText(task, known);
+      const hint = near === "" ? "" : ` ${near}`;
       problems.push(`${flag} ${task}=…: unknown task '${task}'.${hint} Tasks: ${known.join(", ")}`);
       continue;
     }

@@ -169,6 +169,13 @@ export const validateRunRecord: SchemaCheck = schemaCheck(runRecordSchema, { str
 /** Problems with one samples.jsonl value (empty when valid). */
 export const validateSampleRecord: SchemaCheck = schemaCheck(sampleRecordSchema, { strict: true });
 
+/** A generation's reuse counts as samples.jsonl and latency.jsonl store them: the schema's fields only, or null. */
+export function recordedReuse(r: ReuseInfo | undefined): ReuseInfo | null {
+  return r === undefined
+    ? null
+    : { visionComputed: r.visionComputed, visionReused: r.visionReused, prefixTokens: r.prefixTokens };
+}
+
 export const RUN_FILE = "run.json";
 export const SAMPLES_FILE = "samples.jsonl";
 /** Per-generation measurements of the serial latency pass (gate bootstraps TTFT intervals from them). */

@@ -1,4 +1,4 @@
-/** A least-recently-used cache bounded by bytes: decoded row groups (joins, ordered reads) live in one. */
+/** A least-recently-used cache bounded by bytes: decoded row groups (joins, ordered reads) and the viewer's thumbnails live in one. */
 
 /** Entries by key, the least recently used evicted once the bytes exceed the budget. */
 export class ByteLru<V> {

@@ -138,7 +138,11 @@ export function isRight(sample: SampleRecord | undefined, higherIsBetter = true)
  */
 export function runHigherIsBetter(run: RunRecord, metric: string, scorers?: ScorerLookup): boolean {
   const name = run.task.scorer?.name;
-  const scorer = name !== undefined ? scorers?.(name) : undefined;
+  return scorerHigherIsBetter(name !== undefined ? scorers?.(name) : undefined, metric);
+}
+
+/** `higherIsBetter` from a looked-up scorer's metadata (none known: true). */
+function scorerHigherIsBetter(scorer: ReturnType<ScorerLookup>, metric: string): boolean {
   return higherIsBetter(
     scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
     metric,
@@ -240,10 +244,7 @@ export function compareTask(
 
   const scorerName = baseline.run.task.scorer?.name ?? candidate.run.task.scorer?.name;
   const scorer = scorerName !== undefined ? options.scorers?.(scorerName) : undefined;
-  const better = higherIsBetter(
-    scorer?.metrics ? { metrics: scorer.metrics, breakdowns: scorer.breakdowns } : undefined,
-    metric,
-  );
+  const better = scorerHigherIsBetter(scorer, metric);
   const bScored = bShared.map((s) => asScored(s, better));
   const cScored = cShared.map((s) => asScored(s, better));
   // Use the scorer only when its aggregate really yields the primary metric.

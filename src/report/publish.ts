@@ -210,16 +210,11 @@ function uploadSource(
   repoName: string,
 ): { uploadDir: string; staging: string | null } {
   const readmePath = join(dir, "README.md");
-  if (
-    repoType !== "space" ||
-    !existsSync(readmePath) ||
-    readFileSync(readmePath, "utf8").startsWith("---\n")
-  ) {
-    return { uploadDir: dir, staging: null };
-  }
+  const readme = repoType === "space" && existsSync(readmePath) ? readFileSync(readmePath, "utf8") : null;
+  if (readme === null || readme.startsWith("---\n")) return { uploadDir: dir, staging: null };
   const staging = mkdtempSync(join(tmpdir(), "fastvlm-publish-"));
   cpSync(dir, staging, { recursive: true });
-  writeFileSync(join(staging, "README.md"), spaceReadme(readFileSync(readmePath, "utf8"), repoName));
+  writeFileSync(join(staging, "README.md"), spaceReadme(readme, repoName));
   return { uploadDir: staging, staging };
 }
 

@@ -5,7 +5,7 @@
  * judged on a running count after every sample.
  */
 import { errorText, InternalError, TooManyFailuresError } from "../core/errors.js";
-import { type SampleRecord, SampleWriter } from "../core/records.js";
+import { recordedReuse, type SampleRecord, SampleWriter } from "../core/records.js";
 import { recordedTiming } from "../core/timing.js";
 import type { GenerateRequest, GenerationSettings, Json, Scorer, TaskSample } from "../core/types.js";
 import { BUDGET_RULE, mostCommonError, overBudget } from "./failure-budget.js";
@@ -213,14 +213,6 @@ async function recordOf(
     error: null,
     timing: recordedTiming(gen.timing),
     tokens: { prompt: gen.promptTokens, visual: gen.visualTokens, output: gen.outputTokens },
-    // Only the recorded fields: samples.jsonl's schema admits no others.
-    reuse:
-      gen.reuse === undefined
-        ? null
-        : {
-            visionComputed: gen.reuse.visionComputed,
-            visionReused: gen.reuse.visionReused,
-            prefixTokens: gen.reuse.prefixTokens,
-          },
+    reuse: recordedReuse(gen.reuse),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { errorText } from "../core/errors.js";
 import * as log from "../core/log.js";
-import type { LatencyBlock, LatencyLine } from "../core/records.js";
+import { type LatencyBlock, type LatencyLine, recordedReuse } from "../core/records.js";
 import { recordedTiming } from "../core/timing.js";
 import type { GenerationSettings, TaskSample } from "../core/types.js";
 import { latencyStats } from "../stats/latency.js";
@@ -86,7 +86,7 @@ export async function latencyPass(
           id: s.id,
           timing: recordedTiming(g.timing),
           tokens: { prompt: g.promptTokens, visual: g.visualTokens, output: g.outputTokens },
-          reuse: g.reuse ?? null,
+          reuse: recordedReuse(g.reuse),
         });
         progress.tick(false);
       } catch (err) {

@@ -4,6 +4,7 @@
  * (export.ts) both build on it.
  */
 
+import { ByteLru } from "../data/byte-lru.js";
 import { isRight } from "../report/compare.js";
 import { compareJson, compareRunSets } from "../report/compare-report.js";
 import { loadRun } from "../report/runs.js";
@@ -19,7 +20,7 @@ import {
   type ViewRow,
 } from "./query.js";
 import { readRecord, type SampleIndex } from "./sample-index.js";
-import { ByteCache, fullImage, makeThumb, type WebImage } from "./thumbs.js";
+import { fullImage, makeThumb, type WebImage } from "./thumbs.js";
 import type { ComparePayload, RunSummary, SampleDetail } from "./types.js";
 
 export type { ComparePayload, SampleDetail };
@@ -39,7 +40,7 @@ export class NotFound extends Error {}
 export class ViewApi {
   private readonly datasets = new Map<string, Promise<DatasetRows | string>>();
   private readonly pairs = new Map<string, Promise<PairData>>();
-  private readonly thumbs = new ByteCache<WebImage>(64 * 1024 * 1024);
+  private readonly thumbs = new ByteLru<WebImage>(64 * 1024 * 1024);
 
   constructor(readonly catalog: Catalog) {}
 
@@ -146,7 +147,7 @@ export class ViewApi {
     if (!bytes) throw new NotFound(`no image ${k} for sample ${id}`);
     if (!thumb) return fullImage(bytes);
     const made = await makeThumb(bytes);
-    this.thumbs.set(cacheKey, made);
+    this.thumbs.set(cacheKey, made, made.body.byteLength);
     return made;
   }
 

@@ -42,35 +42,3 @@ export async function fullImage(bytes: Uint8Array): Promise<WebImage> {
   const sharp = await sharpOf();
   return { body: await sharp(bytes).rotate().png().toBuffer(), type: "image/png" };
 }
-
-/** A least-recently-used cache bounded by total bytes. */
-export class ByteCache<T extends { body: Uint8Array }> {
-  private readonly items = new Map<string, T>();
-  private bytes = 0;
-
-  constructor(private readonly maxBytes: number) {}
-
-  /** The cached value, refreshed as most recent. */
-  get(key: string): T | undefined {
-    const v = this.items.get(key);
-    if (v) {
-      this.items.delete(key);
-      this.items.set(key, v);
-    }
-    return v;
-  }
-
-  /** Stores a value, evicting the oldest over budget. */
-  set(key: string, value: T): void {
-    const old = this.items.get(key);
-    if (old) this.bytes -= old.body.byteLength;
-    this.items.delete(key);
-    this.items.set(key, value);
-    this.bytes += value.body.byteLength;
-    for (const [k, v] of this.items) {
-      if (this.bytes <= this.maxBytes || k === key) break;
-      this.items.delete(k);
-      this.bytes -= v.body.byteLength;
-    }
-  }
-}

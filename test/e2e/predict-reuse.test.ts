@@ -6,14 +6,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FastVLMEngine, loadFastVLM } from "../../src/models/fastvlm/engine.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
+import { CLI } from "./run-helpers.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "dist", "src", "cli.js");
 const PROMPTS = ["What colour is it?", "Is there any text in the image?"];
 
 let model: string;

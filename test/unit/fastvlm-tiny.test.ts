@@ -90,7 +90,8 @@ describe("makeTinyModel", () => {
 
 describe("reduced tokenizer (committed, used by the offline demo)", () => {
   it("one folder's tokenizer is built once per process while in use; other bytes or image id: another", async () => {
-    const dir = await makeTinyModel(join(work, "tok-a"), { seed: 1 });
+    // The folder the next test generates (made once, whichever runs first).
+    const dir = await makeTinyModel(join(work, "tok"), { seed: 1 });
     const copy = join(work, "tok-copy");
     mkdirSync(copy);
     for (const f of ["tokenizer.json", "tokenizer_config.json"]) copyFileSync(join(dir, f), join(copy, f));
