@@ -3,7 +3,7 @@
  * reaches disk), then resume: the run ends with exactly the samples and metrics of an uninterrupted
  * run, no id recorded twice, and run.json readable after every kill.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunRecord, readRunRecord, readSamples } from "../../src/core/records.js";
@@ -11,7 +11,7 @@ import { rngFromSeed } from "../../src/stats/rng.js";
 import { type FakeHub, startFakeHub } from "../helpers/fake-hub.js";
 import { fixtureRoot } from "../helpers/fixtures.js";
 import { waitUntil } from "../helpers/wait.js";
-import { cliEnv, runCli, spawnCli, workDir } from "./run-helpers.js";
+import { cliEnv, runCli, runDirs, spawnCli, workDir } from "./run-helpers.js";
 
 let hub: FakeHub;
 let work: string;
@@ -46,12 +46,9 @@ function runArgs(out: string): string[] {
   ];
 }
 
+/** The task's run folder under `out`, or null before the run made one. */
 function taskDir(out: string, task: string): string | null {
-  if (!existsSync(out)) return null;
-  const model = readdirSync(out)[0];
-  if (model === undefined || !existsSync(join(out, model, task))) return null;
-  const run = readdirSync(join(out, model, task))[0];
-  return run === undefined ? null : join(out, model, task, run);
+  return runDirs(out, task)[0] ?? null;
 }
 
 /** Sample lines on disk over all tasks (complete lines only; a torn tail does not count). */

@@ -3,13 +3,13 @@
  * misbehaviour: empty answers mixed with text): `--shard 0/3..2/3` + `merge`, and kill -9 + resume, both
  * end with 0 failed samples and the same prediction for every sample as one uninterrupted, unsharded run.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunRecord, readSamples } from "../../src/core/records.js";
 import { seededMisbehaver } from "../helpers/tiny-model.js";
 import { waitUntil } from "../helpers/wait.js";
-import { type FixtureHub, runCli, spawnCli, startFixtureHub } from "./run-helpers.js";
+import { type FixtureHub, runCli, runDirs, spawnCli, startFixtureHub } from "./run-helpers.js";
 
 const TASKS = ["docvqa"];
 const LIMIT = 12;
@@ -47,14 +47,6 @@ function runArgs(out: string, extra: string[] = []): string[] {
     "--json",
     ...extra,
   ];
-}
-
-/** The run folders under `out/<model>/<task>/`. */
-function runDirs(out: string, task: string): string[] {
-  if (!existsSync(out)) return [];
-  const m = readdirSync(out)[0];
-  if (m === undefined || !existsSync(join(out, m, task))) return [];
-  return readdirSync(join(out, m, task)).map((d) => join(out, m, task, d));
 }
 
 /** id -> prediction of a run folder; throws on a failed sample or an id recorded twice. */

@@ -13,7 +13,6 @@ import {
   type RunRead,
   readRun,
   reuseArgs,
-  runDirs,
   runShaped,
   type ShapedHub,
   sortedOutputs,
@@ -22,7 +21,7 @@ import {
 import type { ShapedTask } from "../helpers/shaped-datasets.js";
 import { quickModelDir } from "../helpers/tiny-model.js";
 import { waitUntil } from "../helpers/wait.js";
-import { runCli, spawnCli } from "./run-helpers.js";
+import { runCli, runDirs, spawnCli } from "./run-helpers.js";
 
 // 6 questions per image: the writer's first flush (8 lines) lands two questions into the second image.
 const SHAPES = { gqa: { images: 4, perImage: 6 }, pope: { images: 4, perImage: 6 } } as const;

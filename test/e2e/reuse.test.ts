@@ -16,7 +16,6 @@ import {
   prefixPositions,
   type RunRead,
   readRun,
-  runDirs,
   runShaped,
   type ShapedHub,
   sortedOutputs,
@@ -24,6 +23,7 @@ import {
 } from "../helpers/reuse-runs.js";
 import type { ShapedTask } from "../helpers/shaped-datasets.js";
 import { quickModelDir } from "../helpers/tiny-model.js";
+import { runDirs } from "./run-helpers.js";
 
 const SHAPES = {
   gqa: { images: 3, perImage: 8 },

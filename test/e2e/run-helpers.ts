@@ -1,6 +1,6 @@
 /** Shared set-up of the `run` end-to-end tests: fixture datasets behind a fake Hub, and a CLI spawner. */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,6 +103,14 @@ export function runBareCli(
       },
     );
   });
+}
+
+/** The run folders under `out/<model>/<task>/`. */
+export function runDirs(out: string, task: string): string[] {
+  if (!existsSync(out)) return [];
+  const m = readdirSync(out)[0];
+  if (m === undefined || !existsSync(join(out, m, task))) return [];
+  return readdirSync(join(out, m, task)).map((d) => join(out, m, task, d));
 }
 
 /** A test file's fake Hub over fixture datasets, with a work folder and the CLI environment for both. */

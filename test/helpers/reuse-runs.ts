@@ -4,13 +4,13 @@
  * run must report, derived from the dataset (distinct images vs questions) and the prompt's token ids — never
  * from the reuse code.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { type RunRecord, readRunRecord, readSamples, type SampleRecord } from "../../src/core/records.js";
 import { SPECIAL_IDS } from "../../src/models/fastvlm/constants.js";
 import { loadPromptTokenizer } from "../../src/models/fastvlm/prompt.js";
-import { cliEnv, runCli, workDir } from "../e2e/run-helpers.js";
+import { cliEnv, runCli, runDirs, workDir } from "../e2e/run-helpers.js";
 import { type FakeHub, startFakeHub } from "./fake-hub.js";
 import {
   census,
@@ -82,14 +82,6 @@ export function reuseArgs(
     "--json",
     ...extra,
   ];
-}
-
-/** The run folders under `out/<model>/<task>/`. */
-export function runDirs(out: string, task: string): string[] {
-  if (!existsSync(out)) return [];
-  const m = readdirSync(out)[0];
-  if (m === undefined || !existsSync(join(out, m, task))) return [];
-  return readdirSync(join(out, m, task)).map((d) => join(out, m, task, d));
 }
 
 /** A run folder read back: run.json, the sample records in file order, and the raw line count. */
